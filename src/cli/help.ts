@@ -1,0 +1,36 @@
+export const HELP = `health-backfill: back up AWS Health events page by page, resumable after any interruption.
+
+Usage: bun src/main.ts [flags]   |   deno run -A src/main.ts [flags]   |   node dist/index.js [flags]
+
+Flags (the same names as the GitHub Action's inputs):
+  --scope organization|account   organization: all accounts (DescribeEventsForOrganization, needs
+                                 organizational view); account: this account (DescribeEvents).
+                                 Default: organization
+  --region REGION                Health API region: us-east-1 (default), us-east-2, cn-northwest-1,
+                                 us-gov-west-1
+  --since TIME                   Lower bound on lastUpdatedTime: ISO 8601 (2026-08-01T00:00:00Z) or a
+                                 duration back from now (90d, 36h). Default: none (all 90 days kept)
+  --until TIME                   Upper bound on lastUpdatedTime. Default: when the backfill first started
+                                 (pinned in the checkpoint, so resumes see the same events)
+  --filter JSON|@FILE            Further filter members: services, eventTypeCategories, awsAccountIds,
+                                 regions, eventTypeCodes, eventStatusCodes, ... Default: {}
+  --page-size N                  maxResults per list call, 1-100. Default: 100
+  --details none|description|entities
+                                 none: events only; description: plus affected accounts, descriptions
+                                 and metadata; entities: plus affected entities. Default: description
+  --locale TAG                   Locale for descriptions (en). Default: the API's
+  --output FILE                  JSON Lines output. Default: health-events.ndjson
+  --checkpoint FILE              Checkpoint file. Default: <output>.checkpoint.json
+  --max-checkpoint-age DURATION  Refuse a checkpoint whose token is older than this. Default: 24h
+  --restart                      Discard the checkpoint and partial output; start from the first page
+  --simulate [N]                 Run against the built-in AWS Health simulator with N events (2000)
+  --debug                        Print stack traces
+  -h, --help                     This help
+
+AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
+identity, instance roles; AWS_ENDPOINT_URL_HEALTH).
+
+Exit status: 0 complete; 1 failed, progress saved (run the same command again to resume); 2 invalid
+usage or input; 3 the checkpoint cannot be used (expired, other query, unreadable, output missing: decide,
+then --restart); 130 interrupted after saving progress.
+`;

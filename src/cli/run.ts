@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { type Config, parseConfig } from "../config/config.ts";
+import { connect } from "../connect.ts";
+import { backfill } from "../engine/backfill.ts";
+import { errorMessage, exitCodeOf, InterruptedError, isExpected } from "../errors.ts";
+import { NdjsonFileSink } from "../sinks/ndjson-sink.ts";
+import { FileCheckpointStore } from "../stores/file-store.ts";
+import { parseCli } from "./args.ts";
+import { HELP } from "./help.ts";
+import { CliReporter } from "./progress.ts";
+
+interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly live: boolean;
+}
+
+const processIo = (): Io => ({
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  live: process.stderr.isTTY === true,
+});
+
+async function execute(config: Config, reporter: CliReporter, signal: AbortSignal): Promise<void> {
+  const connection = await connect(config, signal);
+  try {
+    reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+    const result = await backfill(
+      { query: config.query, maxCheckpointAgeMs: config.maxCheckpointAgeMs, restart: config.restart },
+      {
+        source: connection.source,
+        sink: new NdjsonFileSink(config.output),
+        store: new FileCheckpointStore(config.checkpoint),
+        clock: Date.now,
+        reporter,
+        signal,
+      },
+    );
+    reporter.done(result, config.output);
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * The script. SIGINT and SIGTERM stop it after the last complete page is saved (exit 130); a second
+ * Ctrl-C quits at once, which is safe too: the output is cut back to the checkpoint on the next run.
+ */
+export async function run(argv: readonly string[] = process.argv.slice(2), io: Io = processIo()): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    io.stderr(`\n${signal}: stopping; the last complete page is saved.\n`);
+    controller.abort(new InterruptedError(signal));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let debug = argv.includes("--debug");
+  try {
+    const args = parseCli(argv);
+    debug = args.debug;
+    if (args.help) return io.stdout(HELP);
+    const config = parseConfig(args.inputs, { now: Date.now(), readFile: (path) => readFileSync(path, "utf8") });
+    const reporter = new CliReporter(io.stderr, io.live, Date.now);
+    await execute(config, reporter, controller.signal);
+  } catch (error) {
+    process.exitCode = exitCodeOf(error);
+    const hint = process.exitCode === 130 ? " Run the same command again to resume." : "";
+    io.stderr(`health-backfill: ${errorMessage(error)}${hint}\n`);
+    if (debug || !isExpected(error)) io.stderr(`${(error as Error)?.stack ?? ""}\n${debugCause(error)}`);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function debugCause(error: unknown): string {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof Error && cause.stack ? `caused by: ${cause.stack}\n` : "";
+}

@@ -1,0 +1,33 @@
+/** Input names, shared by action inputs and CLI flags (`page-size` and `--page-size`). */
+export const INPUT = {
+  scope: "scope",
+  region: "region",
+  since: "since",
+  until: "until",
+  filter: "filter",
+  pageSize: "page-size",
+  details: "details",
+  locale: "locale",
+  output: "output",
+  checkpoint: "checkpoint",
+  maxCheckpointAge: "max-checkpoint-age",
+  restart: "restart",
+  simulate: "simulate",
+  checkpointKey: "checkpoint-key",
+  cacheSaveInterval: "cache-save-interval",
+} as const;
+
+export type InputName = (typeof INPUT)[keyof typeof INPUT];
+
+export const SCOPES = ["organization", "account"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const DETAILS = ["none", "description", "entities"] as const;
+export type Details = (typeof DETAILS)[number];
+
+/**
+ * Regions with an AWS Health endpoint. Health is global but served from few regions: us-east-1 is
+ * active and us-east-2 passive in the commercial partition; China and GovCloud have their own. A token
+ * is only valid against the region that issued it (REFERENCE.md, section 1).
+ */
+export const HEALTH_REGIONS = ["us-east-1", "us-east-2", "cn-northwest-1", "us-gov-west-1"] as const;

@@ -1,0 +1,51 @@
+import type { Config } from "./config/config.ts";
+import type { EventSource } from "./engine/source.ts";
+import { createPacedClient, type Family } from "./health/client.ts";
+import type { Pacer } from "./health/pacer.ts";
+import { HealthSource } from "./health/source.ts";
+import { startSimulator } from "./simulator/server.ts";
+
+export interface Connection {
+  readonly source: EventSource;
+  readonly pacers: ReadonlyMap<Family, Pacer>;
+  /** Where the events come from, for messages. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The simulator behind `simulate`: realistic latency and a per-family rate limit, so a simulated run
+ * shows the pacing a real organization needs. Same seed every time, so an interrupted simulated
+ * backfill resumes against the same events.
+ */
+export const SIMULATED = { seed: 1, latencyMs: 15, rateLimit: 100, burst: 10 } as const;
+
+/** Connects to AWS Health (the SDK's own credential and endpoint chain) or to the built-in simulator. */
+export async function connect(config: Config, signal: AbortSignal): Promise<Connection> {
+  const region = config.query.region;
+  if (config.simulate === undefined) {
+    const { client, pacers } = createPacedClient({ region, signal });
+    return {
+      source: new HealthSource(client),
+      pacers,
+      description: `AWS Health in ${region}`,
+      close: async () => client.destroy(),
+    };
+  }
+  const simulator = await startSimulator({ ...SIMULATED, events: config.simulate });
+  const { client, pacers } = createPacedClient({
+    region,
+    signal,
+    endpoint: simulator.url,
+    credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
+  });
+  return {
+    source: new HealthSource(client),
+    pacers,
+    description: `the built-in simulator (${config.simulate} events, ${simulator.url})`,
+    close: async () => {
+      client.destroy();
+      await simulator.close();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { CheckpointRefusedError } from "../errors.ts";
+import type { ResolvedRequest } from "./request.ts";
+
+export const CHECKPOINT_VERSION = 1;
+
+/** The checkpoint document (documented in the README). */
+export interface Checkpoint {
+  readonly version: typeof CHECKPOINT_VERSION;
+  /** Fingerprint of the query as configured: decides whether this checkpoint belongs to a run. */
+  readonly fingerprint: string;
+  /** The token for the next page, exactly as the API sent it. */
+  readonly nextToken: string;
+  readonly processedCount: number;
+  readonly pages: number;
+  /** When `nextToken` was received from the API (ISO 8601): the age check uses it. */
+  readonly timestamp: string;
+  /** When the first attempt of this backfill started. */
+  readonly startedAt: string;
+  readonly request: ResolvedRequest;
+  readonly output: { readonly path: string; readonly bytes: number };
+}
+
+/** Where the checkpoints live; the engine knows only this. */
+export interface CheckpointStore {
+  /** Human-readable location, for messages. */
+  readonly location: string;
+  /** The saved checkpoint, or undefined when there is none. Throws CheckpointRefusedError if unreadable. */
+  load(): Promise<Checkpoint | undefined>;
+  save(checkpoint: Checkpoint): Promise<void>;
+  clear(): Promise<void>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** Why the parsed JSON is not a usable checkpoint, or undefined when it is. */
+function problemOf(doc: Record<string, unknown>): string | undefined {
+  if (doc.version !== CHECKPOINT_VERSION)
+    return `version ${JSON.stringify(doc.version)} is not ${CHECKPOINT_VERSION}`;
+  if (typeof doc.fingerprint !== "string") return "fingerprint is missing";
+  if (typeof doc.nextToken !== "string" || doc.nextToken === "") return "nextToken is missing";
+  if (!isCount(doc.processedCount) || !isCount(doc.pages)) return "processedCount or pages is not a count";
+  if (typeof doc.timestamp !== "string" || Number.isNaN(Date.parse(doc.timestamp)))
+    return "timestamp is not a time";
+  if (typeof doc.startedAt !== "string") return "startedAt is missing";
+  const request = doc.request;
+  if (!isObject(request) || !isObject(request.filter) || typeof request.region !== "string")
+    return "request is incomplete";
+  const output = doc.output;
+  if (!isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
+    return "output is incomplete";
+  return undefined;
+}
+
+export function parseCheckpoint(text: string, location: string): Checkpoint {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = undefined;
+  }
+  const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
+  if (problem) {
+    throw new CheckpointRefusedError(
+      `The checkpoint ${location} is unreadable: ${problem}. It was left as it is. ` +
+        "Inspect it, or start again from the first page with restart (--restart), which discards it and the partial output.",
+    );
+  }
+  return doc as unknown as Checkpoint;
+}
+
+export function serializeCheckpoint(checkpoint: Checkpoint): string {
+  return `${JSON.stringify(checkpoint, null, 2)}\n`;
+}

@@ -1,0 +1,96 @@
+import type { ResolvedRequest } from "./request.ts";
+import type { EventRecord, EventSource } from "./source.ts";
+
+/** A page ready to write: its records and the token that follows it. */
+export interface ReadyPage {
+  readonly records: EventRecord[];
+  /** The token the page was fetched with (undefined for the first page). */
+  readonly token: string | undefined;
+  readonly nextToken: string | undefined;
+  /** When the API returned `nextToken` (epoch ms). */
+  readonly receivedAt: number;
+}
+
+export interface PipelineOptions {
+  readonly source: EventSource;
+  readonly request: ResolvedRequest;
+  readonly firstToken: string | undefined;
+  /** Pages fetched or enriched ahead of the writer. */
+  readonly depth: number;
+  readonly clock: () => number;
+  readonly signal: AbortSignal;
+  /** Consecutive empty pages that still carry a token before giving up. */
+  readonly maxEmptyPages: number;
+}
+
+/**
+ * Lists pages one after the other, as fast as the API answers, and enriches each as soon as it is
+ * listed, while the writer takes them in order. So the list call for page n+1 is already on the wire
+ * while page n is written and checkpointed, and details of several pages overlap. At most `depth`
+ * pages wait in memory. A failure is delivered in order: the pages before it are still written.
+ */
+export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPage> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([o.signal, stop.signal]);
+  const queue: Promise<ReadyPage | undefined>[] = [];
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const wait = () => new Promise<void>((resolve) => (wake = resolve));
+  const push = (item: Promise<ReadyPage | undefined>) => {
+    item.catch(() => {}); // handled when the writer reaches it; avoids an unhandled rejection meanwhile
+    queue.push(item);
+    notify();
+  };
+
+  const produce = async () => {
+    let token = o.firstToken;
+    const seen = new Set<string>();
+    let empty = 0;
+    for (;;) {
+      while (queue.length >= o.depth && !signal.aborted) await wait();
+      if (signal.aborted) return;
+      const page = await o.source.listPage(o.request, token, signal);
+      const receivedAt = o.clock();
+      const next = page.nextToken || undefined;
+      if (next !== undefined && (next === token || seen.has(next))) {
+        throw new Error(
+          `The API returned the same pagination token twice (after ${seen.size + 1} pages); stopping rather than looping.`,
+        );
+      }
+      empty = page.events.length === 0 && next !== undefined ? empty + 1 : 0;
+      if (empty > o.maxEmptyPages) {
+        throw new Error(
+          `The API returned ${empty} empty pages in a row, each with a new token; stopping rather than looping.`,
+        );
+      }
+      if (next !== undefined) seen.add(next);
+      const current = token;
+      push(
+        o.source
+          .enrich(o.request, page.events, signal)
+          .then((records) => ({ records, token: current, nextToken: next, receivedAt })),
+      );
+      if (next === undefined) return push(Promise.resolve(undefined));
+      token = next;
+    }
+  };
+  const producer = produce().catch((error: unknown) => push(Promise.reject(error)));
+
+  try {
+    for (;;) {
+      while (queue.length === 0) await wait();
+      const item = queue.shift() as Promise<ReadyPage | undefined>;
+      notify();
+      const page = await item;
+      if (page === undefined) return;
+      yield page;
+    }
+  } finally {
+    stop.abort();
+    notify();
+    await producer;
+  }
+}

@@ -1,0 +1,102 @@
+import { HealthClient } from "@aws-sdk/client-health";
+import { type Outcome, Pacer } from "./pacer.ts";
+
+/** API families: calls of one family share a rate limit (REFERENCE.md, section 1). */
+export type Family = "events" | "accounts" | "details" | "entities" | "status";
+
+const FAMILY_OF: Record<string, Family> = {
+  DescribeEventsCommand: "events",
+  DescribeEventsForOrganizationCommand: "events",
+  DescribeAffectedAccountsForOrganizationCommand: "accounts",
+  DescribeEventDetailsCommand: "details",
+  DescribeEventDetailsForOrganizationCommand: "details",
+  DescribeAffectedEntitiesCommand: "entities",
+  DescribeAffectedEntitiesForOrganizationCommand: "entities",
+  DescribeHealthServiceStatusForOrganizationCommand: "status",
+};
+
+const THROTTLE_CODES = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+]);
+
+export function isThrottle(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return THROTTLE_CODES.has(e?.name ?? "") || e?.$metadata?.httpStatusCode === 429;
+}
+
+export interface ClientOptions {
+  readonly region: string;
+  /** A custom endpoint (the simulator); otherwise the SDK's own resolution, AWS_ENDPOINT_URL_HEALTH included. */
+  readonly endpoint?: string;
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+  readonly signal: AbortSignal;
+  readonly clock?: () => number;
+}
+
+export interface PacedClient {
+  readonly client: HealthClient;
+  readonly pacers: ReadonlyMap<Family, Pacer>;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * The real SDK client, with every attempt (retries included) paced per API family. The SDK's
+ * standard retry (10 attempts) stays the safety net for throttles, 5xx and dropped connections.
+ */
+export function createPacedClient(o: ClientOptions): PacedClient {
+  const client = new HealthClient({
+    region: o.region,
+    maxAttempts: 10,
+    retryMode: "standard",
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
+    ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+    ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+  });
+  const clock = o.clock ?? Date.now;
+  const pacers = new Map<Family, Pacer>();
+  const pacerFor = (family: Family): Pacer => {
+    let pacer = pacers.get(family);
+    if (!pacer) {
+      pacer = new Pacer({ clock, sleep, signal: o.signal, maxInFlight: family === "events" ? 4 : 32 });
+      pacers.set(family, pacer);
+    }
+    return pacer;
+  };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const pacer = pacerFor(FAMILY_OF[context.commandName ?? ""] ?? "status");
+      const sentAt = await pacer.acquire();
+      let outcome: Outcome = "failed";
+      try {
+        const result = await next(args);
+        outcome = "ok";
+        return result;
+      } catch (error) {
+        if (isThrottle(error)) outcome = "throttled";
+        throw error;
+      } finally {
+        pacer.done(sentAt, outcome);
+      }
+    },
+    // finalizeRequest, low priority: inside the SDK's retry loop, so every attempt is paced.
+    { step: "finalizeRequest", priority: "low", name: "healthBackfillPacer" },
+  );
+  return { client, pacers };
+}

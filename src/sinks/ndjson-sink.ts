@@ -1,0 +1,86 @@
+import { mkdir, open, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { CheckpointRefusedError } from "../errors.ts";
+import { isMissing } from "../util/fs.ts";
+
+/** Where records go. `bytes` is the durable length the checkpoint records. */
+export interface OutputSink {
+  readonly location: string;
+  /** Starts a new output (empty), or resumes one cut back to `resumeAt` bytes. Returns the length. */
+  open(resumeAt?: number): Promise<number>;
+  /** Appends one page of records durably and returns the new length. */
+  append(records: readonly object[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+type Handle = Awaited<ReturnType<typeof open>>;
+
+/**
+ * JSON Lines file. Exactly-once on the sink side: on resume the file is truncated back to the length
+ * recorded in the checkpoint, so a page written after the last checkpoint is not duplicated.
+ */
+export class NdjsonFileSink implements OutputSink {
+  readonly location: string;
+  #handle: Handle | undefined;
+  #bytes = 0;
+
+  constructor(path: string) {
+    this.location = path;
+  }
+
+  async open(resumeAt?: number): Promise<number> {
+    await mkdir(dirname(this.location), { recursive: true });
+    if (resumeAt === undefined) {
+      this.#handle = await open(this.location, "w");
+      this.#bytes = 0;
+      return 0;
+    }
+    const size = await this.#size();
+    if (size < resumeAt) {
+      const found = size < 0 ? "is missing" : `has ${size} bytes`;
+      throw new CheckpointRefusedError(
+        `The output ${this.location} ${found}, but the checkpoint recorded ${resumeAt} bytes: events already fetched are not there. ` +
+          "Restore the output file, or start again from the first page with restart (--restart).",
+      );
+    }
+    this.#handle = await open(this.location, "r+");
+    await this.#handle.truncate(resumeAt);
+    await this.#handle.sync();
+    this.#bytes = resumeAt;
+    return resumeAt;
+  }
+
+  async #size(): Promise<number> {
+    try {
+      return (await stat(this.location)).size;
+    } catch (error) {
+      if (isMissing(error)) return -1;
+      throw error;
+    }
+  }
+
+  async append(records: readonly object[]): Promise<number> {
+    const handle = this.#handle;
+    if (!handle) throw new Error("The output is not open.");
+    if (records.length === 0) return this.#bytes;
+    const buffer = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+    let written = 0;
+    while (written < buffer.length) {
+      const { bytesWritten } = await handle.write(
+        buffer,
+        written,
+        buffer.length - written,
+        this.#bytes + written,
+      );
+      written += bytesWritten;
+    }
+    await handle.datasync();
+    this.#bytes += buffer.length;
+    return this.#bytes;
+  }
+
+  async close(): Promise<void> {
+    await this.#handle?.close();
+    this.#handle = undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import { readFile } from "node:fs/promises";
+import {
+  type Checkpoint,
+  type CheckpointStore,
+  parseCheckpoint,
+  serializeCheckpoint,
+} from "../engine/checkpoint.ts";
+import { isMissing, removeFile, writeFileAtomic } from "../util/fs.ts";
+
+/** The checkpoint as a local JSON file, replaced atomically after every page. */
+export class FileCheckpointStore implements CheckpointStore {
+  readonly location: string;
+
+  constructor(path: string) {
+    this.location = path;
+  }
+
+  async load(): Promise<Checkpoint | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.location, "utf8");
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    return parseCheckpoint(text, this.location);
+  }
+
+  save(checkpoint: Checkpoint): Promise<void> {
+    return writeFileAtomic(this.location, serializeCheckpoint(checkpoint));
+  }
+
+  clear(): Promise<void> {
+    return removeFile(this.location);
+  }
+}
