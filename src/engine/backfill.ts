@@ -136,7 +136,7 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
       source: deps.source,
       request: start.request,
       firstToken: cp?.nextToken,
-      depth: start.request.details === "none" ? 2 : 8,
+      depth: start.request.details === "none" ? 2 : 16,
       clock: deps.clock,
       signal: deps.signal,
       maxEmptyPages: 100,

@@ -51,7 +51,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
     let empty = 0;
     for (;;) {
       while (queue.length >= o.depth && !signal.aborted) await wait();
-      if (signal.aborted) return;
+      signal.throwIfAborted();
       const page = await o.source.listPage(o.request, token, signal);
       const receivedAt = o.clock();
       const next = page.nextToken || undefined;
@@ -81,6 +81,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
 
   try {
     for (;;) {
+      o.signal.throwIfAborted();
       while (queue.length === 0) await wait();
       const item = queue.shift() as Promise<ReadyPage | undefined>;
       notify();

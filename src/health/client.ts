@@ -1,4 +1,5 @@
 import { HealthClient } from "@aws-sdk/client-health";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { type Outcome, Pacer } from "./pacer.ts";
 
 /** API families: calls of one family share a rate limit (REFERENCE.md, section 1). */
@@ -57,14 +58,23 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * Delay before retry n (1-based): short, because the pacer, not the backoff, keeps a throttled family
+ * under its limit; the SDK's own throttling backoff (base 1 s, doubling) would hold a page's details
+ * back for seconds. Doubling from 50 ms to at most 2 s still spaces retries after 5xx and resets.
+ */
+export function retryDelay(attempt: number): number {
+  return Math.round(Math.min(2000, 50 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+}
+
+/**
  * The real SDK client, with every attempt (retries included) paced per API family. The SDK's
- * standard retry (10 attempts) stays the safety net for throttles, 5xx and dropped connections.
+ * standard retry (10 attempts, with the delays above) stays the safety net for throttles, 5xx and
+ * dropped connections.
  */
 export function createPacedClient(o: ClientOptions): PacedClient {
   const client = new HealthClient({
     region: o.region,
-    maxAttempts: 10,
-    retryMode: "standard",
+    retryStrategy: new ConfiguredRetryStrategy(10, retryDelay),
     requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
     ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
     ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
@@ -82,7 +92,7 @@ export function createPacedClient(o: ClientOptions): PacedClient {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const pacer = pacerFor(FAMILY_OF[context.commandName ?? ""] ?? "status");
-      const sentAt = await pacer.acquire();
+      const ticket = await pacer.acquire();
       let outcome: Outcome = "failed";
       try {
         const result = await next(args);
@@ -92,7 +102,7 @@ export function createPacedClient(o: ClientOptions): PacedClient {
         if (isThrottle(error)) outcome = "throttled";
         throw error;
       } finally {
-        pacer.done(sentAt, outcome);
+        pacer.done(ticket, outcome);
       }
     },
     // finalizeRequest, low priority: inside the SDK's retry loop, so every attempt is paced.

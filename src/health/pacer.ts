@@ -2,9 +2,15 @@
  * A client-side pacer for one API family: additive increase, multiplicative decrease.
  *
  * AWS publishes no Health rate limits, and the SDK's retry alone backs off far longer than a throttle
- * needs (REFERENCE.md, section 1: 4.2x the rate floor). So each family starts unpaced; the first
- * throttle sets the pace just under the rate that actually succeeded in the last second, each success
- * adds a little, and each throttle of a request sent after the last cut cuts the pace again.
+ * needs (REFERENCE.md, section 1: 4.2x the rate floor). So a family starts unpaced. The first throttle
+ * sets a pace just under the rate that was succeeding; from then on each throttle cuts the pace by 15%
+ * and remembers the pace that was too fast as the ceiling. Below 90% of the ceiling the pace climbs
+ * back fast (0.5 request/s per success), above it slowly (0.1 request/s per success), probing for more. Only
+ * requests that had to wait for their slot raise the pace: when demand, not the pace, limits the
+ * traffic, the pace says nothing about the server. After a cut, throttles of requests sent within a
+ * short grace period are ignored: right after a cut the server's bucket is empty and refills slowly, so
+ * jitter alone throttles a few requests that say nothing about the new pace. Cuts in quick succession
+ * keep the ceiling of the first.
  */
 export interface PacerOptions {
   readonly clock: () => number;
@@ -16,13 +22,25 @@ export interface PacerOptions {
 
 export type Outcome = "ok" | "throttled" | "failed";
 
-const CUT = 0.85;
-const STEP = 0.1; // requests per second added per success: recovers 15% of the pace in about 1.5 s
+/** Handed out by `acquire`, handed back to `done`. */
+export interface Ticket {
+  readonly sentAt: number;
+  /** The request waited for its slot: the pace, not demand, limited it. */
+  readonly paced: boolean;
+}
+
+const CUT = 0.9;
+const CUT_MAX = 0.85;
+const FAST = 0.5;
+const STEP = 0.05;
 const WINDOW_MS = 1000;
+const CASCADE_MS = 1000;
+const GRACE_MS = 200;
 
 export class Pacer {
   readonly #o: PacerOptions;
   #rate = Number.POSITIVE_INFINITY;
+  #ceiling = Number.POSITIVE_INFINITY;
   #nextStart = 0;
   #inFlight = 0;
   #queue: (() => void)[] = [];
@@ -41,54 +59,59 @@ export class Pacer {
     return this.#rate;
   }
 
-  /** Waits for a slot; returns the send time to hand back to `done`. */
-  async acquire(): Promise<number> {
+  /** Waits for a slot. */
+  async acquire(): Promise<Ticket> {
     while (this.#inFlight >= this.#o.maxInFlight) {
       await new Promise<void>((resolve) => this.#queue.push(resolve));
       this.#o.signal.throwIfAborted();
     }
     this.#inFlight += 1;
+    let paced = false;
     try {
       if (Number.isFinite(this.#rate)) {
         const now = this.#o.clock();
         const at = Math.max(now, this.#nextStart);
         this.#nextStart = at + 1000 / this.#rate;
-        if (at > now) await this.#o.sleep(at - now, this.#o.signal);
+        paced = at > now;
+        if (paced) await this.#o.sleep(at - now, this.#o.signal);
       }
     } catch (error) {
       this.#release();
       throw error;
     }
     this.sent += 1;
-    return this.#o.clock();
+    return { sentAt: this.#o.clock(), paced };
   }
 
-  done(sentAt: number, outcome: Outcome): void {
+  done(ticket: Ticket, outcome: Outcome): void {
     this.#release();
     const now = this.#o.clock();
-    this.#forget(now);
+    while (this.#successes.length > 0 && (this.#successes[0] as number) < now - WINDOW_MS)
+      this.#successes.shift();
     if (outcome === "ok") {
       this.#successes.push(now);
       if (this.#firstSuccess < 0) this.#firstSuccess = now;
-      if (Number.isFinite(this.#rate)) this.#rate += STEP;
+      if (ticket.paced) this.#rate = this.#rate < this.#ceiling * 0.9 ? this.#rate + FAST : this.#rate + STEP;
     } else if (outcome === "throttled") {
       this.throttled += 1;
-      // Only a request sent after the last cut tells that the cut was not enough.
-      if (sentAt >= this.#lastCut) {
-        this.#rate = Math.max(1, Math.min(this.#rate, this.#successRate(now)) * CUT);
-        this.#lastCut = now;
-      }
+      if (ticket.sentAt >= this.#lastCut + GRACE_MS) this.#cut(now);
     }
   }
 
-  #forget(now: number): void {
-    while (this.#successes.length > 0 && (this.#successes[0] as number) < now - WINDOW_MS)
-      this.#successes.shift();
+  #cut(now: number): void {
+    // While throttled, the successes per second are the server's rate for this family.
+    const measured = this.#successRate(now);
+    // The first cut, out of an unpaced burst, measures little: leave the ceiling open until the next.
+    const fresh = !Number.isFinite(this.#ceiling) || now - this.#lastCut > CASCADE_MS;
+    if (Number.isFinite(this.#rate) && fresh) this.#ceiling = measured;
+    this.#rate = Math.max(1, Math.min(this.#rate * CUT_MAX, measured * CUT));
+    this.#lastCut = now;
   }
 
+  /** Successes per second over the last second (or since the first success, if sooner). */
   #successRate(now: number): number {
     if (this.#firstSuccess < 0) return 1;
-    const span = Math.min(WINDOW_MS, Math.max(50, now - this.#firstSuccess));
+    const span = Math.min(WINDOW_MS, Math.max(200, now - this.#firstSuccess));
     return (this.#successes.length * 1000) / span;
   }
 
