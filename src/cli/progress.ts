@@ -60,7 +60,9 @@ export class CliReporter implements Reporter {
   }
 
   done(r: BackfillResult, output: string): void {
-    const resumed = r.resumed ? ` (${number.format(r.newEvents)} in this run, resumed from page ${r.resumed.page})` : "";
+    const resumed = r.resumed
+      ? ` (${number.format(r.newEvents)} in this run, resumed from page ${r.resumed.page})`
+      : "";
     this.line(
       `✓ Complete: ${number.format(r.events)} events in ${r.pages} pages${resumed}, ${seconds(r.elapsedMs)}. ` +
         `Output: ${output}. Checkpoint removed.`,

@@ -5,6 +5,7 @@ import { backfill } from "../engine/backfill.ts";
 import { errorMessage, exitCodeOf, InterruptedError, isExpected } from "../errors.ts";
 import { NdjsonFileSink } from "../sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "../stores/file-store.ts";
+import type { Probe } from "../util/fs.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
 import { CliReporter } from "./progress.ts";
@@ -21,7 +22,22 @@ const processIo = (): Io => ({
   live: process.stderr.isTTY === true,
 });
 
+/**
+ * Crash tests set HEALTH_BACKFILL_KILL_AT=<point>:<n> to have the script SIGKILL itself the n-th time it
+ * reaches a named point of a write (page-half-written, page-written, checkpoint-temp-written,
+ * checkpoint-temp-synced, checkpoint-renamed). Unset, nothing is probed.
+ */
+function killProbe(spec: string | undefined): Probe | undefined {
+  const match = /^([a-z-]+):(\d+)$/.exec(spec ?? "");
+  if (!match) return undefined;
+  let left = Number(match[2]);
+  return (point) => {
+    if (point === match[1] && --left === 0) process.kill(process.pid, "SIGKILL");
+  };
+}
+
 async function execute(config: Config, reporter: CliReporter, signal: AbortSignal): Promise<void> {
+  const probe = killProbe(process.env.HEALTH_BACKFILL_KILL_AT);
   const connection = await connect(config, signal);
   try {
     reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
@@ -29,8 +45,8 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
       { query: config.query, maxCheckpointAgeMs: config.maxCheckpointAgeMs, restart: config.restart },
       {
         source: connection.source,
-        sink: new NdjsonFileSink(config.output),
-        store: new FileCheckpointStore(config.checkpoint),
+        sink: new NdjsonFileSink(config.output, probe),
+        store: new FileCheckpointStore(config.checkpoint, probe),
         clock: Date.now,
         reporter,
         signal,
@@ -46,7 +62,10 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
  * The script. SIGINT and SIGTERM stop it after the last complete page is saved (exit 130); a second
  * Ctrl-C quits at once, which is safe too: the output is cut back to the checkpoint on the next run.
  */
-export async function run(argv: readonly string[] = process.argv.slice(2), io: Io = processIo()): Promise<void> {
+export async function run(
+  argv: readonly string[] = process.argv.slice(2),
+  io: Io = processIo(),
+): Promise<void> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     process.off("SIGINT", onSignal);
@@ -61,7 +80,10 @@ export async function run(argv: readonly string[] = process.argv.slice(2), io: I
     const args = parseCli(argv);
     debug = args.debug;
     if (args.help) return io.stdout(HELP);
-    const config = parseConfig(args.inputs, { now: Date.now(), readFile: (path) => readFileSync(path, "utf8") });
+    const config = parseConfig(args.inputs, {
+      now: Date.now(),
+      readFile: (path) => readFileSync(path, "utf8"),
+    });
     const reporter = new CliReporter(io.stderr, io.live, Date.now);
     await execute(config, reporter, controller.signal);
   } catch (error) {

@@ -5,14 +5,16 @@ import {
   parseCheckpoint,
   serializeCheckpoint,
 } from "../engine/checkpoint.ts";
-import { isMissing, removeFile, writeFileAtomic } from "../util/fs.ts";
+import { isMissing, type Probe, removeFile, writeFileAtomic } from "../util/fs.ts";
 
 /** The checkpoint as a local JSON file, replaced atomically after every page. */
 export class FileCheckpointStore implements CheckpointStore {
   readonly location: string;
+  readonly #probe: Probe | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, probe?: Probe) {
     this.location = path;
+    this.#probe = probe;
   }
 
   async load(): Promise<Checkpoint | undefined> {
@@ -27,7 +29,7 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   save(checkpoint: Checkpoint): Promise<void> {
-    return writeFileAtomic(this.location, serializeCheckpoint(checkpoint));
+    return writeFileAtomic(this.location, serializeCheckpoint(checkpoint), this.#probe);
   }
 
   clear(): Promise<void> {

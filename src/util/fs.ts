@@ -1,20 +1,29 @@
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
+/**
+ * Named moments in a write, for crash tests: the test kills the process at exactly that point.
+ * Production passes nothing.
+ */
+export type Probe = (point: string) => void;
+
 /** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
-export async function writeFileAtomic(path: string, contents: string): Promise<void> {
+export async function writeFileAtomic(path: string, contents: string, probe?: Probe): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const file = await open(temp, "w");
   try {
     await file.writeFile(contents);
+    probe?.("checkpoint-temp-written");
     await file.sync();
   } finally {
     await file.close();
   }
+  probe?.("checkpoint-temp-synced");
   await rename(temp, path);
   await syncDirectory(dir);
+  probe?.("checkpoint-renamed");
 }
 
 async function syncDirectory(dir: string): Promise<void> {

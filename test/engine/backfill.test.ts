@@ -1,0 +1,211 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/config.ts";
+import { backfill, type Reporter, type ResumeInfo } from "../../src/engine/backfill.ts";
+import type { Checkpoint } from "../../src/engine/checkpoint.ts";
+import { BackfillFailedError, CheckpointRefusedError, InterruptedError } from "../../src/errors.ts";
+import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
+import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { MemorySource } from "./memory-source.ts";
+
+let dir: string;
+let output: string;
+let checkpoint: string;
+let now: number;
+let resumes: ResumeInfo[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "engine-"));
+  output = join(dir, "out.ndjson");
+  checkpoint = join(dir, "out.ndjson.checkpoint.json");
+  now = Date.parse("2026-11-26T12:00:00Z");
+  resumes = [];
+});
+
+const reporter: Reporter = { resumed: (i) => resumes.push(i), restarted: () => {}, page: () => {} };
+
+function options(raw: Record<string, string> = {}, restart = false) {
+  const config = parseConfig({ "page-size": "10", ...raw }, { now, readFile: () => "" });
+  return { query: config.query, maxCheckpointAgeMs: config.maxCheckpointAgeMs, restart };
+}
+
+function run(
+  source: MemorySource,
+  raw: Record<string, string> = {},
+  extra: { restart?: boolean; signal?: AbortSignal } = {},
+) {
+  return backfill(options(raw, extra.restart), {
+    source,
+    sink: new NdjsonFileSink(output),
+    store: new FileCheckpointStore(checkpoint),
+    clock: () => now,
+    reporter,
+    signal: extra.signal ?? new AbortController().signal,
+  });
+}
+
+const lines = () =>
+  readFileSync(output, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { arn: string; n: number });
+const saved = () => JSON.parse(readFileSync(checkpoint, "utf8")) as Checkpoint;
+const arns = (source: MemorySource) => source.events.map((e) => e.arn);
+
+async function fails(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the backfill to fail");
+}
+
+describe("backfill", () => {
+  it("writes every event once, in order, and removes the checkpoint", async () => {
+    const source = new MemorySource(95);
+    const result = await run(source);
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+    expect(result).toMatchObject({ events: 95, pages: 10, resumed: undefined });
+    expect(existsSync(checkpoint)).toBe(false);
+  });
+
+  it("saves after each page and resumes from the last one after a failure", async () => {
+    const source = new MemorySource(95);
+    source.failAt.set(4, new Error("boom"));
+    const error = await fails(run(source));
+    expect(error).toBeInstanceOf(BackfillFailedError);
+    expect(error.message).toMatch(
+      /boom \(progress is saved after page 3 in .*run the same command again to continue\)/,
+    );
+    const cp = saved();
+    expect(cp).toMatchObject({ version: 1, nextToken: "t30", processedCount: 30, pages: 3 });
+    expect(cp.output.bytes).toBe(statSync(output).size);
+    expect(cp.request.filter).toEqual({ lastUpdatedTime: { to: new Date(now).toISOString() } });
+    const result = await run(source);
+    expect(result.resumed).toMatchObject({ page: 4, events: 30 });
+    expect(result).toMatchObject({ events: 95, pages: 10, newEvents: 65 });
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+
+  it("cuts the output back to the checkpoint, so a page written after it is not duplicated", async () => {
+    const source = new MemorySource(50);
+    source.failAt.set(3, new Error("lost"));
+    await fails(run(source));
+    appendFileSync(
+      output,
+      `${JSON.stringify({ arn: "arn:aws:health:us-east-1::event/E20", n: 20 })}\n{"arn":"half a li`,
+    );
+    await run(source);
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+
+  it("resumes with the stored request, not a re-resolved one", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(2, new Error("x"));
+    await fails(run(source, { since: "90d" }));
+    const first = saved().request;
+    now += 3600_000;
+    const result = await run(source, { since: "90d" });
+    expect(result.request).toEqual(first);
+  });
+
+  it("refuses a checkpoint of another query, before any API call, and deletes nothing", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(2, new Error("x"));
+    await fails(run(source));
+    const before = [readFileSync(checkpoint, "utf8"), readFileSync(output, "utf8")];
+    const calls = source.calls;
+    const error = await fails(run(source, { details: "none" }));
+    expect(error).toBeInstanceOf(CheckpointRefusedError);
+    expect(error.message).toMatch(/belongs to a different query.*restart/);
+    expect(source.calls).toBe(calls);
+    expect([readFileSync(checkpoint, "utf8"), readFileSync(output, "utf8")]).toEqual(before);
+  });
+
+  it("refuses a checkpoint older than max-checkpoint-age before any API call", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(2, new Error("x"));
+    await fails(run(source));
+    now += 25 * 3600_000;
+    const calls = [source.calls, source.preflights];
+    const error = await fails(run(source));
+    expect(error).toBeInstanceOf(CheckpointRefusedError);
+    expect(error.message).toMatch(/is 25\.0 hours old .*the limit is 24\.0 hours.*new workflow run/);
+    expect([source.calls, source.preflights]).toEqual(calls);
+    expect(existsSync(checkpoint)).toBe(true);
+    // A larger limit is the user's decision: the same checkpoint then resumes.
+    const result = await run(source, { "max-checkpoint-age": "36h" });
+    expect(result.resumed).toMatchObject({ page: 2 });
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+
+  it("refuses an unreadable checkpoint and an output shorter than recorded", async () => {
+    const source = new MemorySource(40);
+    writeFileSync(checkpoint, "{ not json");
+    const unreadable = await fails(run(source));
+    expect(unreadable).toBeInstanceOf(CheckpointRefusedError);
+    expect(unreadable.message).toMatch(/unreadable.*restart/);
+    expect(readFileSync(checkpoint, "utf8")).toBe("{ not json");
+
+    writeFileSync(checkpoint, "");
+    source.failAt.set(source.calls + 3, new Error("x"));
+    await fails(run(source, {}, { restart: true }));
+    writeFileSync(output, "");
+    const shorter = await fails(run(source));
+    expect(shorter).toBeInstanceOf(CheckpointRefusedError);
+    expect(shorter.message).toMatch(/has 0 bytes, but the checkpoint recorded \d+ bytes/);
+    expect(existsSync(checkpoint)).toBe(true);
+  });
+
+  it("reports a token the API refuses on resume as a refused checkpoint", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(2, new Error("x"));
+    await fails(run(source));
+    source.invalidTokens.add(saved().nextToken);
+    const error = await fails(run(source));
+    expect(error).toBeInstanceOf(CheckpointRefusedError);
+    expect(error.message).toMatch(/refused the checkpoint's pagination token/);
+    expect(existsSync(checkpoint)).toBe(true);
+  });
+
+  it("restart discards the checkpoint and the partial output", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(2, new Error("x"));
+    await fails(run(source));
+    const result = await run(source, {}, { restart: true });
+    expect(result.resumed).toBeUndefined();
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+
+  it("stops on a repeated token or an endless run of empty pages instead of looping", async () => {
+    const repeat = new MemorySource(40);
+    repeat.repeatToken = true;
+    expect((await fails(run(repeat))).message).toMatch(/same pagination token twice/);
+    const empty = new MemorySource(40);
+    empty.emptyPages = 1;
+    expect((await fails(run(empty, {}, { restart: true }))).message).toMatch(/101 empty pages in a row/);
+    expect(empty.calls).toBeLessThan(110);
+  });
+
+  it("stops when interrupted, keeps the last checkpoint, and resumes", async () => {
+    const source = new MemorySource(200);
+    const controller = new AbortController();
+    const pages: number[] = [];
+    const promise = backfill(options(), {
+      source,
+      sink: new NdjsonFileSink(output),
+      store: new FileCheckpointStore(checkpoint),
+      clock: () => now,
+      reporter: { ...reporter, page: (p) => (pages.push(p.pages), p.pages === 5 && controller.abort()) },
+      signal: controller.signal,
+    });
+    const error = await fails(promise);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(saved().pages).toBeGreaterThanOrEqual(5);
+    await run(source);
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+});

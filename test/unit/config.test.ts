@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig, type RawInputs } from "../../src/config/config.ts";
+import { parseFilter } from "../../src/config/filter.ts";
+import { parseDuration, parseTime } from "../../src/config/parse.ts";
+import { fingerprint, resolveRequest } from "../../src/engine/request.ts";
+import { UsageError } from "../../src/errors.ts";
+
+const NOW = Date.parse("2026-11-26T12:00:00Z");
+const ctx = {
+  now: NOW,
+  readFile: (path: string) => {
+    if (path === "f.json") return '{"services":["EC2"]}';
+    throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+  },
+};
+const parse = (raw: RawInputs) => parseConfig(raw, ctx);
+
+function usage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a UsageError");
+}
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    const c = parse({});
+    expect(c.query).toEqual({
+      scope: "organization",
+      region: "us-east-1",
+      filter: {},
+      pageSize: 100,
+      details: "description",
+    });
+    expect(c.output).toBe("health-events.ndjson");
+    expect(c.checkpoint).toBe("health-events.ndjson.checkpoint.json");
+    expect(c.maxCheckpointAgeMs).toBe(24 * 3600_000);
+    expect(c.restart).toBe(false);
+    expect(c.simulate).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    [{ "page-size": "0" }, /Invalid page-size: "0"\. Allowed: a whole number from 1 to 100\./],
+    [{ "page-size": "101" }, /page-size/],
+    [{ "page-size": "10.5" }, /page-size/],
+    [{ scope: "org" }, /Invalid scope: "org"\. Allowed: organization, account\./],
+    [{ region: "us-west-2" }, /Invalid region: "us-west-2"\. Allowed: us-east-1, us-east-2/],
+    [{ details: "all" }, /Invalid details/],
+    [{ since: "yesterday" }, /Invalid since: "yesterday"\. Write an ISO 8601 time/],
+    [{ since: "2026-13-01" }, /Invalid since/],
+    [{ "max-checkpoint-age": "1 day" }, /Invalid max-checkpoint-age: "1 day"\. Write a duration/],
+    [{ restart: "yes" }, /Invalid restart: "yes"\. Allowed: true or false\./],
+    [{ simulate: "lots" }, /Invalid simulate/],
+    [{ since: "1d", until: "2d" }, /is not before until/],
+    [{ until: "2027-01-01T00:00:00Z" }, /lies in the future/],
+    [{ filter: "{services:" }, /Invalid filter: not valid JSON/],
+    [{ filter: "@missing.json" }, /Invalid filter: cannot read missing.json/],
+    [{ locale: "English please" }, /Invalid locale/],
+  ] as [RawInputs, RegExp][])("rejects %j with one line naming the input", (raw, message) => {
+    const text = usage(() => parse(raw));
+    expect(text).toMatch(message);
+    expect(text).not.toContain("\n");
+  });
+
+  it("accepts durations, ISO times, booleans, simulate forms and @file filters", () => {
+    expect(parseDuration("x", "90s")).toBe(90_000);
+    expect(parseDuration("x", "36h")).toBe(36 * 3600_000);
+    expect(parseTime("since", "90d", NOW)).toBe(NOW - 90 * 86_400_000);
+    expect(parseTime("since", "2026-08-01T00:00:00Z", NOW)).toBe(Date.parse("2026-08-01T00:00:00Z"));
+    expect(parseTime("since", "2026-08-01", NOW)).toBe(Date.parse("2026-08-01T00:00:00Z"));
+    expect(parse({ restart: "true" }).restart).toBe(true);
+    expect(parse({ simulate: "true" }).simulate).toBe(2000);
+    expect(parse({ simulate: "500" }).simulate).toBe(500);
+    expect(parse({ simulate: "false" }).simulate).toBeUndefined();
+    expect(parse({ filter: "@f.json" }).query.filter).toEqual({ services: ["EC2"] });
+  });
+});
+
+describe("filter", () => {
+  it("validates members per scope against the API's limits", () => {
+    expect(parseFilter('{"awsAccountIds":["123456789012"]}', "organization")).toEqual({
+      awsAccountIds: ["123456789012"],
+    });
+    expect(() => parseFilter('{"awsAccountIds":["123456789012"]}', "account")).toThrow(
+      /not a member of the account event filter/,
+    );
+    expect(() => parseFilter('{"eventArns":["a"]}', "organization")).toThrow(
+      /not a member of the organization/,
+    );
+    const eleven = JSON.stringify({ services: Array.from({ length: 11 }, (_, i) => `S${i}`) });
+    expect(() => parseFilter(eleven, "organization")).toThrow(/services must be a list of 1 to 10 strings/);
+    expect(() => parseFilter('{"eventTypeCategories":["outage"]}', "account")).toThrow(
+      /allowed: issue, accountNotification/,
+    );
+    expect(() => parseFilter('{"lastUpdatedTime":{}}', "organization")).toThrow(
+      /with the since and until inputs/,
+    );
+    expect(() => parseFilter('{"awsAccountIds":["12"]}', "organization")).toThrow(/12-digit/);
+    expect(() => parseFilter("[]", "organization")).toThrow(/must be a JSON object/);
+    expect(parseFilter('{"startTime":{"from":"2026-01-01"}}', "organization")).toEqual({
+      startTime: { from: "2026-01-01T00:00:00.000Z" },
+    });
+    expect(() => parseFilter('{"startTime":{"from":"soon"}}', "organization")).toThrow(/ISO 8601/);
+  });
+});
+
+describe("request and fingerprint", () => {
+  it("resolves since/until once and pins until at the first attempt", () => {
+    const org = resolveRequest(parse({ since: "90d" }).query, NOW);
+    expect(org.filter.lastUpdatedTime).toEqual({
+      from: new Date(NOW - 90 * 86_400_000).toISOString(),
+      to: new Date(NOW).toISOString(),
+    });
+    const account = resolveRequest(parse({ scope: "account", since: "1d" }).query, NOW);
+    expect(account.filter.lastUpdatedTimes).toEqual([
+      { from: new Date(NOW - 86_400_000).toISOString(), to: new Date(NOW).toISOString() },
+    ]);
+  });
+
+  it("identifies the query as configured: 90d tomorrow is the same backfill, other inputs are not", () => {
+    const today = parseConfig({ since: "90d" }, ctx).query;
+    const tomorrow = parseConfig({ since: "90d" }, { ...ctx, now: NOW + 86_400_000 }).query;
+    expect(fingerprint(today)).toBe(fingerprint(tomorrow));
+    expect(fingerprint(today)).not.toBe(fingerprint(parse({ since: "30d" }).query));
+    expect(fingerprint(today)).not.toBe(fingerprint(parse({ since: "90d", "page-size": "50" }).query));
+    expect(fingerprint(parse({ filter: '{"services":["EC2"],"regions":["us-east-1"]}' }).query)).toBe(
+      fingerprint(parse({ filter: '{"regions":["us-east-1"],"services":["EC2"]}' }).query),
+    );
+  });
+});
