@@ -1,4 +1,4 @@
-// Bundles the three entry points with ncc. Each bundle lands in its own folder because ncc writes one
+// Bundles the three entry points with ncc, which type-checks src/ (tsconfig.json) on the way. Each bundle lands in its own folder because ncc writes one
 // index.js per build; action.yml points at dist/action and dist/post, the script is dist/index.js.
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -10,5 +10,7 @@ const entries = [
 ];
 rmSync("dist", { recursive: true, force: true });
 for (const [entry, out] of entries) {
-  execFileSync("ncc", ["build", entry, "-o", out, "--license", "licenses.txt", "--quiet"], { stdio: "inherit" });
+  execFileSync("ncc", ["build", entry, "-o", out, "--license", "licenses.txt", "--quiet"], {
+    stdio: "inherit",
+  });
 }

@@ -1,0 +1,76 @@
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { NODE24, ROOT } from "./runner.ts";
+
+/** The three ways users run the script. */
+export const RUNTIMES = {
+  node: [NODE24, resolve(ROOT, "dist/index.js")],
+  bun: [resolve(ROOT, "node_modules/.bin/bun"), resolve(ROOT, "src/main.ts")],
+  deno: [resolve(ROOT, "node_modules/.bin/deno"), "run", "-A", resolve(ROOT, "src/main.ts")],
+} as const;
+
+export type Runtime = keyof typeof RUNTIMES;
+
+export interface ScriptResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ScriptOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  runtime?: Runtime;
+  /** SIGKILL after this many ms. */
+  killAfterMs?: number;
+  /** Send this signal once stderr matches `when`. */
+  signalWhen?: { pattern: RegExp; signal: NodeJS.Signals };
+}
+
+/** AWS settings for a script that talks to a simulator at `url`. */
+export function awsEnv(url: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_HEALTH: url,
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_REGION: "us-east-1",
+  };
+}
+
+/** Runs the real script as a child process. */
+export function runScript(args: string[], o: ScriptOptions): Promise<ScriptResult> {
+  const [command, ...prefix] = RUNTIMES[o.runtime ?? "node"];
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: o.cwd,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/root",
+      DENO_NO_UPDATE_CHECK: "1",
+      NO_COLOR: "1",
+      ...o.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let signalled = false;
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+    if (o.signalWhen && !signalled && o.signalWhen.pattern.test(stderr)) {
+      signalled = true;
+      child.kill(o.signalWhen.signal);
+    }
+  });
+  const timer =
+    o.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), o.killAfterMs);
+  return new Promise((resolveRun) =>
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code, signal, stdout, stderr });
+    }),
+  );
+}
