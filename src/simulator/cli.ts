@@ -1,0 +1,141 @@
+import { parseArgs } from "node:util";
+import { type Simulator, type SimulatorOptions, startSimulator } from "./server.ts";
+
+const HELP = `Usage: health-simulator [options]
+
+A local AWS Health API (AWS JSON 1.1) with a deterministic dataset, for trying the backfill without
+an AWS account. Prints AWS_ENDPOINT_URL_HEALTH=<url> on stdout once it listens; stops on Ctrl-C.
+
+  --port N                  port to listen on; 0 picks a free one (0)
+  --host HOST               address to listen on (127.0.0.1)
+  --events N                events in the dataset (1000)
+  --seed N                  dataset seed; the same seed gives the same events and accepts the same tokens (1)
+  --accounts N              accounts in the organization (25)
+  --latency MS              added to every answer, milliseconds (0)
+  --rate-limit N            requests per second per API family, 0 = unlimited (0)
+  --burst N                 rate-limit bucket size, 0 = a tenth of the rate (0)
+  --error-rate F            fraction answered 500/503, 0-1 (0)
+  --drop-rate F             fraction of connections dropped without an answer, 0-1 (0)
+  --organizational-view S   ENABLED, DISABLED or PENDING (ENABLED)
+  --help                    show this help
+`;
+
+const FLAGS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  events: { type: "string" },
+  seed: { type: "string" },
+  accounts: { type: "string" },
+  latency: { type: "string" },
+  "rate-limit": { type: "string" },
+  burst: { type: "string" },
+  "error-rate": { type: "string" },
+  "drop-rate": { type: "string" },
+  "organizational-view": { type: "string" },
+  help: { type: "boolean" },
+} as const;
+
+class UsageError extends Error {}
+
+/** Runs the simulator until SIGINT or SIGTERM. Bad flags: one line on stderr and exit code 2. */
+export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  let options: SimulatorOptions | "help";
+  try {
+    options = parseCli(argv);
+  } catch (e) {
+    process.stderr.write(`health-simulator: ${e instanceof Error ? e.message : String(e)} (see --help)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === "help") {
+    process.stdout.write(HELP);
+    return;
+  }
+  let sim: Simulator;
+  try {
+    sim = await startSimulator(options);
+  } catch (e) {
+    process.stderr.write(
+      `health-simulator: could not start: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`AWS_ENDPOINT_URL_HEALTH=${sim.url}\n`);
+  process.stderr.write(
+    `AWS Health simulator: ${sim.dataset.length} events at ${sim.url}. In another shell:\n` +
+      `  export AWS_ENDPOINT_URL_HEALTH=${sim.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n` +
+      "Any credentials work. Ctrl-C stops it.\n",
+  );
+  await untilSignal();
+  await sim.close();
+}
+
+/** Resolves on the first SIGINT or SIGTERM; the hooks exist only while the simulator runs. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export function parseCli(argv: string[]): SimulatorOptions | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? (e.message.split("\n")[0] ?? e.message) : String(e));
+  }
+  if (values.help === true) return "help";
+  const o: SimulatorOptions = {};
+  const text = (flag: keyof typeof FLAGS) => values[flag] as string | undefined;
+  const set = <K extends keyof SimulatorOptions>(key: K, value: SimulatorOptions[K] | undefined) => {
+    if (value !== undefined) o[key] = value;
+  };
+  set("port", integer("port", text("port"), 0, 65535));
+  set("host", host(text("host")));
+  set("events", integer("events", text("events"), 0, 10_000_000));
+  set("seed", integer("seed", text("seed"), -(2 ** 31), 2 ** 32 - 1));
+  set("accounts", integer("accounts", text("accounts"), 1, 100_000));
+  set("latencyMs", decimal("latency", text("latency"), 0, 60_000));
+  set("rateLimit", decimal("rate-limit", text("rate-limit"), 0, 1_000_000));
+  set("burst", integer("burst", text("burst"), 0, 1_000_000));
+  set("errorRate", decimal("error-rate", text("error-rate"), 0, 1));
+  set("dropRate", decimal("drop-rate", text("drop-rate"), 0, 1));
+  set("organizationalView", view(text("organizational-view")));
+  return o;
+}
+
+function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got '${value}'`);
+  return n;
+}
+
+function decimal(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got '${value}'`);
+  return n;
+}
+
+function host(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\w.:-]+$/.test(value))
+    throw new UsageError(`--host must be a host name or IP address, got '${value}'`);
+  return value;
+}
+
+function view(value: string | undefined): SimulatorOptions["organizationalView"] {
+  if (value === undefined) return undefined;
+  if (value === "ENABLED" || value === "DISABLED" || value === "PENDING") return value;
+  throw new UsageError(`--organizational-view must be ENABLED, DISABLED or PENDING, got '${value}'`);
+}

@@ -1,0 +1,108 @@
+import { CALLER_ACCOUNT_ID } from "./accounts.ts";
+import type { EntityKind } from "./catalog.ts";
+import type { SimEntity, SimEvent } from "./dataset.ts";
+import { hashString, mixSeed, mulberry32, pick, type Rng, randInt, randomId, weighted } from "./prng.ts";
+
+const HOUR = 3_600_000;
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX = "0123456789abcdef";
+const NAMES = ["orders", "billing", "search", "payments", "analytics", "auth", "catalog", "reports"];
+const TAG_POOL: readonly Readonly<Record<string, string>>[] = [
+  { Environment: "prod", Team: "platform" },
+  { Environment: "staging", Team: "data" },
+  { Environment: "prod", Team: "payments", CostCenter: "cc-1042" },
+  { Environment: "dev" },
+].map((t) => Object.freeze(t));
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The accounts that own entities of an event: the affected accounts, or the caller for a public event. */
+export function entityAccounts(event: SimEvent): readonly string[] {
+  return event.eventScopeCode === "PUBLIC" ? [CALLER_ACCOUNT_ID] : event.accounts;
+}
+
+/** All entities of an event: 0-4 per owning account, derived from the event's ARN (deterministic). */
+export function buildEntities(event: SimEvent, kind: EntityKind): SimEntity[] {
+  const out: SimEntity[] = [];
+  const eventSeed = hashString(event.arn);
+  for (const account of entityAccounts(event)) {
+    const rng = mulberry32(mixSeed(eventSeed, hashString(account)));
+    const count = weighted(rng, [
+      [0, 2],
+      [1, 4],
+      [2, 3],
+      [3, 2],
+      [4, 1],
+    ] as const);
+    for (let i = 0; i < count; i++) out.push(makeEntity(rng, event, kind, account));
+  }
+  return out;
+}
+
+function makeEntity(rng: Rng, event: SimEvent, kind: EntityKind, account: string): SimEntity {
+  const region = event.region === "global" ? "us-east-1" : event.region;
+  const value = entityValue(rng, kind, region, account);
+  const updated = event.lastUpdatedTime.getTime() - randInt(rng, 0, 48 * HOUR);
+  const entity: SimEntity = {
+    entityArn: `arn:aws:health:${region}:${account}:entity/${randomId(rng, 20, ALNUM)}`,
+    entityValue: value,
+    awsAccountId: account,
+    lastUpdatedTime: new Date(Math.max(updated, event.startTime.getTime())),
+    statusCode: entityStatus(rng, event.statusCode),
+    tags: rng() < 0.5 ? NO_TAGS : pick(rng, TAG_POOL),
+  };
+  if (kind === "instance" && rng() < 0.5) {
+    entity.entityUrl = `https://console.aws.amazon.com/ec2/home?region=${region}#InstanceDetails:instanceId=${value}`;
+  }
+  return entity;
+}
+
+function entityStatus(rng: Rng, status: SimEvent["statusCode"]): SimEntity["statusCode"] {
+  if (status === "closed")
+    return weighted(rng, [
+      ["RESOLVED", 5],
+      ["UNIMPAIRED", 4],
+      ["UNKNOWN", 1],
+    ] as const);
+  if (status === "upcoming")
+    return weighted(rng, [
+      ["PENDING", 6],
+      ["UNKNOWN", 2],
+      ["UNIMPAIRED", 2],
+    ] as const);
+  return weighted(rng, [
+    ["IMPAIRED", 5],
+    ["PENDING", 2],
+    ["UNKNOWN", 2],
+    ["UNIMPAIRED", 1],
+  ] as const);
+}
+
+function entityValue(rng: Rng, kind: EntityKind, region: string, account: string): string {
+  const name = `${pick(rng, NAMES)}-${randomId(rng, 4, HEX)}`;
+  switch (kind) {
+    case "instance":
+      return `i-0${randomId(rng, 16, HEX)}`;
+    case "volume":
+      return `vol-0${randomId(rng, 16, HEX)}`;
+    case "vpn":
+      return `vpn-0${randomId(rng, 16, HEX)}`;
+    case "db":
+      return `${name}-db`;
+    case "function":
+      return `arn:aws:lambda:${region}:${account}:function:${name}`;
+    case "bucket":
+      return `${name}-${account}`;
+    case "cluster":
+      return `arn:aws:eks:${region}:${account}:cluster/${name}`;
+    case "table":
+      return `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+    case "loadbalancer":
+      return `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${name}/${randomId(rng, 16, HEX)}`;
+    case "certificate":
+      return `arn:aws:acm:${region}:${account}:certificate/${randomId(rng, 8, HEX)}-${randomId(rng, 4, HEX)}`;
+    case "distribution":
+      return `E${randomId(rng, 13)}`;
+    case "account":
+      return account;
+  }
+}

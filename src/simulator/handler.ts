@@ -1,0 +1,194 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RateLimiter } from "./limits.ts";
+import type { SimState } from "./operations/context.ts";
+import { findOperation, type Operation } from "./operations/index.ts";
+import {
+  errorBody,
+  JSON_11,
+  operationFromTarget,
+  parseBody,
+  regionFromAuthorization,
+  ServiceError,
+} from "./protocol.ts";
+import type { SimulatorStats } from "./server.ts";
+import { bump, widen } from "./stats.ts";
+import { requestHash, type TokenCodec } from "./tokens.ts";
+
+/** What the request handler shares with the simulator. */
+export interface HandlerEnv {
+  state: SimState;
+  tokens: TokenCodec;
+  stats: SimulatorStats;
+  limiter: RateLimiter;
+  /** Aborted by close(): pending latency timers stop waiting. */
+  closing: AbortSignal;
+}
+
+interface Outcome {
+  status: number;
+  body: string;
+  kind: "ok" | "throttled" | "error";
+}
+
+const MAX_BODY = 1 << 20;
+
+/** One HTTP request: faults, then the AWS JSON 1.1 call, then the injected latency, then the answer. */
+export async function serve(req: IncomingMessage, res: ServerResponse, env: HandlerEnv): Promise<void> {
+  const started = performance.now();
+  const { stats, state } = env;
+  stats.requests++;
+  const body = await readBody(req);
+  if (body === undefined) return;
+  const name = operationFromTarget(req.headers["x-amz-target"]?.toString());
+  const op = name === undefined ? undefined : findOperation(name);
+  if (op !== undefined && name !== undefined) bump(stats.byOperation, name);
+  if (Math.random() < state.faults.dropRate) {
+    stats.dropped++;
+    req.socket.destroy();
+    return;
+  }
+  const outcome = answer(req, body, name, op, env);
+  if (state.faults.latencyMs > 0) {
+    const waited = await sleep(state.faults.latencyMs, true, { signal: env.closing }).catch(() => false);
+    if (!waited) return void req.socket.destroy();
+  }
+  const answered = performance.now();
+  record(stats, name, op, outcome, answered - started);
+  if (op !== undefined) widen(stats, op.family, started, answered);
+  res.writeHead(outcome.status, {
+    "content-type": JSON_11,
+    "content-length": Buffer.byteLength(outcome.body),
+    "x-amzn-requestid": randomUUID(),
+  });
+  res.end(outcome.body);
+}
+
+function record(
+  stats: SimulatorStats,
+  name: string | undefined,
+  op: Operation | undefined,
+  o: Outcome,
+  ms: number,
+): void {
+  if (o.kind === "throttled" && op !== undefined) {
+    stats.throttled++;
+    bump(stats.throttledByFamily, op.family);
+  } else if (o.kind === "ok" && op !== undefined && name !== undefined) {
+    bump(stats.succeededByFamily, op.family);
+    bump(stats.serverTimeMsByOperation, name, ms);
+  } else {
+    stats.errors++;
+  }
+}
+
+function answer(
+  req: IncomingMessage,
+  body: string,
+  name: string | undefined,
+  op: Operation | undefined,
+  env: HandlerEnv,
+): Outcome {
+  try {
+    const region = checkRequest(req);
+    if (op === undefined || name === undefined) {
+      const target = req.headers["x-amz-target"]?.toString() ?? "(none)";
+      throw new ServiceError("UnknownOperationException", `Unknown operation ${target}`);
+    }
+    const { faults } = env.state;
+    if (!env.limiter.take(op.family, faults.rateLimit, faults.burst)) {
+      return {
+        status: 400,
+        body: errorBody(new ServiceError("ThrottlingException", "Rate exceeded")),
+        kind: "throttled",
+      };
+    }
+    checkFaults(op, env.state);
+    const input = parseBody(body);
+    const tokenScope = { requestHash: requestHash(name, input), region };
+    const result = op.handle({ input, state: env.state, tokens: env.tokens, tokenScope });
+    return { status: 200, body: JSON.stringify(result), kind: "ok" };
+  } catch (e) {
+    const error =
+      e instanceof ServiceError
+        ? e
+        : new ServiceError("InternalFailure", `Simulator error: ${String(e)}`, 500);
+    return { status: error.status, body: errorBody(error), kind: "error" };
+  }
+}
+
+/** `POST /` with a SigV4 authorization header; returns the region of its credential scope. */
+function checkRequest(req: IncomingMessage): string {
+  if (req.method !== "POST" || (req.url ?? "/").split("?")[0] !== "/") {
+    throw new ServiceError("UnknownOperationException", "AWS Health answers POST / only", 404);
+  }
+  const authorization = req.headers.authorization;
+  if (authorization === undefined) {
+    throw new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 403);
+  }
+  const region = regionFromAuthorization(authorization);
+  if (region === undefined) {
+    throw new ServiceError(
+      "IncompleteSignatureException",
+      "The authorization header has no SigV4 credential scope",
+      403,
+    );
+  }
+  return region;
+}
+
+/**
+ * Injected faults, in the order AWS would meet them. AWS documents no error for an organization call
+ * without organizational view; the simulator answers AccessDeniedException naming the status.
+ */
+function checkFaults(op: Operation, state: SimState): void {
+  const { faults } = state;
+  if (Math.random() < faults.errorRate) {
+    throw Math.random() < 0.5
+      ? new ServiceError(
+          "InternalFailure",
+          "The request processing has failed because of an unknown error.",
+          500,
+        )
+      : new ServiceError("ServiceUnavailable", "The service is unavailable. Please try again later.", 503);
+  }
+  if (faults.accessDenied) {
+    throw new ServiceError(
+      "AccessDeniedException",
+      "User is not authorized to perform this action on AWS Health.",
+    );
+  }
+  if (!faults.subscription) {
+    throw new ServiceError(
+      "SubscriptionRequiredException",
+      "The AWS Health API requires a Business, Enterprise On-Ramp, or Enterprise Support plan.",
+    );
+  }
+  if (op.organization && faults.organizationalView !== "ENABLED") {
+    throw new ServiceError(
+      "AccessDeniedException",
+      `Organizational view is ${faults.organizationalView} for this organization. Enable it with EnableHealthServiceAccessForOrganization from the management account.`,
+    );
+  }
+}
+
+/** The whole body, or undefined when the client went away or sent too much. */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > MAX_BODY) {
+        req.socket.destroy();
+        return undefined;
+      }
+      chunks.push(buf);
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

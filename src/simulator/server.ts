@@ -1,0 +1,173 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { defaultAnchor, generateDataset, generateNewerEvents, type SimEvent } from "./dataset.ts";
+import { serve } from "./handler.ts";
+import { RateLimiter } from "./limits.ts";
+import type { SimState } from "./operations/context.ts";
+import { clearStats, createStats } from "./stats.ts";
+import { TokenCodec } from "./tokens.ts";
+
+export interface SimulatorFaults {
+  /** Added to every answered request, ms. */
+  latencyMs: number;
+  /** Requests per second per API family; 0 = unlimited. */
+  rateLimit: number;
+  /** Bucket capacity; 0 = max(1, ceil(rateLimit / 10)). */
+  burst: number;
+  /** Fraction answered 500 InternalFailure or 503 ServiceUnavailable. */
+  errorRate: number;
+  /** Fraction whose socket is destroyed with no answer. */
+  dropRate: number;
+  organizationalView: "ENABLED" | "DISABLED" | "PENDING";
+  /** false: every call gets SubscriptionRequiredException. */
+  subscription: boolean;
+  accessDenied: boolean;
+}
+
+export interface SimulatorOptions extends Partial<SimulatorFaults> {
+  /** Default 1000. */
+  events?: number;
+  /** Default 1. */
+  seed?: number;
+  /** Accounts in the organization, default 25. */
+  accounts?: number;
+  /** Epoch ms, default defaultAnchor(now()). */
+  anchor?: number;
+  /** Clock for token age, default Date.now. */
+  now?: () => number;
+  /** Default 24 h. */
+  tokenTtlMs?: number;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface SimulatorStats {
+  /** Every request received, dropped ones included. */
+  requests: number;
+  byOperation: Record<string, number>;
+  throttled: number;
+  throttledByFamily: Record<string, number>;
+  succeededByFamily: Record<string, number>;
+  /** Error answers other than throttling (validation, injected faults, bad tokens, ...). */
+  errors: number;
+  dropped: number;
+  /** Summed handling time incl. latency, for successful calls. */
+  serverTimeMsByOperation: Record<string, number>;
+  /**
+   * Per API family: when its first request arrived and its last answer left (performance.now() ms),
+   * over every answered request of the family, so `last - first` is the span of its calls.
+   */
+  windowByFamily: Record<string, { first: number; last: number }>;
+}
+
+export interface Simulator {
+  url: string;
+  /** Newest lastUpdatedTime first; the live array the server answers from. */
+  dataset: SimEvent[];
+  stats: SimulatorStats;
+  /** Mutable: changes apply to the next request. */
+  faults: SimulatorFaults;
+  /** New events, newer than all existing, inserted at the newest end. */
+  addEvents(n: number): SimEvent[];
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+const DAY = 86_400_000;
+
+/** Starts an AWS Health simulator (AWS JSON 1.1 over node:http) on a free port of 127.0.0.1. */
+export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulator> {
+  const now = o.now ?? Date.now;
+  const shape = { seed: o.seed ?? 1, accounts: o.accounts ?? 25 };
+  const dataset = generateDataset({
+    ...shape,
+    events: o.events ?? 1000,
+    anchor: o.anchor ?? defaultAnchor(now()),
+  });
+  const state: SimState = { dataset, byArn: new Map(dataset.map((e) => [e.arn, e])), faults: faultsFrom(o) };
+  const stats = createStats();
+  const closing = new AbortController();
+  const tokens = new TokenCodec(shape.seed, o.tokenTtlMs ?? DAY, now);
+  const env = { state, stats, tokens, limiter: new RateLimiter(), closing: closing.signal };
+  const server = createServer((req, res) => void serve(req, res, env));
+  const sockets = trackSockets(server);
+  const host = o.host ?? "127.0.0.1";
+  const port = await listen(server, o.port ?? 0, host);
+  let nextIndex = dataset.length;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    dataset,
+    stats,
+    faults: state.faults,
+    addEvents(n) {
+      const newest = dataset[0]?.lastUpdatedTime.getTime() ?? now();
+      const fresh = generateNewerEvents(shape, nextIndex, newest, n);
+      nextIndex += n;
+      prepend(dataset, fresh);
+      for (const e of fresh) state.byArn.set(e.arn, e);
+      return fresh;
+    },
+    resetStats: () => clearStats(stats),
+    close: () => closeServer(server, sockets, closing),
+  };
+}
+
+function faultsFrom(o: SimulatorOptions): SimulatorFaults {
+  const faults: SimulatorFaults = {
+    latencyMs: o.latencyMs ?? 0,
+    rateLimit: o.rateLimit ?? 0,
+    burst: o.burst ?? 0,
+    errorRate: o.errorRate ?? 0,
+    dropRate: o.dropRate ?? 0,
+    organizationalView: o.organizationalView ?? "ENABLED",
+    subscription: o.subscription ?? true,
+    accessDenied: o.accessDenied ?? false,
+  };
+  for (const key of ["latencyMs", "rateLimit", "burst"] as const) {
+    if (!(faults[key] >= 0)) throw new RangeError(`${key} must be a number >= 0, got ${faults[key]}`);
+  }
+  for (const key of ["errorRate", "dropRate"] as const) {
+    if (!(faults[key] >= 0 && faults[key] <= 1))
+      throw new RangeError(`${key} must be between 0 and 1, got ${faults[key]}`);
+  }
+  return faults;
+}
+
+/** Inserts items at the front without spreading huge arrays into one call. */
+function prepend<T>(target: T[], items: readonly T[]): void {
+  const CHUNK = 10_000;
+  for (let end = items.length; end > 0; end -= CHUNK)
+    target.unshift(...items.slice(Math.max(0, end - CHUNK), end));
+}
+
+function trackSockets(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.on("clientError", (_error, socket) => socket.destroy());
+  return sockets;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops listening and destroys open keep-alive sockets, so nothing keeps the process alive. */
+function closeServer(server: Server, sockets: Set<Socket>, closing: AbortController): Promise<void> {
+  closing.abort();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+    server.closeAllConnections?.();
+  });
+}
