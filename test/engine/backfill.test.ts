@@ -199,7 +199,13 @@ describe("backfill", () => {
       sink: new NdjsonFileSink(output),
       store: new FileCheckpointStore(checkpoint),
       clock: () => now,
-      reporter: { ...reporter, page: (p) => (pages.push(p.pages), p.pages === 5 && controller.abort()) },
+      reporter: {
+        ...reporter,
+        page: (p) => {
+          pages.push(p.pages);
+          if (p.pages === 5) controller.abort();
+        },
+      },
       signal: controller.signal,
     });
     const error = await fails(promise);

@@ -1,0 +1,147 @@
+// npm run bench: the backfill against the simulator with a fixed latency and per-family rate limit.
+// Prints, per scenario: wall time, the lower bound the latency and rate limit allow, their ratio, the
+// share of throttled requests; then peak memory (RSS high-water mark) at 10,000 and 100,000 events.
+// The simulator runs in this process; the backfill is the bundled script in a child process, as users run it.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Simulator, startSimulator } from "../src/simulator/server.ts";
+
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
+const RATE = Number(process.env.BENCH_RATE_LIMIT ?? 100);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
+
+interface Run {
+  wallMs: number;
+  peakRssMb: number;
+  code: number | null;
+  stderr: string;
+}
+
+function peakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs the bundled script against `sim`, sampling its peak RSS until it exits. */
+function backfill(sim: Simulator, details: string): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-"));
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ["dist/index.js", "--details", details, "--output", join(dir, "out.ndjson")],
+    {
+      env: {
+        PATH: process.env.PATH,
+        AWS_ENDPOINT_URL_HEALTH: sim.url,
+        AWS_ACCESS_KEY_ID: "bench",
+        AWS_SECRET_ACCESS_KEY: "bench",
+        AWS_REGION: "us-east-1",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  let peak = 0;
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, peakRss(child.pid ?? 0));
+  }, 20);
+  return new Promise((resolve) =>
+    child.on("exit", (code) => {
+      clearInterval(sampler);
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ wallMs: performance.now() - started, peakRssMb: peak, code, stderr });
+    }),
+  );
+}
+
+/** The fewest calls per family the data needs: one affected-accounts page per 100 accounts of each
+ * ACCOUNT_SPECIFIC event, one details call per 10 (event, account) targets, one list call per 100 events. */
+function fewestCalls(sim: Simulator): { events: number; accounts: number; details: number } {
+  let accounts = 0;
+  let targets = 0;
+  for (const e of sim.dataset) {
+    if (e.eventScopeCode === "ACCOUNT_SPECIFIC") {
+      accounts += Math.max(1, Math.ceil(e.accounts.length / 100));
+      targets += e.accounts.length;
+    } else {
+      targets += 1;
+    }
+  }
+  return { events: Math.ceil(sim.dataset.length / 100), accounts, details: Math.ceil(targets / 10) };
+}
+
+function pct(n: number): string {
+  return `${(n * 100).toFixed(1)}%`;
+}
+
+async function scenario(details: "none" | "description"): Promise<void> {
+  const sim = await startSimulator({ events: EVENTS, seed: 42, latencyMs: LATENCY_MS, rateLimit: RATE });
+  try {
+    const run = await backfill(sim, details);
+    if (run.code !== 0) throw new Error(`backfill failed (${run.code}):\n${run.stderr}`);
+    const s = sim.stats;
+    const window = s.windowByFamily;
+    const first = Math.min(...Object.values(window).map((w) => w.first));
+    const last = Math.max(...Object.values(window).map((w) => w.last));
+    const throttled = s.throttled / Math.max(1, s.requests);
+    if (details === "none") {
+      const list = window.events ?? { first: 0, last: 0 };
+      const measured = list.last - list.first;
+      const own = s.serverTimeMsByOperation.DescribeEventsForOrganization ?? 0;
+      console.log(
+        `details none, ${EVENTS} events: list calls span ${(measured / 1000).toFixed(2)} s; the server's own time for ` +
+          `those ${s.byOperation.DescribeEventsForOrganization} calls back to back ${(own / 1000).toFixed(2)} s; ratio ` +
+          `${(measured / own).toFixed(3)} (target <= 1.15); whole run ${(run.wallMs / 1000).toFixed(2)} s incl. process start; ` +
+          `throttled ${pct(throttled)}`,
+      );
+    } else {
+      const fewest = fewestCalls(sim);
+      const floorMs = Math.max(
+        ...Object.values(fewest).map((calls) => (calls / RATE) * 1000),
+        fewest.events * LATENCY_MS,
+      );
+      const span = last - first;
+      console.log(
+        `details description, ${EVENTS} events: API time ${(span / 1000).toFixed(2)} s (first request to last answer); ` +
+          `rate floor ${(floorMs / 1000).toFixed(2)} s (fewest calls ${JSON.stringify(fewest)} at ${RATE}/s per family); ` +
+          `ratio ${(span / floorMs).toFixed(3)} (target <= 1.25); successful calls ${JSON.stringify(s.succeededByFamily)}; ` +
+          `throttled ${s.throttled} of ${s.requests} requests = ${pct(throttled)} (target <= 10%); ` +
+          `whole run ${(run.wallMs / 1000).toFixed(2)} s incl. process start`,
+      );
+    }
+  } finally {
+    await sim.close();
+  }
+}
+
+async function memory(events: number): Promise<number> {
+  const sim = await startSimulator({ events, seed: 42 });
+  try {
+    const run = await backfill(sim, "description");
+    if (run.code !== 0) throw new Error(`backfill failed (${run.code}):\n${run.stderr}`);
+    console.log(
+      `memory, details description, ${events} events, no latency or rate limit: peak RSS ${run.peakRssMb.toFixed(1)} MiB, ${(run.wallMs / 1000).toFixed(1)} s`,
+    );
+    return run.peakRssMb;
+  } finally {
+    await sim.close();
+  }
+}
+
+console.log(
+  `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node dist/index.js (${process.version})`,
+);
+await scenario("none");
+await scenario("description");
+const small = await memory(10_000);
+const large = await memory(100_000);
+console.log(`memory ratio 100,000 / 10,000 events: ${(large / small).toFixed(2)} (target <= 1.3)`);
