@@ -140,8 +140,12 @@ async function memory(events: number): Promise<number> {
 console.log(
   `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node dist/index.js (${process.version})`,
 );
-await scenario("none");
-await scenario("description");
-const small = await memory(10_000);
-const large = await memory(100_000);
-console.log(`memory ratio 100,000 / 10,000 events: ${(large / small).toFixed(2)} (target <= 1.3)`);
+// BENCH_ONLY=none|description|memory runs one part.
+const only = process.env.BENCH_ONLY;
+if (!only || only === "none") await scenario("none");
+if (!only || only === "description") await scenario("description");
+if (!only || only === "memory") {
+  const small = await memory(10_000);
+  const large = await memory(100_000);
+  console.log(`memory ratio 100,000 / 10,000 events: ${(large / small).toFixed(2)} (target <= 1.3)`);
+}

@@ -25703,7 +25703,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 6197:
+/***/ 5915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26519,15 +26519,16 @@ class HealthSource {
                 : await this.#client.send(new dist_cjs.DescribeEventsCommand({ ...input, filter: filter }), {
                     abortSignal: signal,
                 });
-            return { events: (out.events ?? []).map(toListedEvent), nextToken: out.nextToken || undefined };
+            return { events: out.events ?? [], nextToken: out.nextToken || undefined };
         }
         catch (error) {
             throw explainAwsError(error, organization ? "DescribeEventsForOrganization" : "DescribeEvents");
         }
     }
-    enrich(request, events, signal) {
+    enrich(request, raw, signal) {
+        const events = raw.map(toListedEvent);
         if (request.details === "none" || events.length === 0)
-            return Promise.resolve([...events]);
+            return Promise.resolve(events);
         const ctx = {
             client: this.#client,
             signal,
@@ -28657,7 +28658,10 @@ function serializeCheckpoint(checkpoint) {
     return `${JSON.stringify(checkpoint, null, 2)}\n`;
 }
 
+;// CONCATENATED MODULE: external "node:timers"
+const external_node_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers");
 ;// CONCATENATED MODULE: ./src/engine/pipeline.ts
+
 /**
  * Lists pages one after the other, as fast as the API answers, and enriches each as soon as it is
  * listed, while the writer takes them in order. So the list call for page n+1 is already on the wire
@@ -28679,15 +28683,18 @@ async function* pagePipeline(o) {
         queue.push(item);
         notify();
     };
+    const list = (token) => {
+        const listing = o.source.listPage(o.request, token, signal);
+        listing.catch(() => { }); // awaited below; avoids an unhandled rejection while it waits
+        return listing;
+    };
     const produce = async () => {
-        let token = o.firstToken;
         const seen = new Set();
         let empty = 0;
+        let token = o.firstToken;
+        let listing = list(token);
         for (;;) {
-            while (queue.length >= o.depth && !signal.aborted)
-                await wait();
-            signal.throwIfAborted();
-            const page = await o.source.listPage(o.request, token, signal);
+            const page = await listing;
             const receivedAt = o.clock();
             const next = page.nextToken || undefined;
             if (next !== undefined && (next === token || seen.has(next))) {
@@ -28697,11 +28704,18 @@ async function* pagePipeline(o) {
             if (empty > o.maxEmptyPages) {
                 throw new Error(`The API returned ${empty} empty pages in a row, each with a new token; stopping rather than looping.`);
             }
-            if (next !== undefined)
+            while (queue.length >= o.depth && !signal.aborted)
+                await wait();
+            signal.throwIfAborted();
+            // The token chain is the critical path: the next list call goes out before this page is touched,
+            // and the page is enriched on a later turn of the event loop, once the request is on the wire.
+            if (next !== undefined) {
                 seen.add(next);
+                listing = list(next);
+            }
             const current = token;
-            push(o.source
-                .enrich(o.request, page.events, signal)
+            push(new Promise((resolve) => (0,external_node_timers_namespaceObject.setImmediate)(resolve))
+                .then(() => o.source.enrich(o.request, page.events, signal))
                 .then((records) => ({ records, token: current, nextToken: next, receivedAt })));
             if (next === undefined)
                 return push(Promise.resolve(undefined));
@@ -28834,6 +28848,7 @@ async function backfill(o, deps) {
     let events = cp?.processedCount ?? 0;
     let pages = cp?.pages ?? 0;
     const base = events;
+    const print = fingerprint(o.query);
     const progress = () => ({
         events,
         pages,
@@ -28846,7 +28861,7 @@ async function backfill(o, deps) {
             source: deps.source,
             request: start.request,
             firstToken: cp?.nextToken,
-            depth: start.request.details === "none" ? 2 : 16,
+            depth: start.request.details === "none" ? 4 : 16,
             clock: deps.clock,
             signal: deps.signal,
             maxEmptyPages: 100,
@@ -28858,7 +28873,7 @@ async function backfill(o, deps) {
             if (page.nextToken !== undefined) {
                 await deps.store.save({
                     version: CHECKPOINT_VERSION,
-                    fingerprint: fingerprint(o.query),
+                    fingerprint: print,
                     nextToken: page.nextToken,
                     processedCount: events,
                     pages,
@@ -29323,7 +29338,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6197);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5915);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -124,6 +124,7 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
   let events = cp?.processedCount ?? 0;
   let pages = cp?.pages ?? 0;
   const base = events;
+  const print = fingerprint(o.query);
   const progress = (): Progress => ({
     events,
     pages,
@@ -136,7 +137,7 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
       source: deps.source,
       request: start.request,
       firstToken: cp?.nextToken,
-      depth: start.request.details === "none" ? 2 : 16,
+      depth: start.request.details === "none" ? 4 : 16,
       clock: deps.clock,
       signal: deps.signal,
       maxEmptyPages: 100,
@@ -148,7 +149,7 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
       if (page.nextToken !== undefined) {
         await deps.store.save({
           version: CHECKPOINT_VERSION,
-          fingerprint: fingerprint(o.query),
+          fingerprint: print,
           nextToken: page.nextToken,
           processedCount: events,
           pages,

@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers";
 import type { ResolvedRequest } from "./request.ts";
 import type { EventRecord, EventSource } from "./source.ts";
 
@@ -45,14 +46,18 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
     notify();
   };
 
+  const list = (token: string | undefined) => {
+    const listing = o.source.listPage(o.request, token, signal);
+    listing.catch(() => {}); // awaited below; avoids an unhandled rejection while it waits
+    return listing;
+  };
   const produce = async () => {
-    let token = o.firstToken;
     const seen = new Set<string>();
     let empty = 0;
+    let token = o.firstToken;
+    let listing = list(token);
     for (;;) {
-      while (queue.length >= o.depth && !signal.aborted) await wait();
-      signal.throwIfAborted();
-      const page = await o.source.listPage(o.request, token, signal);
+      const page = await listing;
       const receivedAt = o.clock();
       const next = page.nextToken || undefined;
       if (next !== undefined && (next === token || seen.has(next))) {
@@ -66,11 +71,18 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
           `The API returned ${empty} empty pages in a row, each with a new token; stopping rather than looping.`,
         );
       }
-      if (next !== undefined) seen.add(next);
+      while (queue.length >= o.depth && !signal.aborted) await wait();
+      signal.throwIfAborted();
+      // The token chain is the critical path: the next list call goes out before this page is touched,
+      // and the page is enriched on a later turn of the event loop, once the request is on the wire.
+      if (next !== undefined) {
+        seen.add(next);
+        listing = list(next);
+      }
       const current = token;
       push(
-        o.source
-          .enrich(o.request, page.events, signal)
+        new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => o.source.enrich(o.request, page.events, signal))
           .then((records) => ({ records, token: current, nextToken: next, receivedAt })),
       );
       if (next === undefined) return push(Promise.resolve(undefined));

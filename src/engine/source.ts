@@ -6,13 +6,9 @@ export interface EventRecord {
   readonly [field: string]: unknown;
 }
 
-/** The summary of an event as the list call returns it, already in output form. */
-export interface ListedEvent extends EventRecord {
-  readonly eventScopeCode?: string;
-}
-
 export interface Page {
-  readonly events: readonly ListedEvent[];
+  /** The events as the API returned them; `enrich` turns them into records, off the critical path. */
+  readonly events: readonly object[];
   readonly nextToken?: string | undefined;
 }
 
@@ -22,11 +18,7 @@ export interface EventSource {
   preflight(request: ResolvedRequest, signal: AbortSignal): Promise<void>;
   listPage(request: ResolvedRequest, token: string | undefined, signal: AbortSignal): Promise<Page>;
   /** Adds the details the request asks for; returns one record per event, in the same order. */
-  enrich(
-    request: ResolvedRequest,
-    events: readonly ListedEvent[],
-    signal: AbortSignal,
-  ): Promise<EventRecord[]>;
+  enrich(request: ResolvedRequest, events: readonly object[], signal: AbortSignal): Promise<EventRecord[]>;
 }
 
 /** The API said the token is not valid for this request (expired, other request, other region). */

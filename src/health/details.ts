@@ -6,9 +6,9 @@ import {
   DescribeEventDetailsForOrganizationCommand,
   type HealthClient,
 } from "@aws-sdk/client-health";
-import type { EventRecord, ListedEvent } from "../engine/source.ts";
+import type { EventRecord } from "../engine/source.ts";
 import { explainAwsError } from "./errors.ts";
-import { chunk, plain } from "./records.ts";
+import { chunk, type ListedEvent, plain } from "./records.ts";
 
 /**
  * Details of one page of events. Every call of a page is started at once; the pacer of each API family

@@ -1,4 +1,9 @@
-import type { ListedEvent } from "../engine/source.ts";
+import type { EventRecord } from "../engine/source.ts";
+
+/** The summary of an event as the list call returns it, in output form. */
+export interface ListedEvent extends EventRecord {
+  readonly eventScopeCode?: string;
+}
 
 /** SDK values to output form: Dates become ISO strings, undefined members disappear. */
 export function plain(value: unknown): unknown {
@@ -15,7 +20,7 @@ export function plain(value: unknown): unknown {
 }
 
 /** An event summary in output form, `arn` first. */
-export function toListedEvent(event: { arn?: string | undefined }): ListedEvent {
+export function toListedEvent(event: object): ListedEvent {
   const { arn, ...rest } = plain(event) as Record<string, unknown>;
   if (typeof arn !== "string") throw new Error("The API returned an event without an arn.");
   return { arn, ...rest };

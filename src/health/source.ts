@@ -7,7 +7,7 @@ import {
   type OrganizationEventFilter,
 } from "@aws-sdk/client-health";
 import type { ResolvedRequest } from "../engine/request.ts";
-import type { EventRecord, EventSource, ListedEvent, Page } from "../engine/source.ts";
+import type { EventRecord, EventSource, Page } from "../engine/source.ts";
 import { enrichAccount, enrichOrganization } from "./details.ts";
 import { explainAwsError } from "./errors.ts";
 import { toListedEvent } from "./records.ts";
@@ -86,18 +86,15 @@ export class HealthSource implements EventSource {
         : await this.#client.send(new DescribeEventsCommand({ ...input, filter: filter as EventFilter }), {
             abortSignal: signal,
           });
-      return { events: (out.events ?? []).map(toListedEvent), nextToken: out.nextToken || undefined };
+      return { events: out.events ?? [], nextToken: out.nextToken || undefined };
     } catch (error) {
       throw explainAwsError(error, organization ? "DescribeEventsForOrganization" : "DescribeEvents");
     }
   }
 
-  enrich(
-    request: ResolvedRequest,
-    events: readonly ListedEvent[],
-    signal: AbortSignal,
-  ): Promise<EventRecord[]> {
-    if (request.details === "none" || events.length === 0) return Promise.resolve([...events]);
+  enrich(request: ResolvedRequest, raw: readonly object[], signal: AbortSignal): Promise<EventRecord[]> {
+    const events = raw.map(toListedEvent);
+    if (request.details === "none" || events.length === 0) return Promise.resolve(events);
     const ctx = {
       client: this.#client,
       signal,

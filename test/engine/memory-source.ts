@@ -1,15 +1,9 @@
 import type { ResolvedRequest } from "../../src/engine/request.ts";
-import {
-  type EventRecord,
-  type EventSource,
-  InvalidTokenError,
-  type ListedEvent,
-  type Page,
-} from "../../src/engine/source.ts";
+import { type EventRecord, type EventSource, InvalidTokenError, type Page } from "../../src/engine/source.ts";
 
 /** An in-memory event source for orchestration tests: pages of `events`, tokens "t<offset>". */
 export class MemorySource implements EventSource {
-  readonly events: ListedEvent[];
+  readonly events: EventRecord[];
   calls = 0;
   preflights = 0;
   /** Throws this error on the list call with this number (1-based). */
@@ -47,7 +41,10 @@ export class MemorySource implements EventSource {
     };
   }
 
-  async enrich(_request: ResolvedRequest, events: readonly ListedEvent[]): Promise<EventRecord[]> {
-    return events.map((e) => ({ ...e, details: [{ latestDescription: `about ${e.arn}` }] }));
+  async enrich(_request: ResolvedRequest, events: readonly object[]): Promise<EventRecord[]> {
+    return (events as EventRecord[]).map((e) => ({
+      ...e,
+      details: [{ latestDescription: `about ${e.arn}` }],
+    }));
   }
 }
