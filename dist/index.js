@@ -26050,7 +26050,8 @@ class Pacer {
     #ceiling = Number.POSITIVE_INFINITY;
     #nextStart = 0;
     #inFlight = 0;
-    #queue = [];
+    #waiting = [];
+    #pumping = false;
     #successes = [];
     #firstSuccess = -1;
     #lastCut = Number.NEGATIVE_INFINITY;
@@ -26063,33 +26064,48 @@ class Pacer {
     get rate() {
         return this.#rate;
     }
-    /** Waits for a slot. */
-    async acquire() {
-        while (this.#inFlight >= this.#o.maxInFlight) {
-            await new Promise((resolve) => this.#queue.push(resolve));
-            this.#o.signal.throwIfAborted();
-        }
-        this.#inFlight += 1;
-        let paced = false;
+    /** Waits for a slot; lower `order` goes first. */
+    acquire(order) {
+        return new Promise((resolve, reject) => {
+            const waiter = { order, since: this.#o.clock(), resolve, reject };
+            let i = this.#waiting.length;
+            while (i > 0 && this.#waiting[i - 1].order > order)
+                i--;
+            this.#waiting.splice(i, 0, waiter);
+            void this.#pump();
+        });
+    }
+    /** Releases waiters while there is room on the wire and the pace allows; one pump at a time. */
+    async #pump() {
+        if (this.#pumping)
+            return;
+        this.#pumping = true;
         try {
-            if (Number.isFinite(this.#rate)) {
+            while (this.#waiting.length > 0 && this.#inFlight < this.#o.maxInFlight) {
                 const now = this.#o.clock();
-                const at = Math.max(now, this.#nextStart);
-                this.#nextStart = at + 1000 / this.#rate;
-                paced = at > now;
-                if (paced)
-                    await this.#o.sleep(at - now, this.#o.signal);
+                if (Number.isFinite(this.#rate) && now < this.#nextStart) {
+                    await this.#o.sleep(this.#nextStart - now, this.#o.signal);
+                    continue;
+                }
+                const waiter = this.#waiting.shift();
+                this.#inFlight += 1;
+                this.sent += 1;
+                if (Number.isFinite(this.#rate))
+                    this.#nextStart = Math.max(now, this.#nextStart) + 1000 / this.#rate;
+                waiter.resolve({ sentAt: now, paced: now > waiter.since || this.#waiting.length > 0 });
             }
         }
         catch (error) {
-            this.#release();
-            throw error;
+            for (const waiter of this.#waiting.splice(0))
+                waiter.reject(error);
         }
-        this.sent += 1;
-        return { sentAt: this.#o.clock(), paced };
+        finally {
+            this.#pumping = false;
+        }
     }
     done(ticket, outcome) {
-        this.#release();
+        this.#inFlight -= 1;
+        void this.#pump();
         const now = this.#o.clock();
         while (this.#successes.length > 0 && this.#successes[0] < now - WINDOW_MS)
             this.#successes.shift();
@@ -26123,10 +26139,6 @@ class Pacer {
         const span = Math.min(WINDOW_MS, Math.max(200, now - this.#firstSuccess));
         return (this.#successes.length * 1000) / span;
     }
-    #release() {
-        this.#inFlight -= 1;
-        this.#queue.shift()?.();
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/health/client.ts
@@ -26143,6 +26155,7 @@ const FAMILY_OF = {
     DescribeAffectedEntitiesForOrganizationCommand: "entities",
     DescribeHealthServiceStatusForOrganizationCommand: "status",
 };
+const ORDER = Symbol("healthBackfillOrder");
 const THROTTLE_CODES = new Set([
     "ThrottlingException",
     "Throttling",
@@ -26199,9 +26212,13 @@ function createPacedClient(o) {
         }
         return pacer;
     };
+    let created = 0;
     client.middlewareStack.add((next, context) => async (args) => {
         const pacer = pacerFor(FAMILY_OF[context.commandName ?? ""] ?? "status");
-        const ticket = await pacer.acquire();
+        // The context lives as long as the command, across its retries: number it once.
+        const ctx = context;
+        ctx[ORDER] ??= created++;
+        const ticket = await pacer.acquire(ctx[ORDER]);
         let outcome = "failed";
         try {
             const result = await next(args);

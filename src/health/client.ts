@@ -16,6 +16,8 @@ const FAMILY_OF: Record<string, Family> = {
   DescribeHealthServiceStatusForOrganizationCommand: "status",
 };
 
+const ORDER = Symbol("healthBackfillOrder");
+
 const THROTTLE_CODES = new Set([
   "ThrottlingException",
   "Throttling",
@@ -89,10 +91,14 @@ export function createPacedClient(o: ClientOptions): PacedClient {
     }
     return pacer;
   };
+  let created = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const pacer = pacerFor(FAMILY_OF[context.commandName ?? ""] ?? "status");
-      const ticket = await pacer.acquire();
+      // The context lives as long as the command, across its retries: number it once.
+      const ctx = context as { [ORDER]?: number };
+      ctx[ORDER] ??= created++;
+      const ticket = await pacer.acquire(ctx[ORDER]);
       let outcome: Outcome = "failed";
       try {
         const result = await next(args);

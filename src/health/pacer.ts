@@ -3,14 +3,19 @@
  *
  * AWS publishes no Health rate limits, and the SDK's retry alone backs off far longer than a throttle
  * needs (REFERENCE.md, section 1: 4.2x the rate floor). So a family starts unpaced. The first throttle
- * sets a pace just under the rate that was succeeding; from then on each throttle cuts the pace by 15%
- * and remembers the pace that was too fast as the ceiling. Below 90% of the ceiling the pace climbs
- * back fast (0.5 request/s per success), above it slowly (0.1 request/s per success), probing for more. Only
+ * sets a pace just under the rate that was succeeding (the server's rate, while it throttles); later
+ * throttles cut the pace to 90% of that rate (at least 15%) and remember it as the ceiling. Below 90%
+ * of the ceiling the pace climbs back fast (0.5 request/s per success), above it slowly (0.05 per
+ * success), probing for more. Only
  * requests that had to wait for their slot raise the pace: when demand, not the pace, limits the
  * traffic, the pace says nothing about the server. After a cut, throttles of requests sent within a
  * short grace period are ignored: right after a cut the server's bucket is empty and refills slowly, so
  * jitter alone throttles a few requests that say nothing about the new pace. Cuts in quick succession
  * keep the ceiling of the first.
+ *
+ * Waiting requests go out oldest first by `order` (the backfill numbers them as it creates them, and
+ * a retry keeps its number), so a retried request of the page the writer waits for does not queue
+ * behind the requests of later pages.
  */
 export interface PacerOptions {
   readonly clock: () => number;
@@ -37,13 +42,21 @@ const WINDOW_MS = 1000;
 const CASCADE_MS = 1000;
 const GRACE_MS = 200;
 
+interface Waiter {
+  readonly order: number;
+  readonly since: number;
+  readonly resolve: (ticket: Ticket) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class Pacer {
   readonly #o: PacerOptions;
   #rate = Number.POSITIVE_INFINITY;
   #ceiling = Number.POSITIVE_INFINITY;
   #nextStart = 0;
   #inFlight = 0;
-  #queue: (() => void)[] = [];
+  #waiting: Waiter[] = [];
+  #pumping = false;
   #successes: number[] = [];
   #firstSuccess = -1;
   #lastCut = Number.NEGATIVE_INFINITY;
@@ -59,32 +72,44 @@ export class Pacer {
     return this.#rate;
   }
 
-  /** Waits for a slot. */
-  async acquire(): Promise<Ticket> {
-    while (this.#inFlight >= this.#o.maxInFlight) {
-      await new Promise<void>((resolve) => this.#queue.push(resolve));
-      this.#o.signal.throwIfAborted();
-    }
-    this.#inFlight += 1;
-    let paced = false;
+  /** Waits for a slot; lower `order` goes first. */
+  acquire(order: number): Promise<Ticket> {
+    return new Promise((resolve, reject) => {
+      const waiter = { order, since: this.#o.clock(), resolve, reject };
+      let i = this.#waiting.length;
+      while (i > 0 && (this.#waiting[i - 1] as Waiter).order > order) i--;
+      this.#waiting.splice(i, 0, waiter);
+      void this.#pump();
+    });
+  }
+
+  /** Releases waiters while there is room on the wire and the pace allows; one pump at a time. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
     try {
-      if (Number.isFinite(this.#rate)) {
+      while (this.#waiting.length > 0 && this.#inFlight < this.#o.maxInFlight) {
         const now = this.#o.clock();
-        const at = Math.max(now, this.#nextStart);
-        this.#nextStart = at + 1000 / this.#rate;
-        paced = at > now;
-        if (paced) await this.#o.sleep(at - now, this.#o.signal);
+        if (Number.isFinite(this.#rate) && now < this.#nextStart) {
+          await this.#o.sleep(this.#nextStart - now, this.#o.signal);
+          continue;
+        }
+        const waiter = this.#waiting.shift() as Waiter;
+        this.#inFlight += 1;
+        this.sent += 1;
+        if (Number.isFinite(this.#rate)) this.#nextStart = Math.max(now, this.#nextStart) + 1000 / this.#rate;
+        waiter.resolve({ sentAt: now, paced: now > waiter.since || this.#waiting.length > 0 });
       }
     } catch (error) {
-      this.#release();
-      throw error;
+      for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
+    } finally {
+      this.#pumping = false;
     }
-    this.sent += 1;
-    return { sentAt: this.#o.clock(), paced };
   }
 
   done(ticket: Ticket, outcome: Outcome): void {
-    this.#release();
+    this.#inFlight -= 1;
+    void this.#pump();
     const now = this.#o.clock();
     while (this.#successes.length > 0 && (this.#successes[0] as number) < now - WINDOW_MS)
       this.#successes.shift();
@@ -113,10 +138,5 @@ export class Pacer {
     if (this.#firstSuccess < 0) return 1;
     const span = Math.min(WINDOW_MS, Math.max(200, now - this.#firstSuccess));
     return (this.#successes.length * 1000) / span;
-  }
-
-  #release(): void {
-    this.#inFlight -= 1;
-    this.#queue.shift()?.();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Pacer } from "../../src/health/pacer.ts";
+import { Pacer, type Ticket } from "../../src/health/pacer.ts";
 
 /** A pacer on a virtual clock, driven against a token-bucket "server" of a given rate. */
 function simulate(limit: number, seconds: number) {
@@ -19,7 +19,7 @@ function simulate(limit: number, seconds: number) {
   let warmThrottled = 0;
   return (async () => {
     while (now < seconds * 1000) {
-      const ticket = await pacer.acquire();
+      const ticket = await pacer.acquire(0);
       tokens = Math.min(10, tokens + ((now - last) * limit) / 1000);
       last = now;
       now += 1; // 1 ms round trip
@@ -45,7 +45,7 @@ describe("pacer", () => {
       signal: new AbortController().signal,
       maxInFlight: 2,
     });
-    for (let i = 0; i < 100; i++) pacer.done(await pacer.acquire(), "ok");
+    for (let i = 0; i < 100; i++) pacer.done(await pacer.acquire(0), "ok");
     expect(pacer.rate).toBe(Number.POSITIVE_INFINITY);
   });
 
@@ -66,14 +66,39 @@ describe("pacer", () => {
       signal: new AbortController().signal,
       maxInFlight: 2,
     });
-    const a = await pacer.acquire();
-    await pacer.acquire();
+    const a = await pacer.acquire(0);
+    await pacer.acquire(0);
     let third = false;
-    const waiting = pacer.acquire().then(() => (third = true));
+    const waiting = pacer.acquire(0).then(() => (third = true));
     await new Promise((r) => setTimeout(r, 10));
     expect(third).toBe(false);
     pacer.done(a, "ok");
     await waiting;
     expect(third).toBe(true);
+  });
+
+  it("lets the oldest request go first, so a retry of an early page does not queue behind later pages", async () => {
+    const pacer = new Pacer({
+      clock: () => 0,
+      sleep: async () => {},
+      signal: new AbortController().signal,
+      maxInFlight: 1,
+    });
+    const first = await pacer.acquire(5);
+    const released: number[] = [];
+    const tickets = new Map<number, Ticket>();
+    for (const order of [9, 7, 2, 8]) {
+      void pacer.acquire(order).then((t) => {
+        released.push(order);
+        tickets.set(order, t);
+      });
+    }
+    pacer.done(first, "ok");
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      const last = released.at(-1);
+      if (last !== undefined) pacer.done(tickets.get(last) as Ticket, "ok");
+    }
+    expect(released).toEqual([2, 7, 8, 9]);
   });
 });
