@@ -28832,27 +28832,20 @@ async function begin(o, deps) {
     const now = deps.clock();
     if (!checkpoint) {
         await deps.sink.open();
-        return { request: resolveRequest(o.query, now), checkpoint, startedAt: new Date(now).toISOString() };
+        const request = resolveRequest(o.query, now);
+        return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
     }
     checkUsable(checkpoint, o, deps);
     await deps.sink.open(checkpoint.output.bytes);
-    deps.reporter.resumed({
+    const resumed = {
         page: checkpoint.pages + 1,
         events: checkpoint.processedCount,
         tokenReceivedAt: checkpoint.timestamp,
         startedAt: checkpoint.startedAt,
         location: deps.store.location,
-    });
-    return { request: checkpoint.request, checkpoint, startedAt: checkpoint.startedAt };
-}
-function resumeInfo(cp, location) {
-    return (cp && {
-        page: cp.pages + 1,
-        events: cp.processedCount,
-        tokenReceivedAt: cp.timestamp,
-        startedAt: cp.startedAt,
-        location,
-    });
+    };
+    deps.reporter.resumed(resumed);
+    return { request: checkpoint.request, checkpoint, resumed, startedAt: checkpoint.startedAt };
 }
 /**
  * The backfill: page by page, each page appended to the output and made durable, then the checkpoint
@@ -28909,7 +28902,7 @@ async function backfill(o, deps) {
         await deps.sink.close().catch(() => { });
         throw explain(error, cp, pages, deps);
     }
-    return { ...progress(), resumed: resumeInfo(cp, deps.store.location), request: start.request };
+    return { ...progress(), resumed: start.resumed, request: start.request };
 }
 function explain(error, cp, pages, deps) {
     if (error instanceof CheckpointRefusedError)
@@ -29290,7 +29283,7 @@ async function execute(config, reporter, signal) {
     const connection = await connect(config, signal);
     try {
         reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-        const result = await backfill({ query: config.query, maxCheckpointAgeMs: config.maxCheckpointAgeMs, restart: config.restart }, {
+        const result = await backfill(config, {
             source: connection.source,
             sink: new NdjsonFileSink(config.output, probe),
             store: new FileCheckpointStore(config.checkpoint, probe),

@@ -7,7 +7,7 @@ import { errorMessage, exitCodeOf, InterruptedError } from "../errors.ts";
 import { NdjsonFileSink } from "../sinks/ndjson-sink.ts";
 import { CacheSyncedStore } from "../stores/cache-store.ts";
 import { FileCheckpointStore } from "../stores/file-store.ts";
-import { actionsCache } from "./cache.ts";
+import { actionsCache, type CacheApi } from "./cache.ts";
 import { readRunContext } from "./env.ts";
 import { type ActionConfig, readActionConfig } from "./inputs.ts";
 import { cacheKeys } from "./keys.ts";
@@ -19,6 +19,12 @@ const reporter: Reporter = {
   restarted: (location) =>
     core.info(`Discarded the checkpoint ${location} (restart); starting from the first page.`),
   page: (p: Progress) => core.info(`page ${p.pages}: ${p.events} events · ${seconds(p.elapsedMs)}`),
+};
+
+const NO_CACHE: CacheApi = {
+  available: () => false,
+  restore: async () => undefined,
+  save: async () => false,
 };
 
 function whatToDo(code: number): string {
@@ -34,41 +40,52 @@ function whatToDo(code: number): string {
   }
 }
 
-function setOutputs(
-  store: CacheSyncedStore | undefined,
-  keysRun: string,
-  r?: BackfillResult,
-  output?: string,
-): void {
-  core.setOutput("events", String(r?.events ?? store?.lastUploaded?.processedCount ?? 0));
-  core.setOutput("pages", String(r?.pages ?? store?.lastUploaded?.pages ?? 0));
-  core.setOutput("output", output ?? "");
-  core.setOutput("resumed", String(r?.resumed !== undefined));
-  core.setOutput("checkpoint-key", store?.lastKey ?? keysRun);
+/** What the attempt got to, for the outputs and the summary whatever happens. */
+interface Attempt {
+  store?: CacheSyncedStore;
+  result?: BackfillResult;
+  keyPrefix?: string;
 }
 
-async function backfillWithCache(a: ActionConfig, signal: AbortSignal): Promise<void> {
+function setOutputs(attempt: Attempt, output: string): void {
+  const { store, result } = attempt;
+  core.setOutput("events", String(result?.events ?? store?.lastUploaded?.processedCount ?? 0));
+  core.setOutput("pages", String(result?.pages ?? store?.lastUploaded?.pages ?? 0));
+  core.setOutput("output", output);
+  core.setOutput("resumed", String(result?.resumed !== undefined));
+  core.setOutput("checkpoint-key", store?.lastKey ?? attempt.keyPrefix ?? "");
+}
+
+/** The checkpoint store: the local file, mirrored to the Actions cache when the service is there. */
+function openStore(a: ActionConfig, attempt: Attempt): { store: CacheSyncedStore; cacheOn: boolean } {
   const { config } = a;
   const keys = cacheKeys(a.checkpointKey, readRunContext(), fingerprint(config.query));
   const paths = [config.checkpoint, config.output];
+  attempt.keyPrefix = keys.run;
   core.saveState(STATE.paths, JSON.stringify(paths));
   core.saveState(STATE.postKey, keys.post);
   const cache = actionsCache(core.warning);
   const cacheOn = cache.available();
-  if (!cacheOn)
+  if (!cacheOn) {
     core.warning(
       "The Actions cache service is not available: this attempt is protected by its local checkpoint only, and a re-run would start from the first page.",
     );
+  }
   const store = new CacheSyncedStore(new FileCheckpointStore(config.checkpoint), {
-    cache: cacheOn
-      ? cache
-      : { available: () => false, restore: async () => undefined, save: async () => false },
+    cache: cacheOn ? cache : NO_CACHE,
     keys,
     paths,
     intervalMs: a.cacheSaveIntervalMs,
     clock: Date.now,
     warn: core.warning,
   });
+  attempt.store = store;
+  return { store, cacheOn };
+}
+
+async function backfillWithCache(a: ActionConfig, signal: AbortSignal, attempt: Attempt): Promise<void> {
+  const { config } = a;
+  const { store, cacheOn } = openStore(a, attempt);
   const restored = cacheOn && !config.restart ? await store.restore() : { completed: false };
   if (restored.key) {
     core.info(
@@ -80,41 +97,42 @@ async function backfillWithCache(a: ActionConfig, signal: AbortSignal): Promise<
   const connection = await connect(config, signal);
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-    const result = await backfill(
-      { query: config.query, maxCheckpointAgeMs: config.maxCheckpointAgeMs, restart: config.restart },
-      {
-        source: connection.source,
-        sink: new NdjsonFileSink(config.output),
-        store,
-        clock: Date.now,
-        reporter,
-        signal,
-      },
-    );
+    const sink = new NdjsonFileSink(config.output);
+    const result = await backfill(config, {
+      source: connection.source,
+      sink,
+      store,
+      clock: Date.now,
+      reporter,
+      signal,
+    });
+    attempt.result = result;
     if (cacheOn) await store.markComplete(result.events, result.pages);
     core.info(
       `✓ Complete: ${result.events} events in ${result.pages} pages, ${seconds(result.elapsedMs)}. Output: ${config.output}`,
     );
-    setOutputs(store, keys.run, result, config.output);
+    const context = { source: connection.description, output: config.output, restoredKey: restored.key };
     await core.summary
-      .addRaw(
-        successSummary(result, {
-          source: connection.description,
-          output: config.output,
-          restoredKey: restored.key,
-          uploads: store.uploads,
-          lastKey: store.lastKey,
-        }),
-      )
+      .addRaw(successSummary(result, { ...context, uploads: store.uploads, lastKey: store.lastKey }))
       .write();
   } catch (error) {
     // Failure and cancellation always save, whatever the interval.
     if (cacheOn) await store.flush();
-    setOutputs(store, keys.run, undefined, config.output);
-    throw Object.assign(error instanceof Error ? error : new Error(errorMessage(error)), { store });
+    throw error;
   } finally {
     await connection.close();
   }
+}
+
+async function fail(error: unknown, attempt: Attempt): Promise<void> {
+  const code = exitCodeOf(error);
+  core.setFailed(`${errorMessage(error)}${code === 130 ? " Re-run the failed job to continue." : ""}`);
+  if (core.isDebug() && error instanceof Error) core.debug(error.stack ?? "");
+  const saved = { lastKey: attempt.store?.lastKey, uploads: attempt.store?.uploads ?? 0 };
+  await core.summary
+    .addRaw(failureSummary(errorMessage(error), whatToDo(code), saved))
+    .write()
+    .catch(() => {});
 }
 
 /** The action's main step. */
@@ -127,26 +145,16 @@ export async function run(): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  const attempt: Attempt = {};
+  let output = "";
   try {
-    await backfillWithCache(
-      readActionConfig((name) => core.getInput(name), Date.now()),
-      controller.signal,
-    );
+    const a = readActionConfig((name) => core.getInput(name), Date.now());
+    output = a.config.output;
+    await backfillWithCache(a, controller.signal, attempt);
   } catch (error) {
-    const code = exitCodeOf(error);
-    const store = (error as { store?: CacheSyncedStore }).store;
-    core.setFailed(`${errorMessage(error)}${code === 130 ? " Re-run the failed job to continue." : ""}`);
-    if (core.isDebug() && error instanceof Error) core.debug(error.stack ?? "");
-    await core.summary
-      .addRaw(
-        failureSummary(errorMessage(error), whatToDo(code), {
-          lastKey: store?.lastKey,
-          uploads: store?.uploads ?? 0,
-        }),
-      )
-      .write()
-      .catch(() => {});
+    await fail(error, attempt);
   } finally {
+    setOutputs(attempt, output);
     core.saveState(STATE.finished, "true");
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -41,17 +41,14 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
   const connection = await connect(config, signal);
   try {
     reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-    const result = await backfill(
-      { query: config.query, maxCheckpointAgeMs: config.maxCheckpointAgeMs, restart: config.restart },
-      {
-        source: connection.source,
-        sink: new NdjsonFileSink(config.output, probe),
-        store: new FileCheckpointStore(config.checkpoint, probe),
-        clock: Date.now,
-        reporter,
-        signal,
-      },
-    );
+    const result = await backfill(config, {
+      source: connection.source,
+      sink: new NdjsonFileSink(config.output, probe),
+      store: new FileCheckpointStore(config.checkpoint, probe),
+      clock: Date.now,
+      reporter,
+      signal,
+    });
     reporter.done(result, config.output);
   } finally {
     await connection.close();

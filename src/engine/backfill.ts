@@ -52,6 +52,7 @@ export interface BackfillResult extends Progress {
 interface Start {
   readonly request: ResolvedRequest;
   readonly checkpoint: Checkpoint | undefined;
+  readonly resumed: ResumeInfo | undefined;
   readonly startedAt: string;
 }
 
@@ -87,30 +88,20 @@ async function begin(o: BackfillOptions, deps: BackfillDeps): Promise<Start> {
   const now = deps.clock();
   if (!checkpoint) {
     await deps.sink.open();
-    return { request: resolveRequest(o.query, now), checkpoint, startedAt: new Date(now).toISOString() };
+    const request = resolveRequest(o.query, now);
+    return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
   }
   checkUsable(checkpoint, o, deps);
   await deps.sink.open(checkpoint.output.bytes);
-  deps.reporter.resumed({
+  const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
     events: checkpoint.processedCount,
     tokenReceivedAt: checkpoint.timestamp,
     startedAt: checkpoint.startedAt,
     location: deps.store.location,
-  });
-  return { request: checkpoint.request, checkpoint, startedAt: checkpoint.startedAt };
-}
-
-function resumeInfo(cp: Checkpoint | undefined, location: string): ResumeInfo | undefined {
-  return (
-    cp && {
-      page: cp.pages + 1,
-      events: cp.processedCount,
-      tokenReceivedAt: cp.timestamp,
-      startedAt: cp.startedAt,
-      location,
-    }
-  );
+  };
+  deps.reporter.resumed(resumed);
+  return { request: checkpoint.request, checkpoint, resumed, startedAt: checkpoint.startedAt };
 }
 
 /**
@@ -167,7 +158,7 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
     await deps.sink.close().catch(() => {});
     throw explain(error, cp, pages, deps);
   }
-  return { ...progress(), resumed: resumeInfo(cp, deps.store.location), request: start.request };
+  return { ...progress(), resumed: start.resumed, request: start.request };
 }
 
 function explain(error: unknown, cp: Checkpoint | undefined, pages: number, deps: BackfillDeps): unknown {

@@ -30,15 +30,20 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-beforeEach(async () => {
-  cache = await startFakeCacheService();
+/** A runner for a new workflow run (a new run id); attempts of it share the run id. */
+function newRun(): FakeRunner {
   runId += 1;
-  runner = new FakeRunner(mkdtempSync(join(tmpdir(), "runner-")), {
+  return new FakeRunner(mkdtempSync(join(tmpdir(), "runner-")), {
     ...cache.env(),
     ...awsEnv(sim.url),
     GITHUB_JOB: "backfill",
     GITHUB_RUN_ID: String(runId),
   });
+}
+
+beforeEach(async () => {
+  cache = await startFakeCacheService();
+  runner = newRun();
 });
 afterEach(() => cache.close());
 
@@ -103,13 +108,7 @@ describe("the action", () => {
 
   it("a new workflow run starts fresh, and an attempt after a successful one starts fresh too", async () => {
     await killedAttempt();
-    runId += 1;
-    runner = new FakeRunner(mkdtempSync(join(tmpdir(), "runner-")), {
-      ...cache.env(),
-      ...awsEnv(sim.url),
-      GITHUB_JOB: "backfill",
-      GITHUB_RUN_ID: String(runId),
-    });
+    runner = newRun();
     const fresh = await attempt(1).done;
     expect(fresh.code, fresh.stdout).toBe(0);
     expect(fresh.outputs.resumed).toBe("false");
