@@ -56,8 +56,12 @@ interface Start {
   readonly startedAt: string;
 }
 
-function hours(ms: number): string {
-  return ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${Math.round(ms / 60_000)} minutes`;
+/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours. */
+export function describeDuration(ms: number): string {
+  const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (ms < 120_000) return count(Math.round(ms / 1000), "second");
+  if (ms < 7_200_000) return count(Math.round(ms / 60_000), "minute");
+  return `${(ms / 3_600_000).toFixed(1)} hours`;
 }
 
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
@@ -72,8 +76,8 @@ function checkUsable(cp: Checkpoint, o: BackfillOptions, deps: BackfillDeps): vo
   const age = deps.clock() - Date.parse(cp.timestamp);
   if (age > o.maxCheckpointAgeMs) {
     throw new CheckpointRefusedError(
-      `The checkpoint ${where} is ${hours(age)} old (its token was received at ${cp.timestamp}); ` +
-        `the limit is ${hours(o.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed. ` +
+      `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
+        `the limit is ${describeDuration(o.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed. ` +
         "Start again from the first page with restart (--restart); in GitHub Actions start a new workflow run instead of a re-run.",
     );
   }

@@ -127,7 +127,7 @@ describe("the action", () => {
     const second = await attempt(2, { "max-checkpoint-age": "1s" }).done;
     expect(second.code).toBe(1);
     expect(second.stdout).toMatch(
-      /::error::The checkpoint health-events\.ndjson\.checkpoint\.json is \d+ minutes old/,
+      /::error::The checkpoint health-events\.ndjson\.checkpoint\.json is \d+ seconds old \(its token was received at \S+\); the limit is 1 second /,
     );
     expect(second.summary).toMatch(/start a new workflow run/i);
     expect(sim.stats.requests).toBe(requests);

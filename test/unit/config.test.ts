@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { parseFilter } from "../../src/config/filter.ts";
 import { parseDuration, parseTime } from "../../src/config/parse.ts";
+import { describeDuration } from "../../src/engine/backfill.ts";
 import { fingerprint, resolveRequest } from "../../src/engine/request.ts";
 import { UsageError } from "../../src/errors.ts";
 
@@ -130,5 +131,14 @@ describe("request and fingerprint", () => {
     expect(fingerprint(parse({ filter: '{"services":["EC2"],"regions":["us-east-1"]}' }).query)).toBe(
       fingerprint(parse({ filter: '{"regions":["us-east-1"],"services":["EC2"]}' }).query),
     );
+  });
+});
+
+describe("durations in messages", () => {
+  it("reads like a person would say it", () => {
+    expect(describeDuration(1000)).toBe("1 second");
+    expect(describeDuration(45_000)).toBe("45 seconds");
+    expect(describeDuration(12 * 60_000)).toBe("12 minutes");
+    expect(describeDuration(25 * 3_600_000)).toBe("25.0 hours");
   });
 });
