@@ -28679,6 +28679,13 @@ function serializeCheckpoint(checkpoint) {
 const external_node_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers");
 ;// CONCATENATED MODULE: ./src/engine/pipeline.ts
 
+/** Tokens remembered to catch a cycle; a bound keeps memory flat however long the backfill. */
+const REMEMBERED_TOKENS = 1000;
+function remember(seen, token) {
+    seen.add(token);
+    if (seen.size > REMEMBERED_TOKENS)
+        seen.delete(seen.values().next().value);
+}
 /**
  * Lists pages one after the other, as fast as the API answers, and enriches each as soon as it is
  * listed, while the writer takes them in order. So the list call for page n+1 is already on the wire
@@ -28710,12 +28717,14 @@ async function* pagePipeline(o) {
         let empty = 0;
         let token = o.firstToken;
         let listing = list(token);
+        let listed = 0;
         for (;;) {
             const page = await listing;
+            listed += 1;
             const receivedAt = o.clock();
             const next = page.nextToken || undefined;
             if (next !== undefined && (next === token || seen.has(next))) {
-                throw new Error(`The API returned the same pagination token twice (after ${seen.size + 1} pages); stopping rather than looping.`);
+                throw new Error(`The API returned the same pagination token twice (after ${listed} pages); stopping rather than looping.`);
             }
             empty = page.events.length === 0 && next !== undefined ? empty + 1 : 0;
             if (empty > o.maxEmptyPages) {
@@ -28727,7 +28736,7 @@ async function* pagePipeline(o) {
             // The token chain is the critical path: the next list call goes out before this page is touched,
             // and the page is enriched on a later turn of the event loop, once the request is on the wire.
             if (next !== undefined) {
-                seen.add(next);
+                remember(seen, next);
                 listing = list(next);
             }
             const current = token;
@@ -28877,7 +28886,7 @@ async function backfill(o, deps) {
             source: deps.source,
             request: start.request,
             firstToken: cp?.nextToken,
-            depth: start.request.details === "none" ? 4 : 16,
+            depth: start.request.details === "none" ? 4 : 8,
             clock: deps.clock,
             signal: deps.signal,
             maxEmptyPages: 100,

@@ -132,7 +132,7 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
       source: deps.source,
       request: start.request,
       firstToken: cp?.nextToken,
-      depth: start.request.details === "none" ? 4 : 16,
+      depth: start.request.details === "none" ? 4 : 8,
       clock: deps.clock,
       signal: deps.signal,
       maxEmptyPages: 100,

@@ -2,6 +2,14 @@ import { setImmediate } from "node:timers";
 import type { ResolvedRequest } from "./request.ts";
 import type { EventRecord, EventSource } from "./source.ts";
 
+/** Tokens remembered to catch a cycle; a bound keeps memory flat however long the backfill. */
+const REMEMBERED_TOKENS = 1000;
+
+function remember(seen: Set<string>, token: string): void {
+  seen.add(token);
+  if (seen.size > REMEMBERED_TOKENS) seen.delete(seen.values().next().value as string);
+}
+
 /** A page ready to write: its records and the token that follows it. */
 export interface ReadyPage {
   readonly records: EventRecord[];
@@ -56,13 +64,15 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
     let empty = 0;
     let token = o.firstToken;
     let listing = list(token);
+    let listed = 0;
     for (;;) {
       const page = await listing;
+      listed += 1;
       const receivedAt = o.clock();
       const next = page.nextToken || undefined;
       if (next !== undefined && (next === token || seen.has(next))) {
         throw new Error(
-          `The API returned the same pagination token twice (after ${seen.size + 1} pages); stopping rather than looping.`,
+          `The API returned the same pagination token twice (after ${listed} pages); stopping rather than looping.`,
         );
       }
       empty = page.events.length === 0 && next !== undefined ? empty + 1 : 0;
@@ -76,7 +86,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
       // The token chain is the critical path: the next list call goes out before this page is touched,
       // and the page is enriched on a later turn of the event loop, once the request is on the wire.
       if (next !== undefined) {
-        seen.add(next);
+        remember(seen, next);
         listing = list(next);
       }
       const current = token;

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
+import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
 import { FakeRunner, type StepResult } from "../support/runner.ts";
 import { awsEnv } from "../support/script.ts";
 
@@ -69,6 +70,13 @@ function output(): string[] {
 
 const all = () => sim.dataset.map((e) => e.arn);
 
+/** The files inside a cache entry (a zstd tar archive), concatenated. */
+function unpack(entry: CacheEntry): string {
+  const file = join(mkdtempSync(join(tmpdir(), "entry-")), "cache.tzst");
+  writeFileSync(file, entry.data ?? Buffer.alloc(0));
+  return execFileSync("tar", ["--zstd", "-xOf", file]).toString("utf8");
+}
+
 /** Attempt 1 dies (SIGKILL, as a lost or timed-out runner) after a few pages; its post step runs. */
 async function killedAttempt(): Promise<void> {
   const step = attempt(1);
@@ -100,6 +108,12 @@ describe("the action", () => {
     );
     expect(second.summary).toMatch(/Resumed \| yes, from page (7|8|9) /);
     expect(output()).toEqual(all());
+    // Nothing of the credentials reaches the logs, the summary or what was cached.
+    const cached = cache.entries.map(unpack).join("");
+    expect(cached).toContain('"nextToken"');
+    for (const text of [second.stdout, second.summary, cached]) {
+      expect(text).not.toMatch(/AKIDBACKFILLTEST|wJalrXUtnFEMIbackfillTESTKEY/);
+    }
     // It did not start again: fewer list calls than a whole scan.
     expect((sim.stats.byOperation.DescribeEventsForOrganization ?? 0) - before).toBeLessThan(20);
     const p = await post(2);

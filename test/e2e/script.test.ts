@@ -79,6 +79,9 @@ describe("the script", () => {
       env: awsEnv(s.url),
       signalWhen: { pattern: /page 5:/, signal: "SIGINT" },
     });
+    expect(readFileSync(join(dir, "out.ndjson.checkpoint.json"), "utf8")).not.toMatch(
+      /AKIDBACKFILLTEST|wJalrXUtnFEMIbackfillTESTKEY/,
+    );
     expect(first.code, first.stderr).toBe(130);
     expect(first.stderr).toMatch(
       /Interrupted after \d+ pages; progress is saved in out\.ndjson\.checkpoint\.json\. Run the same command again to resume\./,
@@ -89,6 +92,9 @@ describe("the script", () => {
       /Resuming from page \d+: \d+ events already written, token received at \S+Z/,
     );
     expect(second.stderr).toMatch(/✓ Complete: 600 events in 30 pages/);
+    // Nothing of the credentials reaches the checkpoint, the output or the logs.
+    for (const text of [first.stderr, second.stderr, read(dir)])
+      expect(text).not.toMatch(/AKIDBACKFILLTEST|wJalrXUtnFEMIbackfillTESTKEY/);
     expect(arnsOf(read(dir))).toEqual(s.dataset.map((e) => e.arn));
   });
 

@@ -32,8 +32,8 @@ export interface ScriptOptions {
 export function awsEnv(url: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_HEALTH: url,
-    AWS_ACCESS_KEY_ID: "AKIDTEST",
-    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_ACCESS_KEY_ID: "AKIDBACKFILLTEST",
+    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMIbackfillTESTKEY",
     AWS_REGION: "us-east-1",
   };
 }
