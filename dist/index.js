@@ -28742,7 +28742,13 @@ async function* pagePipeline(o) {
             const current = token;
             push(new Promise((resolve) => (0,external_node_timers_namespaceObject.setImmediate)(resolve))
                 .then(() => o.source.enrich(o.request, page.events, signal))
-                .then((records) => ({ records, token: current, nextToken: next, receivedAt })));
+                .then((records) => ({
+                encoded: o.encode(records),
+                count: records.length,
+                token: current,
+                nextToken: next,
+                receivedAt,
+            })));
             if (next === undefined)
                 return push(Promise.resolve(undefined));
             token = next;
@@ -28884,16 +28890,17 @@ async function backfill(o, deps) {
         await deps.source.preflight(start.request, deps.signal);
         const feed = pagePipeline({
             source: deps.source,
+            encode: (records) => deps.sink.encode(records),
             request: start.request,
             firstToken: cp?.nextToken,
-            depth: start.request.details === "none" ? 4 : 8,
+            depth: start.request.details === "none" ? 2 : 8,
             clock: deps.clock,
             signal: deps.signal,
             maxEmptyPages: 100,
         });
         for await (const page of feed) {
-            const bytes = await deps.sink.append(page.records);
-            events += page.records.length;
+            const bytes = await deps.sink.append(page.encoded);
+            events += page.count;
             pages += 1;
             if (page.nextToken !== undefined) {
                 await deps.store.save({
@@ -29035,13 +29042,15 @@ class NdjsonFileSink {
             throw error;
         }
     }
-    async append(records) {
+    encode(records) {
+        return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+    }
+    async append(buffer) {
         const handle = this.#handle;
         if (!handle)
             throw new Error("The output is not open.");
-        if (records.length === 0)
+        if (buffer.length === 0)
             return this.#bytes;
-        const buffer = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
         // With a probe (crash tests) the page goes out in two halves, so a kill can land between them.
         const half = this.#probe ? buffer.length >> 1 : buffer.length;
         await this.#write(handle, buffer, 0, half);

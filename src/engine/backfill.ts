@@ -130,16 +130,17 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
     await deps.source.preflight(start.request, deps.signal);
     const feed = pagePipeline({
       source: deps.source,
+      encode: (records) => deps.sink.encode(records),
       request: start.request,
       firstToken: cp?.nextToken,
-      depth: start.request.details === "none" ? 4 : 8,
+      depth: start.request.details === "none" ? 2 : 8,
       clock: deps.clock,
       signal: deps.signal,
       maxEmptyPages: 100,
     });
     for await (const page of feed) {
-      const bytes = await deps.sink.append(page.records);
-      events += page.records.length;
+      const bytes = await deps.sink.append(page.encoded);
+      events += page.count;
       pages += 1;
       if (page.nextToken !== undefined) {
         await deps.store.save({

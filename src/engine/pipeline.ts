@@ -10,9 +10,10 @@ function remember(seen: Set<string>, token: string): void {
   if (seen.size > REMEMBERED_TOKENS) seen.delete(seen.values().next().value as string);
 }
 
-/** A page ready to write: its records and the token that follows it. */
+/** A page ready to write: its records, encoded, and the token that follows it. */
 export interface ReadyPage {
-  readonly records: EventRecord[];
+  readonly encoded: Uint8Array;
+  readonly count: number;
   /** The token the page was fetched with (undefined for the first page). */
   readonly token: string | undefined;
   readonly nextToken: string | undefined;
@@ -22,6 +23,8 @@ export interface ReadyPage {
 
 export interface PipelineOptions {
   readonly source: EventSource;
+  /** Turns a page of records into output bytes. */
+  readonly encode: (records: EventRecord[]) => Uint8Array;
   readonly request: ResolvedRequest;
   readonly firstToken: string | undefined;
   /** Pages fetched or enriched ahead of the writer. */
@@ -93,7 +96,13 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
       push(
         new Promise<void>((resolve) => setImmediate(resolve))
           .then(() => o.source.enrich(o.request, page.events, signal))
-          .then((records) => ({ records, token: current, nextToken: next, receivedAt })),
+          .then((records) => ({
+            encoded: o.encode(records),
+            count: records.length,
+            token: current,
+            nextToken: next,
+            receivedAt,
+          })),
       );
       if (next === undefined) return push(Promise.resolve(undefined));
       token = next;

@@ -8,8 +8,13 @@ export interface OutputSink {
   readonly location: string;
   /** Starts a new output (empty), or resumes one cut back to `resumeAt` bytes. Returns the length. */
   open(resumeAt?: number): Promise<number>;
-  /** Appends one page of records durably and returns the new length. */
-  append(records: readonly object[]): Promise<number>;
+  /**
+   * One page of records in the output's format. The engine encodes a page as soon as it is ready, so
+   * only compact bytes wait for the writer, not the objects (which would outlive the young heap).
+   */
+  encode(records: readonly object[]): Uint8Array;
+  /** Appends one encoded page durably and returns the new length. */
+  append(page: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -61,11 +66,14 @@ export class NdjsonFileSink implements OutputSink {
     }
   }
 
-  async append(records: readonly object[]): Promise<number> {
+  encode(records: readonly object[]): Uint8Array {
+    return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+  }
+
+  async append(buffer: Uint8Array): Promise<number> {
     const handle = this.#handle;
     if (!handle) throw new Error("The output is not open.");
-    if (records.length === 0) return this.#bytes;
-    const buffer = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+    if (buffer.length === 0) return this.#bytes;
     // With a probe (crash tests) the page goes out in two halves, so a kill can land between them.
     const half = this.#probe ? buffer.length >> 1 : buffer.length;
     await this.#write(handle, buffer, 0, half);
@@ -77,7 +85,7 @@ export class NdjsonFileSink implements OutputSink {
     return this.#bytes;
   }
 
-  async #write(handle: Handle, buffer: Buffer, from: number, to: number): Promise<void> {
+  async #write(handle: Handle, buffer: Uint8Array, from: number, to: number): Promise<void> {
     for (let at = from; at < to; ) {
       const { bytesWritten } = await handle.write(buffer, at, to - at, this.#bytes + at);
       at += bytesWritten;
