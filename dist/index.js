@@ -28893,7 +28893,7 @@ async function backfill(o, deps) {
             encode: (records) => deps.sink.encode(records),
             request: start.request,
             firstToken: cp?.nextToken,
-            depth: start.request.details === "none" ? 2 : 8,
+            depth: start.request.details === "none" ? 4 : 8,
             clock: deps.clock,
             signal: deps.signal,
             maxEmptyPages: 100,
