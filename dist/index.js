@@ -26331,16 +26331,28 @@ async function call(operation, send) {
         throw explainAwsError(error, operation);
     }
 }
-async function affectedAccounts(ctx, eventArn) {
-    const accounts = [];
+/**
+ * Every page of a paged details call, in order. A token the API repeats is an error, not a loop.
+ */
+async function allPages(operation, page) {
+    const outs = [];
     let nextToken;
     do {
-        const input = { eventArn, maxResults: 100, ...(nextToken ? { nextToken } : {}) };
-        const out = await call("DescribeAffectedAccountsForOrganization", () => ctx.client.send(new dist_cjs.DescribeAffectedAccountsForOrganizationCommand(input), { abortSignal: ctx.signal }));
-        accounts.push(...(out.affectedAccounts ?? []));
+        const token = nextToken;
+        const out = await call(operation, () => page(token ? { nextToken: token } : {}));
+        outs.push(out);
         nextToken = out.nextToken || undefined;
+        if (nextToken !== undefined && nextToken === token) {
+            throw new Error(`${operation} returned the same pagination token twice; stopping rather than looping.`);
+        }
     } while (nextToken);
-    return accounts;
+    return outs;
+}
+async function affectedAccounts(ctx, eventArn) {
+    const outs = await allPages("DescribeAffectedAccountsForOrganization", (token) => ctx.client.send(new dist_cjs.DescribeAffectedAccountsForOrganizationCommand({ eventArn, maxResults: 100, ...token }), {
+        abortSignal: ctx.signal,
+    }));
+    return outs.flatMap((out) => out.affectedAccounts ?? []);
 }
 function detailOf(item) {
     const description = item.eventDescription
@@ -26360,7 +26372,7 @@ async function orgDetails(ctx, targets, into) {
     const outs = await Promise.all(chunk(targets, 10).map((filters) => {
         const input = {
             organizationEventDetailFilters: filters,
-            ...(ctx.locale ? { locale: ctx.locale } : {}),
+            ...localeOf(ctx),
         };
         return call(operation, () => ctx.client.send(new dist_cjs.DescribeEventDetailsForOrganizationCommand(input), { abortSignal: ctx.signal }));
     }));
@@ -26377,29 +26389,21 @@ function collectDetails(operation, outs, into) {
 }
 async function orgEntities(ctx, targets, into) {
     const operation = "DescribeAffectedEntitiesForOrganization";
-    const perChunk = await Promise.all(chunk(targets, 10).map(async (filters) => {
-        const found = { entities: [], failed: [] };
-        let nextToken;
-        do {
-            const input = {
-                organizationEntityAccountFilters: filters,
-                maxResults: 100,
-                ...(nextToken ? { nextToken } : {}),
-                ...(ctx.locale ? { locale: ctx.locale } : {}),
-            };
-            const out = await call(operation, () => ctx.client.send(new dist_cjs.DescribeAffectedEntitiesForOrganizationCommand(input), {
-                abortSignal: ctx.signal,
-            }));
-            found.entities.push(...(out.entities ?? []));
-            found.failed.push(...(out.failedSet ?? []));
-            nextToken = out.nextToken || undefined;
-        } while (nextToken);
-        return found;
-    }));
-    for (const { entities, failed } of perChunk) {
-        for (const e of entities)
+    const perChunk = await Promise.all(chunk(targets, 10).map((filters) => allPages(operation, (token) => {
+        const input = {
+            organizationEntityAccountFilters: filters,
+            maxResults: 100,
+            ...token,
+            ...localeOf(ctx),
+        };
+        return ctx.client.send(new dist_cjs.DescribeAffectedEntitiesForOrganizationCommand(input), {
+            abortSignal: ctx.signal,
+        });
+    })));
+    for (const out of perChunk.flat()) {
+        for (const e of out.entities ?? [])
             into.add(into.entities, e.eventArn, entityOf(e));
-        for (const f of failed)
+        for (const f of out.failedSet ?? [])
             into.fail(operation, f);
     }
 }
@@ -26436,7 +26440,7 @@ async function enrichAccount(ctx, events) {
     const into = new Collected();
     const groups = chunk(events.map((e) => e.arn), 10);
     const details = Promise.all(groups.map((eventArns) => {
-        const input = { eventArns, ...(ctx.locale ? { locale: ctx.locale } : {}) };
+        const input = { eventArns, ...localeOf(ctx) };
         return call("DescribeEventDetails", () => ctx.client.send(new dist_cjs.DescribeEventDetailsCommand(input), { abortSignal: ctx.signal }));
     }));
     const entities = ctx.entities ? groups.map((eventArns) => accountEntities(ctx, eventArns)) : [];
@@ -26448,20 +26452,14 @@ async function enrichAccount(ctx, events) {
     return assemble(events, into, () => ({}), ctx.entities);
 }
 async function accountEntities(ctx, eventArns) {
-    const found = [];
-    let nextToken;
-    do {
-        const input = {
-            filter: { eventArns },
-            maxResults: 100,
-            ...(nextToken ? { nextToken } : {}),
-            ...(ctx.locale ? { locale: ctx.locale } : {}),
-        };
-        const out = await call("DescribeAffectedEntities", () => ctx.client.send(new dist_cjs.DescribeAffectedEntitiesCommand(input), { abortSignal: ctx.signal }));
-        found.push(...(out.entities ?? []));
-        nextToken = out.nextToken || undefined;
-    } while (nextToken);
-    return found;
+    const outs = await allPages("DescribeAffectedEntities", (token) => {
+        const input = { filter: { eventArns }, maxResults: 100, ...token, ...localeOf(ctx) };
+        return ctx.client.send(new dist_cjs.DescribeAffectedEntitiesCommand(input), { abortSignal: ctx.signal });
+    });
+    return outs.flatMap((out) => out.entities ?? []);
+}
+function localeOf(ctx) {
+    return ctx.locale ? { locale: ctx.locale } : {};
 }
 
 ;// CONCATENATED MODULE: ./src/health/source.ts

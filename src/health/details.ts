@@ -80,18 +80,37 @@ async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
   }
 }
 
-async function affectedAccounts(ctx: DetailsContext, eventArn: string): Promise<string[]> {
-  const accounts: string[] = [];
+/**
+ * Every page of a paged details call, in order. A token the API repeats is an error, not a loop.
+ */
+async function allPages<T extends { nextToken?: string | undefined }>(
+  operation: string,
+  page: (token: { nextToken?: string }) => Promise<T>,
+): Promise<T[]> {
+  const outs: T[] = [];
   let nextToken: string | undefined;
   do {
-    const input = { eventArn, maxResults: 100, ...(nextToken ? { nextToken } : {}) };
-    const out = await call("DescribeAffectedAccountsForOrganization", () =>
-      ctx.client.send(new DescribeAffectedAccountsForOrganizationCommand(input), { abortSignal: ctx.signal }),
-    );
-    accounts.push(...(out.affectedAccounts ?? []));
+    const token = nextToken;
+    const out = await call(operation, () => page(token ? { nextToken: token } : {}));
+    outs.push(out);
     nextToken = out.nextToken || undefined;
+    if (nextToken !== undefined && nextToken === token) {
+      throw new Error(`${operation} returned the same pagination token twice; stopping rather than looping.`);
+    }
   } while (nextToken);
-  return accounts;
+  return outs;
+}
+
+async function affectedAccounts(ctx: DetailsContext, eventArn: string): Promise<string[]> {
+  const outs = await allPages("DescribeAffectedAccountsForOrganization", (token) =>
+    ctx.client.send(
+      new DescribeAffectedAccountsForOrganizationCommand({ eventArn, maxResults: 100, ...token }),
+      {
+        abortSignal: ctx.signal,
+      },
+    ),
+  );
+  return outs.flatMap((out) => out.affectedAccounts ?? []);
 }
 
 function detailOf(item: {
@@ -119,7 +138,7 @@ async function orgDetails(ctx: DetailsContext, targets: Target[], into: Collecte
     chunk(targets, 10).map((filters) => {
       const input = {
         organizationEventDetailFilters: filters,
-        ...(ctx.locale ? { locale: ctx.locale } : {}),
+        ...localeOf(ctx),
       };
       return call(operation, () =>
         ctx.client.send(new DescribeEventDetailsForOrganizationCommand(input), { abortSignal: ctx.signal }),
@@ -140,31 +159,23 @@ function collectDetails(operation: string, outs: readonly DetailsOutput[], into:
 async function orgEntities(ctx: DetailsContext, targets: Target[], into: Collected): Promise<void> {
   const operation = "DescribeAffectedEntitiesForOrganization";
   const perChunk = await Promise.all(
-    chunk(targets, 10).map(async (filters) => {
-      const found: { entities: object[]; failed: object[] } = { entities: [], failed: [] };
-      let nextToken: string | undefined;
-      do {
+    chunk(targets, 10).map((filters) =>
+      allPages(operation, (token) => {
         const input = {
           organizationEntityAccountFilters: filters,
           maxResults: 100,
-          ...(nextToken ? { nextToken } : {}),
-          ...(ctx.locale ? { locale: ctx.locale } : {}),
+          ...token,
+          ...localeOf(ctx),
         };
-        const out = await call(operation, () =>
-          ctx.client.send(new DescribeAffectedEntitiesForOrganizationCommand(input), {
-            abortSignal: ctx.signal,
-          }),
-        );
-        found.entities.push(...(out.entities ?? []));
-        found.failed.push(...(out.failedSet ?? []));
-        nextToken = out.nextToken || undefined;
-      } while (nextToken);
-      return found;
-    }),
+        return ctx.client.send(new DescribeAffectedEntitiesForOrganizationCommand(input), {
+          abortSignal: ctx.signal,
+        });
+      }),
+    ),
   );
-  for (const { entities, failed } of perChunk) {
-    for (const e of entities) into.add(into.entities, (e as { eventArn?: string }).eventArn, entityOf(e));
-    for (const f of failed) into.fail(operation, f);
+  for (const out of perChunk.flat()) {
+    for (const e of out.entities ?? []) into.add(into.entities, e.eventArn, entityOf(e));
+    for (const f of out.failedSet ?? []) into.fail(operation, f);
   }
 }
 
@@ -220,7 +231,7 @@ export async function enrichAccount(
   );
   const details = Promise.all(
     groups.map((eventArns) => {
-      const input = { eventArns, ...(ctx.locale ? { locale: ctx.locale } : {}) };
+      const input = { eventArns, ...localeOf(ctx) };
       return call("DescribeEventDetails", () =>
         ctx.client.send(new DescribeEventDetailsCommand(input), { abortSignal: ctx.signal }),
       );
@@ -235,20 +246,13 @@ export async function enrichAccount(
 }
 
 async function accountEntities(ctx: DetailsContext, eventArns: string[]): Promise<object[]> {
-  const found: object[] = [];
-  let nextToken: string | undefined;
-  do {
-    const input = {
-      filter: { eventArns },
-      maxResults: 100,
-      ...(nextToken ? { nextToken } : {}),
-      ...(ctx.locale ? { locale: ctx.locale } : {}),
-    };
-    const out = await call("DescribeAffectedEntities", () =>
-      ctx.client.send(new DescribeAffectedEntitiesCommand(input), { abortSignal: ctx.signal }),
-    );
-    found.push(...(out.entities ?? []));
-    nextToken = out.nextToken || undefined;
-  } while (nextToken);
-  return found;
+  const outs = await allPages("DescribeAffectedEntities", (token) => {
+    const input = { filter: { eventArns }, maxResults: 100, ...token, ...localeOf(ctx) };
+    return ctx.client.send(new DescribeAffectedEntitiesCommand(input), { abortSignal: ctx.signal });
+  });
+  return outs.flatMap((out) => out.entities ?? []);
+}
+
+function localeOf(ctx: DetailsContext): { locale?: string } {
+  return ctx.locale ? { locale: ctx.locale } : {};
 }
