@@ -29212,13 +29212,13 @@ then --restart); 130 interrupted after saving progress.
 `;
 
 ;// CONCATENATED MODULE: ./src/cli/progress.ts
+
 const number = new Intl.NumberFormat("en-US");
 function seconds(ms) {
     return `${(ms / 1000).toFixed(1)} s`;
 }
 function ago(iso, now) {
-    const minutes = Math.max(0, Math.round((now - Date.parse(iso)) / 60_000));
-    return minutes < 90 ? `${minutes} min ago` : `${(minutes / 60).toFixed(1)} h ago`;
+    return `${describeDuration(Math.max(0, now - Date.parse(iso)))} ago`;
 }
 function rate(p) {
     return p.elapsedMs > 0 ? `${number.format(Math.round((p.newEvents * 1000) / p.elapsedMs))} events/s` : "";

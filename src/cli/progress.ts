@@ -1,4 +1,10 @@
-import type { BackfillResult, Progress, Reporter, ResumeInfo } from "../engine/backfill.ts";
+import {
+  type BackfillResult,
+  describeDuration,
+  type Progress,
+  type Reporter,
+  type ResumeInfo,
+} from "../engine/backfill.ts";
 
 const number = new Intl.NumberFormat("en-US");
 
@@ -7,8 +13,7 @@ export function seconds(ms: number): string {
 }
 
 export function ago(iso: string, now: number): string {
-  const minutes = Math.max(0, Math.round((now - Date.parse(iso)) / 60_000));
-  return minutes < 90 ? `${minutes} min ago` : `${(minutes / 60).toFixed(1)} h ago`;
+  return `${describeDuration(Math.max(0, now - Date.parse(iso)))} ago`;
 }
 
 export function rate(p: Progress): string {
