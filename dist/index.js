@@ -25755,13 +25755,13 @@ function errorMessage(error) {
         return String(error);
     }
 }
-/** Errors the user caused or must act on print without a stack trace. */
-function isExpected(error) {
-    return exitCodeOf(error) !== 1 || (error instanceof Error && error.name === "BackfillFailedError");
-}
 /** A failure mid-run with progress saved; the message already says how to continue. */
 class BackfillFailedError extends Error {
     name = "BackfillFailedError";
+}
+/** Errors the user caused or must act on print without a stack trace. */
+function isExpected(error) {
+    return exitCodeOf(error) !== 1 || error instanceof BackfillFailedError;
 }
 
 ;// CONCATENATED MODULE: ./src/config/names.ts
@@ -26055,8 +26055,6 @@ class Pacer {
     #successes = [];
     #firstSuccess = -1;
     #lastCut = Number.NEGATIVE_INFINITY;
-    sent = 0;
-    throttled = 0;
     constructor(o) {
         this.#o = o;
     }
@@ -26089,7 +26087,6 @@ class Pacer {
                 }
                 const waiter = this.#waiting.shift();
                 this.#inFlight += 1;
-                this.sent += 1;
                 if (Number.isFinite(this.#rate))
                     this.#nextStart = Math.max(now, this.#nextStart) + 1000 / this.#rate;
                 waiter.resolve({ sentAt: now, paced: now > waiter.since || this.#waiting.length > 0 });
@@ -26117,7 +26114,6 @@ class Pacer {
                 this.#rate = this.#rate < this.#ceiling * 0.9 ? this.#rate + FAST : this.#rate + STEP;
         }
         else if (outcome === "throttled") {
-            this.throttled += 1;
             if (ticket.sentAt >= this.#lastCut + GRACE_MS)
                 this.#cut(now);
         }
@@ -26236,7 +26232,7 @@ function createPacedClient(o) {
     }, 
     // finalizeRequest, low priority: inside the SDK's retry loop, so every attempt is paced.
     { step: "finalizeRequest", priority: "low", name: "healthBackfillPacer" });
-    return { client, pacers };
+    return client;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/source.ts
@@ -28596,29 +28592,25 @@ const SIMULATED = { seed: 1, latencyMs: 15, rateLimit: 100, burst: 10 };
 /** Connects to AWS Health (the SDK's own credential and endpoint chain) or to the built-in simulator. */
 async function connect(config, signal) {
     const region = config.query.region;
-    if (config.simulate === undefined) {
-        const { client, pacers } = createPacedClient({ region, signal });
-        return {
-            source: new HealthSource(client),
-            pacers,
-            description: `AWS Health in ${region}`,
-            close: async () => client.destroy(),
-        };
-    }
-    const simulator = await startSimulator({ ...SIMULATED, events: config.simulate });
-    const { client, pacers } = createPacedClient({
+    const simulator = config.simulate === undefined
+        ? undefined
+        : await startSimulator({ ...SIMULATED, events: config.simulate });
+    const client = createPacedClient({
         region,
         signal,
-        endpoint: simulator.url,
-        credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
+        ...(simulator && {
+            endpoint: simulator.url,
+            credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
+        }),
     });
     return {
         source: new HealthSource(client),
-        pacers,
-        description: `the built-in simulator (${config.simulate} events, ${simulator.url})`,
+        description: simulator
+            ? `the built-in simulator (${config.simulate} events, ${simulator.url})`
+            : `AWS Health in ${region}`,
         close: async () => {
             client.destroy();
-            await simulator.close();
+            await simulator?.close();
         },
     };
 }
@@ -28737,13 +28729,11 @@ async function* pagePipeline(o) {
                 remember(seen, next);
                 listing = list(next);
             }
-            const current = token;
             push(new Promise((resolve) => (0,external_node_timers_namespaceObject.setImmediate)(resolve))
                 .then(() => o.source.enrich(o.request, page.events, signal))
                 .then((records) => ({
                 encoded: o.encode(records),
                 count: records.length,
-                token: current,
                 nextToken: next,
                 receivedAt,
             })));
@@ -28828,10 +28818,11 @@ function describeDuration(ms) {
         return count(Math.round(ms / 60_000), "minute");
     return `${(ms / 3_600_000).toFixed(1)} hours`;
 }
+const START_OVER = "Start again from the first page with restart (--restart); in GitHub Actions start a new workflow run instead of a re-run.";
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
-function checkUsable(cp, o, deps) {
+function checkUsable(cp, print, o, deps) {
     const where = deps.store.location;
-    if (cp.fingerprint !== fingerprint(o.query)) {
+    if (cp.fingerprint !== print) {
         throw new CheckpointRefusedError(`The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size or details differ). ` +
             "Run with the original inputs to finish that backfill, or use restart (--restart) to discard it and start this one.");
     }
@@ -28839,10 +28830,10 @@ function checkUsable(cp, o, deps) {
     if (age > o.maxCheckpointAgeMs) {
         throw new CheckpointRefusedError(`The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
             `the limit is ${describeDuration(o.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed. ` +
-            "Start again from the first page with restart (--restart); in GitHub Actions start a new workflow run instead of a re-run.");
+            START_OVER);
     }
 }
-async function begin(o, deps) {
+async function begin(o, print, deps) {
     if (o.restart) {
         await deps.store.clear();
         deps.reporter.restarted(deps.store.location);
@@ -28854,7 +28845,7 @@ async function begin(o, deps) {
         const request = resolveRequest(o.query, now);
         return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
     }
-    checkUsable(checkpoint, o, deps);
+    checkUsable(checkpoint, print, o, deps);
     await deps.sink.open(checkpoint.output.bytes);
     const resumed = {
         page: checkpoint.pages + 1,
@@ -28872,12 +28863,12 @@ async function begin(o, deps) {
  */
 async function backfill(o, deps) {
     const t0 = deps.clock();
-    const start = await begin(o, deps);
+    const print = fingerprint(o.query);
+    const start = await begin(o, print, deps);
     const cp = start.checkpoint;
     let events = cp?.processedCount ?? 0;
     let pages = cp?.pages ?? 0;
     const base = events;
-    const print = fingerprint(o.query);
     const progress = () => ({
         events,
         pages,
@@ -28932,8 +28923,7 @@ function explain(error, cp, pages, deps) {
     }
     if (error instanceof InvalidTokenError && cp && pages === cp.pages) {
         return new CheckpointRefusedError(`The API refused the checkpoint's pagination token (received ${cp.timestamp}): ${error.message} ` +
-            `The checkpoint ${deps.store.location} was left as it is. Start again from the first page with restart (--restart); ` +
-            "in GitHub Actions start a new workflow run instead of a re-run.");
+            `The checkpoint ${deps.store.location} was left as it is. ${START_OVER}`);
     }
     const saved = pages > 0 ? `progress is saved after page ${pages} in ${deps.store.location}` : "no page was saved yet";
     return new BackfillFailedError(`${errorMessage(error)} (${saved}; run the same command again to continue).`, {

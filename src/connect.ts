@@ -1,13 +1,11 @@
 import type { Config } from "./config/config.ts";
 import type { EventSource } from "./engine/source.ts";
-import { createPacedClient, type Family } from "./health/client.ts";
-import type { Pacer } from "./health/pacer.ts";
+import { createPacedClient } from "./health/client.ts";
 import { HealthSource } from "./health/source.ts";
 import { startSimulator } from "./simulator/server.ts";
 
 export interface Connection {
   readonly source: EventSource;
-  readonly pacers: ReadonlyMap<Family, Pacer>;
   /** Where the events come from, for messages. */
   readonly description: string;
   close(): Promise<void>;
@@ -23,29 +21,26 @@ export const SIMULATED = { seed: 1, latencyMs: 15, rateLimit: 100, burst: 10 } a
 /** Connects to AWS Health (the SDK's own credential and endpoint chain) or to the built-in simulator. */
 export async function connect(config: Config, signal: AbortSignal): Promise<Connection> {
   const region = config.query.region;
-  if (config.simulate === undefined) {
-    const { client, pacers } = createPacedClient({ region, signal });
-    return {
-      source: new HealthSource(client),
-      pacers,
-      description: `AWS Health in ${region}`,
-      close: async () => client.destroy(),
-    };
-  }
-  const simulator = await startSimulator({ ...SIMULATED, events: config.simulate });
-  const { client, pacers } = createPacedClient({
+  const simulator =
+    config.simulate === undefined
+      ? undefined
+      : await startSimulator({ ...SIMULATED, events: config.simulate });
+  const client = createPacedClient({
     region,
     signal,
-    endpoint: simulator.url,
-    credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
+    ...(simulator && {
+      endpoint: simulator.url,
+      credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
+    }),
   });
   return {
     source: new HealthSource(client),
-    pacers,
-    description: `the built-in simulator (${config.simulate} events, ${simulator.url})`,
+    description: simulator
+      ? `the built-in simulator (${config.simulate} events, ${simulator.url})`
+      : `AWS Health in ${region}`,
     close: async () => {
       client.destroy();
-      await simulator.close();
+      await simulator?.close();
     },
   };
 }

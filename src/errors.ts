@@ -43,12 +43,12 @@ export function errorMessage(error: unknown): string {
   }
 }
 
-/** Errors the user caused or must act on print without a stack trace. */
-export function isExpected(error: unknown): boolean {
-  return exitCodeOf(error) !== 1 || (error instanceof Error && error.name === "BackfillFailedError");
-}
-
 /** A failure mid-run with progress saved; the message already says how to continue. */
 export class BackfillFailedError extends Error {
   override name = "BackfillFailedError";
+}
+
+/** Errors the user caused or must act on print without a stack trace. */
+export function isExpected(error: unknown): boolean {
+  return exitCodeOf(error) !== 1 || error instanceof BackfillFailedError;
 }

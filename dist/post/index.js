@@ -41427,13 +41427,13 @@ function errorMessage(error) {
         return String(error);
     }
 }
-/** Errors the user caused or must act on print without a stack trace. */
-function isExpected(error) {
-    return exitCodeOf(error) !== 1 || (error instanceof Error && error.name === "BackfillFailedError");
-}
 /** A failure mid-run with progress saved; the message already says how to continue. */
 class BackfillFailedError extends (/* unused pure expression or super */ null && (Error)) {
     name = "BackfillFailedError";
+}
+/** Errors the user caused or must act on print without a stack trace. */
+function isExpected(error) {
+    return exitCodeOf(error) !== 1 || error instanceof BackfillFailedError;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js

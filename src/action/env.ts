@@ -3,7 +3,6 @@ export interface RunContext {
   readonly job: string;
   readonly runId: string;
   readonly attempt: number;
-  readonly workspace: string;
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -12,6 +11,5 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     job: env.GITHUB_JOB || "job",
     runId: env.GITHUB_RUN_ID || "local",
     attempt: Number.isSafeInteger(attempt) && attempt > 0 ? attempt : 1,
-    workspace: env.GITHUB_WORKSPACE || process.cwd(),
   };
 }

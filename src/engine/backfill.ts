@@ -64,10 +64,13 @@ export function describeDuration(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)} hours`;
 }
 
+const START_OVER =
+  "Start again from the first page with restart (--restart); in GitHub Actions start a new workflow run instead of a re-run.";
+
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
-function checkUsable(cp: Checkpoint, o: BackfillOptions, deps: BackfillDeps): void {
+function checkUsable(cp: Checkpoint, print: string, o: BackfillOptions, deps: BackfillDeps): void {
   const where = deps.store.location;
-  if (cp.fingerprint !== fingerprint(o.query)) {
+  if (cp.fingerprint !== print) {
     throw new CheckpointRefusedError(
       `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size or details differ). ` +
         "Run with the original inputs to finish that backfill, or use restart (--restart) to discard it and start this one.",
@@ -78,12 +81,12 @@ function checkUsable(cp: Checkpoint, o: BackfillOptions, deps: BackfillDeps): vo
     throw new CheckpointRefusedError(
       `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
         `the limit is ${describeDuration(o.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed. ` +
-        "Start again from the first page with restart (--restart); in GitHub Actions start a new workflow run instead of a re-run.",
+        START_OVER,
     );
   }
 }
 
-async function begin(o: BackfillOptions, deps: BackfillDeps): Promise<Start> {
+async function begin(o: BackfillOptions, print: string, deps: BackfillDeps): Promise<Start> {
   if (o.restart) {
     await deps.store.clear();
     deps.reporter.restarted(deps.store.location);
@@ -95,7 +98,7 @@ async function begin(o: BackfillOptions, deps: BackfillDeps): Promise<Start> {
     const request = resolveRequest(o.query, now);
     return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
   }
-  checkUsable(checkpoint, o, deps);
+  checkUsable(checkpoint, print, o, deps);
   await deps.sink.open(checkpoint.output.bytes);
   const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
@@ -114,12 +117,12 @@ async function begin(o: BackfillOptions, deps: BackfillDeps): Promise<Start> {
  */
 export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
   const t0 = deps.clock();
-  const start = await begin(o, deps);
+  const print = fingerprint(o.query);
+  const start = await begin(o, print, deps);
   const cp = start.checkpoint;
   let events = cp?.processedCount ?? 0;
   let pages = cp?.pages ?? 0;
   const base = events;
-  const print = fingerprint(o.query);
   const progress = (): Progress => ({
     events,
     pages,
@@ -176,8 +179,7 @@ function explain(error: unknown, cp: Checkpoint | undefined, pages: number, deps
   if (error instanceof InvalidTokenError && cp && pages === cp.pages) {
     return new CheckpointRefusedError(
       `The API refused the checkpoint's pagination token (received ${cp.timestamp}): ${error.message} ` +
-        `The checkpoint ${deps.store.location} was left as it is. Start again from the first page with restart (--restart); ` +
-        "in GitHub Actions start a new workflow run instead of a re-run.",
+        `The checkpoint ${deps.store.location} was left as it is. ${START_OVER}`,
     );
   }
   const saved =

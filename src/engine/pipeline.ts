@@ -14,8 +14,6 @@ function remember(seen: Set<string>, token: string): void {
 export interface ReadyPage {
   readonly encoded: Uint8Array;
   readonly count: number;
-  /** The token the page was fetched with (undefined for the first page). */
-  readonly token: string | undefined;
   readonly nextToken: string | undefined;
   /** When the API returned `nextToken` (epoch ms). */
   readonly receivedAt: number;
@@ -92,14 +90,12 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
         remember(seen, next);
         listing = list(next);
       }
-      const current = token;
       push(
         new Promise<void>((resolve) => setImmediate(resolve))
           .then(() => o.source.enrich(o.request, page.events, signal))
           .then((records) => ({
             encoded: o.encode(records),
             count: records.length,
-            token: current,
             nextToken: next,
             receivedAt,
           })),

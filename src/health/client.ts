@@ -39,11 +39,6 @@ export interface ClientOptions {
   readonly clock?: () => number;
 }
 
-export interface PacedClient {
-  readonly client: HealthClient;
-  readonly pacers: ReadonlyMap<Family, Pacer>;
-}
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -73,7 +68,7 @@ export function retryDelay(attempt: number): number {
  * standard retry (10 attempts, with the delays above) stays the safety net for throttles, 5xx and
  * dropped connections.
  */
-export function createPacedClient(o: ClientOptions): PacedClient {
+export function createPacedClient(o: ClientOptions): HealthClient {
   const client = new HealthClient({
     region: o.region,
     retryStrategy: new ConfiguredRetryStrategy(10, retryDelay),
@@ -114,5 +109,5 @@ export function createPacedClient(o: ClientOptions): PacedClient {
     // finalizeRequest, low priority: inside the SDK's retry loop, so every attempt is paced.
     { step: "finalizeRequest", priority: "low", name: "healthBackfillPacer" },
   );
-  return { client, pacers };
+  return client;
 }

@@ -60,8 +60,6 @@ export class Pacer {
   #successes: number[] = [];
   #firstSuccess = -1;
   #lastCut = Number.NEGATIVE_INFINITY;
-  sent = 0;
-  throttled = 0;
 
   constructor(o: PacerOptions) {
     this.#o = o;
@@ -96,7 +94,6 @@ export class Pacer {
         }
         const waiter = this.#waiting.shift() as Waiter;
         this.#inFlight += 1;
-        this.sent += 1;
         if (Number.isFinite(this.#rate)) this.#nextStart = Math.max(now, this.#nextStart) + 1000 / this.#rate;
         waiter.resolve({ sentAt: now, paced: now > waiter.since || this.#waiting.length > 0 });
       }
@@ -118,7 +115,6 @@ export class Pacer {
       if (this.#firstSuccess < 0) this.#firstSuccess = now;
       if (ticket.paced) this.#rate = this.#rate < this.#ceiling * 0.9 ? this.#rate + FAST : this.#rate + STEP;
     } else if (outcome === "throttled") {
-      this.throttled += 1;
       if (ticket.sentAt >= this.#lastCut + GRACE_MS) this.#cut(now);
     }
   }

@@ -107,7 +107,7 @@ export class CacheSyncedStore implements CheckpointStore {
     };
     await writeFileAtomic(path, `${JSON.stringify(marker, null, 2)}\n`);
     try {
-      return await this.upload(this.#o.keys.save(++this.#sequence));
+      return await this.#uploadNext();
     } finally {
       await removeFile(path);
     }
@@ -117,14 +117,15 @@ export class CacheSyncedStore implements CheckpointStore {
   async flush(): Promise<void> {
     const checkpoint = this.#pending;
     if (!checkpoint) return;
-    if (await this.upload(this.#o.keys.save(++this.#sequence))) {
+    if (await this.#uploadNext()) {
       this.#pending = undefined;
       this.lastUploaded = checkpoint;
     }
   }
 
-  /** Saves checkpoint and output under `key`; true when stored. */
-  async upload(key: string): Promise<boolean> {
+  /** Saves checkpoint and output under the next key of this attempt; true when stored. */
+  async #uploadNext(): Promise<boolean> {
+    const key = this.#o.keys.save(++this.#sequence);
     this.#lastUpload = this.#o.clock();
     const stored = await this.#o.cache.save(this.#o.paths, key);
     if (stored) {

@@ -41,7 +41,7 @@ function setup(intervalMs: number, stored = true) {
   writeFileSync(join(dir, "out"), "x");
   let now = 0;
   const cache = recordingCache(stored);
-  const keys = cacheKeys("hb", { job: "j", runId: "7", attempt: 2, workspace: dir }, "f");
+  const keys = cacheKeys("hb", { job: "j", runId: "7", attempt: 2 }, "f");
   const store = new CacheSyncedStore(new FileCheckpointStore(path), {
     cache,
     keys,
