@@ -37,14 +37,19 @@ function simulate(limit: number, seconds: number) {
   })();
 }
 
+/** A pacer whose clock stands still: only the order and the bound on requests in flight matter. */
+function frozenPacer(maxInFlight: number): Pacer {
+  return new Pacer({
+    clock: () => 0,
+    sleep: async () => {},
+    signal: new AbortController().signal,
+    maxInFlight,
+  });
+}
+
 describe("pacer", () => {
   it("stays unpaced until the first throttle", async () => {
-    const pacer = new Pacer({
-      clock: () => 0,
-      sleep: async () => {},
-      signal: new AbortController().signal,
-      maxInFlight: 2,
-    });
+    const pacer = frozenPacer(2);
     for (let i = 0; i < 100; i++) pacer.done(await pacer.acquire(0), "ok");
     expect(pacer.rate).toBe(Number.POSITIVE_INFINITY);
   });
@@ -60,12 +65,7 @@ describe("pacer", () => {
   });
 
   it("bounds requests in flight", async () => {
-    const pacer = new Pacer({
-      clock: () => 0,
-      sleep: async () => {},
-      signal: new AbortController().signal,
-      maxInFlight: 2,
-    });
+    const pacer = frozenPacer(2);
     const a = await pacer.acquire(0);
     await pacer.acquire(0);
     let third = false;
@@ -78,12 +78,7 @@ describe("pacer", () => {
   });
 
   it("lets the oldest request go first, so a retry of an early page does not queue behind later pages", async () => {
-    const pacer = new Pacer({
-      clock: () => 0,
-      sleep: async () => {},
-      signal: new AbortController().signal,
-      maxInFlight: 1,
-    });
+    const pacer = frozenPacer(1);
     const first = await pacer.acquire(5);
     const released: number[] = [];
     const tickets = new Map<number, Ticket>();
