@@ -1,35 +1,113 @@
 /**
- * Errors that carry the script's exit status (PRODUCT.md: 0 complete, 1 failed with progress saved,
- * 2 invalid usage or input, 3 checkpoint cannot be used, 130 interrupted after saving progress).
+ * Errors carry facts and a class; each front door words the remedy for its own user (the script says
+ * `--restart`, the action says "start a new workflow run"). Classes and the script's exit statuses:
+ *   input (2)       the user must change an input or a file;
+ *   checkpoint (3)  the checkpoint cannot be used and a person must decide;
+ *   setup (4)       someone must grant or enable something (permissions, support plan, endpoint);
+ *   transient (1)   running again helps;
+ *   interrupted (130) stopped by a signal.
  */
+export type FailureClass = "input" | "checkpoint" | "setup" | "transient" | "interrupted";
 
-/** Invalid input or usage: nothing was started, nothing already written was touched. */
+export const EXIT_CODE: Readonly<Record<FailureClass, number>> = {
+  input: 2,
+  checkpoint: 3,
+  setup: 4,
+  transient: 1,
+  interrupted: 130,
+};
+
+/** Invalid input or usage: the user must change something. */
 export class UsageError extends Error {
   override name = "UsageError";
-  readonly exitCode = 2;
+  readonly failureClass = "input";
 }
+
+/** Something must be granted or enabled before a run can work (permissions, plan, endpoint). */
+export class SetupError extends Error {
+  override name = "SetupError";
+  readonly failureClass = "setup";
+}
+
+/**
+ * The endpoint refused the connection. Before any page this is setup (a wrong endpoint or region);
+ * the engine treats it as transient once pages have come from the same endpoint.
+ */
+export class EndpointUnreachableError extends Error {
+  override name = "EndpointUnreachableError";
+  readonly failureClass = "setup";
+}
+
+/** Another run holds the output or the checkpoint. Running again once that run ended helps. */
+export class LockedError extends Error {
+  override name = "LockedError";
+  readonly failureClass = "transient";
+}
+
+/** Why a checkpoint cannot be used. Each front door words what to do about each. */
+export type RefusalReason =
+  | "unreadable"
+  | "other-query"
+  | "other-output"
+  | "expired"
+  | "output-short"
+  | "output-changed"
+  | "token-refused";
 
 /** The checkpoint exists but cannot be used; a person must decide (`restart`). Nothing was deleted. */
 export class CheckpointRefusedError extends Error {
   override name = "CheckpointRefusedError";
-  readonly exitCode = 3;
+  readonly failureClass = "checkpoint";
+  readonly reason: RefusalReason;
+
+  constructor(reason: RefusalReason, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
 }
 
-/** Stopped by SIGINT/SIGTERM after the last complete page was saved. */
+/** What a run had saved when it stopped: the facts behind "progress is saved". */
+export interface Saved {
+  /** Pages recorded by the last checkpoint written (0: no checkpoint exists). */
+  readonly pages: number;
+  readonly events: number;
+  /** Where the checkpoint is. */
+  readonly location: string;
+}
+
+/** Stopped by SIGINT/SIGTERM. */
 export class InterruptedError extends Error {
   override name = "InterruptedError";
-  readonly exitCode = 130;
+  readonly failureClass = "interrupted";
+  readonly saved: Saved | undefined;
+
+  constructor(message: string, saved?: Saved) {
+    super(message);
+    this.saved = saved;
+  }
+}
+
+/** A failure during the backfill, with its class and what was saved before it. */
+export class BackfillFailedError extends Error {
+  override name = "BackfillFailedError";
+  readonly failureClass: FailureClass;
+  readonly saved: Saved;
+
+  constructor(message: string, failureClass: FailureClass, saved: Saved, options?: ErrorOptions) {
+    super(message, options);
+    this.failureClass = failureClass;
+    this.saved = saved;
+  }
+}
+
+/** The class of any thrown value; anything unclassified is treated as transient. */
+export function classOf(error: unknown): FailureClass {
+  const c = (error as { failureClass?: unknown } | null | undefined)?.failureClass;
+  return typeof c === "string" && c in EXIT_CODE ? (c as FailureClass) : "transient";
 }
 
 export function exitCodeOf(error: unknown): number {
-  if (
-    error instanceof UsageError ||
-    error instanceof CheckpointRefusedError ||
-    error instanceof InterruptedError
-  ) {
-    return error.exitCode;
-  }
-  return 1;
+  return EXIT_CODE[classOf(error)];
 }
 
 /** One readable line for any thrown value, Error or not. */
@@ -43,12 +121,21 @@ export function errorMessage(error: unknown): string {
   }
 }
 
-/** A failure mid-run with progress saved; the message already says how to continue. */
-export class BackfillFailedError extends Error {
-  override name = "BackfillFailedError";
+/** Errors the user caused or must act on print without a stack trace; a bug in the program with it. */
+export function isExpected(error: unknown): boolean {
+  const cause = error instanceof BackfillFailedError ? error.cause : error;
+  const bugs = [TypeError, RangeError, ReferenceError, SyntaxError];
+  return !bugs.some((type) => cause instanceof type);
 }
 
-/** Errors the user caused or must act on print without a stack trace. */
-export function isExpected(error: unknown): boolean {
-  return exitCodeOf(error) !== 1 || error instanceof BackfillFailedError;
+/** Ends a message with exactly one full stop (messages from APIs may or may not end with one). */
+export function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/** A value the user gave, shortened for a one-line message. */
+export function shorten(value: string, max = 80): string {
+  const quoted = JSON.stringify(value);
+  return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { type Config, parseConfig, type RawInputs } from "../config/config.ts";
 import { INPUT } from "../config/names.ts";
 import { parseDuration } from "../config/parse.ts";
-import { UsageError } from "../errors.ts";
+import { shorten, UsageError } from "../errors.ts";
 
 export interface ActionConfig {
   readonly config: Config;
@@ -14,11 +14,15 @@ export interface ActionConfig {
 export function readActionConfig(getInput: (name: string) => string, now: number): ActionConfig {
   const raw: Record<string, string> = {};
   for (const name of Object.values(INPUT)) raw[name] = getInput(name);
-  const config = parseConfig(raw as RawInputs, { now, readFile: (path) => readFileSync(path, "utf8") });
+  const config = parseConfig(raw as RawInputs, {
+    now,
+    readFile: (path) => readFileSync(path, "utf8"),
+    endpoint: process.env.AWS_ENDPOINT_URL_HEALTH,
+  });
   const checkpointKey = raw[INPUT.checkpointKey]?.trim() || "health-backfill";
   if (checkpointKey.includes(",") || checkpointKey.length > 200) {
     throw new UsageError(
-      `Invalid ${INPUT.checkpointKey}: ${JSON.stringify(checkpointKey)}. Allowed: up to 200 characters, no commas.`,
+      `Invalid ${INPUT.checkpointKey}: ${shorten(checkpointKey)}. Allowed: up to 200 characters, no commas.`,
     );
   }
   return Object.freeze({

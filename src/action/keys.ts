@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { RunContext } from "./env.ts";
 
 /**
@@ -14,13 +15,21 @@ export interface CacheKeys {
   readonly post: string;
 }
 
-function clean(part: string): string {
-  // Keys may not hold commas; keep them readable and short (at most 512 characters in all).
-  return part.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 100);
+/**
+ * A key part: kept as it is when it is short and plain, else a readable slug plus a hash of the whole
+ * value, so two different values never share a key (keys hold no commas and at most 512 characters).
+ * A plain part has no "~", a hashed one has: the two forms cannot meet. The job part holds no "-"
+ * either, so `<prefix>-<job>` splits one way only ("a-b" + "c" and "a" + "b-c" stay apart).
+ */
+export function keyPart(part: string, dashes = true): string {
+  const plain = dashes ? /^[A-Za-z0-9._-]{1,40}$/ : /^[A-Za-z0-9._]{1,40}$/;
+  if (plain.test(part)) return part;
+  const slug = part.replace(dashes ? /[^A-Za-z0-9._-]+/g : /[^A-Za-z0-9._]+/g, "_").slice(0, 32);
+  return `${slug}~${createHash("sha256").update(part).digest("hex").slice(0, 12)}`;
 }
 
 export function cacheKeys(prefix: string, ctx: RunContext, fingerprint: string): CacheKeys {
-  const run = `${clean(prefix)}-${clean(ctx.job)}-${fingerprint}-${clean(ctx.runId)}-`;
+  const run = `${keyPart(prefix)}-${keyPart(ctx.job, false)}-${fingerprint}-${keyPart(ctx.runId)}-`;
   return {
     run,
     save: (sequence) => `${run}${ctx.attempt}-${String(sequence).padStart(6, "0")}`,

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
 import { connect } from "../connect.ts";
 import { backfill } from "../engine/backfill.ts";
-import { errorMessage, exitCodeOf, InterruptedError, isExpected } from "../errors.ts";
-import { NdjsonFileSink } from "../sinks/ndjson-sink.ts";
-import { FileCheckpointStore } from "../stores/file-store.ts";
+import { errorMessage, exitCodeOf, InterruptedError, isExpected, sentence } from "../errors.ts";
+import { openLocalFiles } from "../files.ts";
 import type { Probe } from "../util/fs.ts";
+import { whatToDo } from "./advice.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
 import { CliReporter } from "./progress.ts";
@@ -38,25 +38,30 @@ function killProbe(spec: string | undefined): Probe | undefined {
 
 async function execute(config: Config, reporter: CliReporter, signal: AbortSignal): Promise<void> {
   const probe = killProbe(process.env.HEALTH_BACKFILL_KILL_AT);
-  const connection = await connect(config, signal);
+  const files = await openLocalFiles(config, { probe, onStale: (message) => reporter.line(message) });
   try {
-    reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-    const result = await backfill(config, {
-      source: connection.source,
-      sink: new NdjsonFileSink(config.output, probe),
-      store: new FileCheckpointStore(config.checkpoint, probe),
-      clock: Date.now,
-      reporter,
-      signal,
-    });
-    reporter.done(result, config.output);
+    const connection = await connect(config, signal);
+    try {
+      reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+      const result = await backfill(config, {
+        source: connection.source,
+        sink: files.sink,
+        store: files.store,
+        clock: Date.now,
+        reporter,
+        signal,
+      });
+      reporter.done(result, config.output);
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
+    await files.release();
   }
 }
 
 /**
- * The script. SIGINT and SIGTERM stop it after the last complete page is saved (exit 130); a second
+ * The script. SIGINT and SIGTERM stop it after the page in progress is saved (exit 130); a second
  * Ctrl-C quits at once, which is safe too: the output is cut back to the checkpoint on the next run.
  */
 export async function run(
@@ -67,7 +72,7 @@ export async function run(
   const onSignal = (signal: NodeJS.Signals) => {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    io.stderr(`\n${signal}: stopping; the last complete page is saved.\n`);
+    io.stderr(`\n${signal}: stopping after the page in progress.\n`);
     controller.abort(new InterruptedError(signal));
   };
   process.on("SIGINT", onSignal);
@@ -80,13 +85,13 @@ export async function run(
     const config = parseConfig(args.inputs, {
       now: Date.now(),
       readFile: (path) => readFileSync(path, "utf8"),
+      endpoint: process.env.AWS_ENDPOINT_URL_HEALTH,
     });
     const reporter = new CliReporter(io.stderr, io.live, Date.now);
     await execute(config, reporter, controller.signal);
   } catch (error) {
     process.exitCode = exitCodeOf(error);
-    const hint = process.exitCode === 130 ? " Run the same command again to resume." : "";
-    io.stderr(`health-backfill: ${errorMessage(error)}${hint}\n`);
+    io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
     if (debug || !isExpected(error)) io.stderr(`${(error as Error)?.stack ?? ""}\n${debugCause(error)}`);
   } finally {
     process.off("SIGINT", onSignal);

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { errorMessage, shorten, UsageError } from "../errors.ts";
 import { type EventFilter, parseFilter } from "./filter.ts";
 import { DETAILS, type Details, HEALTH_REGIONS, INPUT, type InputName, SCOPES, type Scope } from "./names.ts";
 import { parseBoolean, parseChoice, parseDuration, parseInteger, parseTime } from "./parse.ts";
@@ -16,6 +16,9 @@ export interface Query {
   readonly pageSize: number;
   readonly details: Details;
   readonly locale?: string;
+  /** Where events come from when it is not AWS itself (`simulated:2000`): a checkpoint of one source
+   * must not continue against another. Absent for AWS, so fingerprints of real backfills stay stable. */
+  readonly source?: string;
 }
 
 export interface Config {
@@ -26,6 +29,8 @@ export interface Config {
   readonly restart: boolean;
   /** Events in the built-in simulator; absent: the real AWS Health API. */
   readonly simulate?: number;
+  /** AWS_ENDPOINT_URL_HEALTH when set: the SDK uses it, messages name it. */
+  readonly endpoint?: string;
 }
 
 export type RawInputs = Readonly<Partial<Record<InputName, string>>>;
@@ -33,9 +38,12 @@ export type RawInputs = Readonly<Partial<Record<InputName, string>>>;
 export interface ConfigContext {
   readonly now: number;
   readonly readFile: (path: string) => string;
+  /** The endpoint override the SDK will read (AWS_ENDPOINT_URL_HEALTH), if any. */
+  readonly endpoint?: string | undefined;
 }
 
 export const DEFAULT_SIMULATED_EVENTS = 2000;
+export const DEFAULT_OUTPUT = "health-events.ndjson";
 
 function readFilter(raw: string | undefined, scope: Scope, ctx: ConfigContext): EventFilter {
   const text = raw?.trim() ?? "";
@@ -45,9 +53,8 @@ function readFilter(raw: string | undefined, scope: Scope, ctx: ConfigContext): 
   try {
     contents = ctx.readFile(path);
   } catch (error) {
-    throw new UsageError(
-      `Invalid ${INPUT.filter}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? error}).`,
-    );
+    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+    throw new UsageError(`Invalid ${INPUT.filter}: cannot read ${path} (${code}).`);
   }
   return parseFilter(contents, scope);
 }
@@ -64,7 +71,7 @@ function optional(raw: string | undefined): string | undefined {
   return v ? v : undefined;
 }
 
-function parseQuery(raw: RawInputs, ctx: ConfigContext): Query {
+function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undefined): Query {
   const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
   const since = optional(raw.since);
   const until = optional(raw.until);
@@ -72,18 +79,18 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext): Query {
   const to = until === undefined ? ctx.now : parseTime(INPUT.until, until, ctx.now);
   if (from !== undefined && from >= to) {
     throw new UsageError(
-      `Invalid ${INPUT.since}: ${JSON.stringify(since)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
+      `Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
     );
   }
   if (to > ctx.now + 60_000) {
     throw new UsageError(
-      `Invalid ${INPUT.until}: ${JSON.stringify(until)} lies in the future; leave it empty for "now".`,
+      `Invalid ${INPUT.until}: ${shorten(until ?? "")} lies in the future; leave it empty for "now".`,
     );
   }
   const locale = optional(raw.locale);
   if (locale !== undefined && !/^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$/.test(locale)) {
     throw new UsageError(
-      `Invalid ${INPUT.locale}: ${JSON.stringify(locale)}. Allowed: a language tag such as en or en-US.`,
+      `Invalid ${INPUT.locale}: ${shorten(locale)}. Allowed: a language tag such as en or en-US.`,
     );
   }
   return {
@@ -95,14 +102,34 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext): Query {
     pageSize: parseInteger(INPUT.pageSize, raw["page-size"] || "100", 1, 100),
     details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
     ...(locale === undefined ? {} : { locale }),
+    ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
   };
+}
+
+/** AWS_ENDPOINT_URL_HEALTH must be an http(s) URL; the SDK would fail on anything else mid-request. */
+function parseEndpoint(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    throw new UsageError(
+      `Invalid AWS_ENDPOINT_URL_HEALTH: ${shorten(v)}. Allowed: an http or https URL such as https://health.us-east-1.amazonaws.com.`,
+    );
+  }
+  return v;
 }
 
 /** Reads every input once, through the same validation for action inputs and CLI flags. */
 export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
-  const query = parseQuery(raw, ctx);
-  const output = optional(raw.output) ?? "health-events.ndjson";
   const simulate = parseSimulate(raw.simulate);
+  const query = parseQuery(raw, ctx, simulate);
+  const output = optional(raw.output) ?? DEFAULT_OUTPUT;
+  const endpoint = simulate === undefined ? parseEndpoint(ctx.endpoint) : undefined;
   return Object.freeze({
     query: Object.freeze(query),
     output,
@@ -110,5 +137,6 @@ export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
     maxCheckpointAgeMs: parseDuration(INPUT.maxCheckpointAge, raw["max-checkpoint-age"] || "24h"),
     restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
     ...(simulate === undefined ? {} : { simulate }),
+    ...(endpoint === undefined ? {} : { endpoint }),
   });
 }

@@ -1,10 +1,12 @@
-import { UsageError } from "../errors.ts";
+import { shorten, UsageError } from "../errors.ts";
 import { INPUT, type Scope } from "./names.ts";
+import { parseIsoTime } from "./parse.ts";
 
 /**
  * The `filter` input: further members of OrganizationEventFilter / EventFilter, validated against the
- * service's limits here because the SDK validates nothing client side (REFERENCE.md, section 1).
- * Timestamps stay ISO strings so the filter can be stored in the checkpoint as it is.
+ * service model's limits and patterns here because the SDK validates nothing client side (see
+ * https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html and
+ * API_EventFilter.html). Timestamps stay ISO strings so the filter can be stored in the checkpoint.
  */
 export type FilterValue = string | string[] | TimeRange | TimeRange[] | Record<string, string>[];
 export interface TimeRange {
@@ -13,40 +15,50 @@ export interface TimeRange {
 }
 export type EventFilter = Record<string, FilterValue>;
 
-type Rule =
-  | { kind: "list"; max: number; values?: readonly string[]; pattern?: RegExp }
-  | { kind: "range" }
-  | { kind: "ranges"; max: number }
-  | { kind: "tags"; max: number };
+interface ListRule {
+  kind: "list";
+  max: number;
+  values?: readonly string[];
+  pattern?: RegExp;
+  /** What the pattern means, for the message. */
+  shape?: string;
+}
+type Rule = ListRule | { kind: "range" } | { kind: "ranges"; max: number } | { kind: "tags"; max: number };
 
 const CATEGORIES = ["issue", "accountNotification", "scheduledChange", "investigation"] as const;
 const STATUSES = ["open", "closed", "upcoming"] as const;
 const ACTIONABILITIES = ["ACTION_REQUIRED", "ACTION_MAY_BE_REQUIRED", "INFORMATIONAL"] as const;
 const PERSONAS = ["OPERATIONS", "SECURITY", "BILLING"] as const;
 
+function list(max: number, pattern?: RegExp, shape?: string): ListRule {
+  return { kind: "list", max, ...(pattern && { pattern }), ...(shape && { shape }) };
+}
+
 const COMMON: Record<string, Rule> = {
-  eventTypeCodes: { kind: "list", max: 10 },
-  services: { kind: "list", max: 10 },
-  regions: { kind: "list", max: 10 },
-  entityArns: { kind: "list", max: 99 },
-  entityValues: { kind: "list", max: 99 },
+  eventTypeCodes: list(10, /^[^:/]{3,100}$/, "3 to 100 characters without : or /"),
+  services: list(10, /^[^:/]{2,30}$/, "2 to 30 characters without : or /"),
+  regions: list(10, /^[^:/]{2,25}$/, "2 to 25 characters without : or /"),
+  entityArns: list(99, /^.{1,1600}$/s, "1 to 1600 characters"),
+  entityValues: list(99, /^.{1,1224}$/s, "1 to 1224 characters"),
   eventTypeCategories: { kind: "list", max: 10, values: CATEGORIES },
   eventStatusCodes: { kind: "list", max: 6, values: STATUSES },
   actionabilities: { kind: "list", max: 3, values: ACTIONABILITIES },
   personas: { kind: "list", max: 3, values: PERSONAS },
 };
 
+const EVENT_ARN = /^arn:aws(-[a-z]+(-[a-z]+)?)?:health:[^:]*:[^:]*:event(?:\/[\w-]+){3}$/;
+
 const RULES: Record<Scope, Record<string, Rule>> = {
   organization: {
     ...COMMON,
-    awsAccountIds: { kind: "list", max: 50, pattern: /^\d{12}$/ },
+    awsAccountIds: list(50, /^\d{12}$/, "a 12-digit account id"),
     startTime: { kind: "range" },
     endTime: { kind: "range" },
   },
   account: {
     ...COMMON,
-    eventArns: { kind: "list", max: 10 },
-    availabilityZones: { kind: "list", max: 10 },
+    eventArns: list(10, EVENT_ARN, "an AWS Health event ARN"),
+    availabilityZones: list(10, /^[a-z]{2}-[0-9a-z-]{4,16}$/, "an Availability Zone such as us-east-1a"),
     startTimes: { kind: "ranges", max: 10 },
     endTimes: { kind: "ranges", max: 10 },
     tags: { kind: "tags", max: 50 },
@@ -57,38 +69,66 @@ function bad(detail: string): never {
   throw new UsageError(`Invalid ${INPUT.filter}: ${detail}`);
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function show(value: unknown): string {
+  return shorten(typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)), 60);
+}
+
 function checkTime(member: string, value: unknown): string {
-  if (typeof value !== "string" || Number.isNaN(Date.parse(value))) {
-    bad(`${member} must hold ISO 8601 times, got ${JSON.stringify(value)}.`);
+  const ms = typeof value === "string" ? parseIsoTime(value) : undefined;
+  if (ms === undefined) {
+    bad(`${member} must be an ISO 8601 time that exists, from 1970 on; got ${show(value)}.`);
   }
-  return new Date(value).toISOString();
+  return new Date(ms).toISOString();
 }
 
 function checkRange(member: string, value: unknown): TimeRange {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    bad(`${member} must be an object {"from": "...", "to": "..."}.`);
-  }
+  if (!isObject(value)) bad(`${member} must be an object {"from": "...", "to": "..."}.`);
   const range: TimeRange = {};
   for (const [k, v] of Object.entries(value)) {
-    if (k !== "from" && k !== "to") bad(`${member} takes only "from" and "to", not ${JSON.stringify(k)}.`);
+    if (k !== "from" && k !== "to") bad(`${member} takes only "from" and "to", not ${show(k)}.`);
     range[k] = checkTime(`${member}.${k}`, v);
+  }
+  if (range.from === undefined && range.to === undefined) bad(`${member} needs "from", "to" or both.`);
+  if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
+    bad(`${member}.from (${range.from}) is after ${member}.to (${range.to}).`);
   }
   return range;
 }
 
-function checkList(member: string, value: unknown, rule: Extract<Rule, { kind: "list" }>): string[] {
+function checkList(member: string, value: unknown, rule: ListRule): string[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > rule.max) {
     bad(`${member} must be a list of 1 to ${rule.max} strings.`);
   }
   for (const item of value) {
-    if (typeof item !== "string" || item === "") bad(`${member} must hold non-empty strings.`);
+    if (typeof item !== "string" || item === "")
+      bad(`${member} must hold non-empty strings, got ${show(item)}.`);
     if (rule.values && !rule.values.includes(item)) {
-      bad(`${member} has ${JSON.stringify(item)}; allowed: ${rule.values.join(", ")}.`);
+      bad(`${member} has ${show(item)}; allowed: ${rule.values.join(", ")}.`);
     }
-    if (rule.pattern && !rule.pattern.test(item))
-      bad(`${member} has ${JSON.stringify(item)}, not a 12-digit account id.`);
+    if (rule.pattern && !rule.pattern.test(item)) bad(`${member} has ${show(item)}, not ${rule.shape}.`);
   }
   return value as string[];
+}
+
+function checkTags(member: string, value: unknown, max: number): Record<string, string>[] {
+  if (!Array.isArray(value) || value.length > max) bad(`${member} must be a list of at most ${max} maps.`);
+  return value.map((tags) => {
+    if (!isObject(tags) || Object.keys(tags).length > 50) {
+      bad(`${member} must hold objects of at most 50 tags, {"key": "value"}; got ${show(tags)}.`);
+    }
+    for (const [k, v] of Object.entries(tags)) {
+      if (k.length > 127 || typeof v !== "string" || v.length > 255) {
+        bad(
+          `${member} has ${show({ [k]: v })}: keys are at most 127 characters, values strings of at most 255.`,
+        );
+      }
+    }
+    return tags as Record<string, string>;
+  });
 }
 
 function checkMember(member: string, value: unknown, rule: Rule): FilterValue {
@@ -103,21 +143,20 @@ function checkMember(member: string, value: unknown, rule: Rule): FilterValue {
       }
       return value.map((r) => checkRange(member, r));
     case "tags":
-      if (!Array.isArray(value) || value.length > rule.max)
-        bad(`${member} must be a list of at most ${rule.max} maps.`);
-      return value as Record<string, string>[];
+      return checkTags(member, value, rule.max);
   }
 }
 
-/** Parses and validates the filter JSON for a scope. */
+/** Parses and validates the filter JSON for a scope. A UTF-8 byte-order mark (from a file) is accepted. */
 export function parseFilter(text: string, scope: Scope): EventFilter {
+  const json = text.replace(/^\uFEFF/, "").trim();
   let raw: unknown;
   try {
-    raw = JSON.parse(text.trim() === "" ? "{}" : text);
+    raw = JSON.parse(json === "" ? "{}" : json);
   } catch (error) {
     bad(`not valid JSON (${(error as Error).message}).`);
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad("must be a JSON object.");
+  if (!isObject(raw)) bad("must be a JSON object.");
   const rules = RULES[scope];
   const filter: EventFilter = {};
   for (const [member, value] of Object.entries(raw)) {
@@ -126,10 +165,11 @@ export function parseFilter(text: string, scope: Scope): EventFilter {
         `set the lastUpdatedTime bounds with the ${INPUT.since} and ${INPUT.until} inputs, not in the filter.`,
       );
     }
-    const rule = rules[member];
+    // Own members only: "toString" or "__proto__" must not find Object.prototype's.
+    const rule = Object.hasOwn(rules, member) ? rules[member] : undefined;
     if (!rule) {
       bad(
-        `${JSON.stringify(member)} is not a member of the ${scope} event filter; allowed: ${Object.keys(rules).join(", ")}.`,
+        `${show(member)} is not a member of the ${scope} event filter; allowed: ${Object.keys(rules).join(", ")}.`,
       );
     }
     filter[member] = checkMember(member, value, rule);

@@ -1,5 +1,14 @@
 import type { Query } from "../config/config.ts";
-import { BackfillFailedError, CheckpointRefusedError, errorMessage, InterruptedError } from "../errors.ts";
+import {
+  BackfillFailedError,
+  CheckpointRefusedError,
+  classOf,
+  EndpointUnreachableError,
+  errorMessage,
+  InterruptedError,
+  type Saved,
+  sentence,
+} from "../errors.ts";
 import type { OutputSink } from "../sinks/ndjson-sink.ts";
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore } from "./checkpoint.ts";
 import { pagePipeline } from "./pipeline.ts";
@@ -64,42 +73,42 @@ export function describeDuration(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)} hours`;
 }
 
-const START_OVER =
-  "Start again from the first page with restart (--restart); in GitHub Actions start a new workflow run instead of a re-run.";
-
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
-function checkUsable(cp: Checkpoint, print: string, o: BackfillOptions, deps: BackfillDeps): void {
+function checkUsable(cp: Checkpoint, print: string, options: BackfillOptions, deps: BackfillDeps): void {
   const where = deps.store.location;
   if (cp.fingerprint !== print) {
     throw new CheckpointRefusedError(
-      `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size or details differ). ` +
-        "Run with the original inputs to finish that backfill, or use restart (--restart) to discard it and start this one.",
+      "other-query",
+      `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size, details, locale or simulate differ).`,
+    );
+  }
+  if (!deps.sink.isSameAs(cp.output.path)) {
+    throw new CheckpointRefusedError(
+      "other-output",
+      `The checkpoint ${where} belongs to the output ${cp.output.path}, not to ${deps.sink.location}.`,
     );
   }
   const age = deps.clock() - Date.parse(cp.timestamp);
-  if (age > o.maxCheckpointAgeMs) {
+  if (age > options.maxCheckpointAgeMs) {
     throw new CheckpointRefusedError(
+      "expired",
       `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
-        `the limit is ${describeDuration(o.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed. ` +
-        START_OVER,
+        `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`,
     );
   }
 }
 
-async function begin(o: BackfillOptions, print: string, deps: BackfillDeps): Promise<Start> {
-  if (o.restart) {
-    await deps.store.clear();
-    deps.reporter.restarted(deps.store.location);
-  }
-  const checkpoint = o.restart ? undefined : await deps.store.load();
+/** Where the backfill starts. Reads and checks; changes no file. */
+async function begin(options: BackfillOptions, print: string, deps: BackfillDeps): Promise<Start> {
+  if (options.restart) deps.reporter.restarted(deps.store.location);
+  const checkpoint = options.restart ? undefined : await deps.store.load();
   const now = deps.clock();
   if (!checkpoint) {
-    await deps.sink.open();
-    const request = resolveRequest(o.query, now);
+    const request = resolveRequest(options.query, now);
     return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
   }
-  checkUsable(checkpoint, print, o, deps);
-  await deps.sink.open(checkpoint.output.bytes);
+  checkUsable(checkpoint, print, options, deps);
+  await deps.sink.verify(checkpoint.output.bytes);
   const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
     events: checkpoint.processedCount,
@@ -112,16 +121,29 @@ async function begin(o: BackfillOptions, print: string, deps: BackfillDeps): Pro
 }
 
 /**
+ * Touches the files when the first page is ready, not before: a run that fails earlier (preflight,
+ * credentials, a refused token) leaves the output and checkpoint as they were. A restart removes the
+ * old checkpoint before it empties the output, so the two never disagree.
+ */
+async function openOutput(start: Start, options: BackfillOptions, deps: BackfillDeps): Promise<void> {
+  if (options.restart) await deps.store.clear();
+  await deps.sink.open(start.checkpoint?.output.bytes);
+}
+
+/**
  * The backfill: page by page, each page appended to the output and made durable, then the checkpoint
  * written. The checkpoint is removed when the last page is written.
  */
-export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
+export async function backfill(options: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
   const t0 = deps.clock();
-  const print = fingerprint(o.query);
-  const start = await begin(o, print, deps);
+  const print = fingerprint(options.query);
+  const start = await begin(options, print, deps);
   const cp = start.checkpoint;
   let events = cp?.processedCount ?? 0;
   let pages = cp?.pages ?? 0;
+  // What the last checkpoint written records: the facts behind "progress is saved".
+  let saved: Saved = { pages, events, location: deps.store.location };
+  let listed = false;
   const base = events;
   const progress = (): Progress => ({
     events,
@@ -142,6 +164,8 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
       maxEmptyPages: 100,
     });
     for await (const page of feed) {
+      if (!listed) await openOutput(start, options, deps);
+      listed = true;
       const bytes = await deps.sink.append(page.encoded);
       events += page.count;
       pages += 1;
@@ -157,6 +181,7 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
           request: start.request,
           output: { path: deps.sink.location, bytes },
         });
+        saved = { pages, events, location: deps.store.location };
       }
       deps.reporter.page(progress());
     }
@@ -164,30 +189,38 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
     await deps.store.clear();
   } catch (error) {
     await deps.sink.close().catch(() => {});
-    throw explain(error, cp, pages, deps);
+    throw explain(error, { checkpoint: cp, saved, listed }, deps);
   }
   return { ...progress(), resumed: start.resumed, request: start.request };
 }
 
-function explain(error: unknown, cp: Checkpoint | undefined, pages: number, deps: BackfillDeps): unknown {
+interface Stopped {
+  readonly checkpoint: Checkpoint | undefined;
+  readonly saved: Saved;
+  /** Whether any page of this run arrived. */
+  readonly listed: boolean;
+}
+
+/** States what happened, with its class and what is saved; the front door says what to do. */
+function explain(error: unknown, at: Stopped, deps: BackfillDeps): unknown {
   if (error instanceof CheckpointRefusedError) return error;
+  const { saved, checkpoint } = at;
   if (deps.signal.aborted) {
-    return new InterruptedError(
-      `Interrupted after ${pages} pages; progress is saved in ${deps.store.location}.`,
-    );
+    const where =
+      saved.pages > 0
+        ? `after page ${saved.pages}; progress is saved in ${saved.location}`
+        : "before the first page was saved";
+    return new InterruptedError(`Interrupted ${where}.`, saved.pages > 0 ? saved : undefined);
   }
-  if (error instanceof InvalidTokenError && cp && pages === cp.pages) {
+  if (error instanceof InvalidTokenError && checkpoint && !at.listed) {
     return new CheckpointRefusedError(
-      `The API refused the checkpoint's pagination token (received ${cp.timestamp}): ${error.message} ` +
-        `The checkpoint ${deps.store.location} was left as it is. ${START_OVER}`,
+      "token-refused",
+      `The API refused the pagination token of the checkpoint ${saved.location} (received ${checkpoint.timestamp}): ${sentence(error.message)} The checkpoint and the output were left as they are.`,
+      { cause: error },
     );
   }
-  const saved =
-    pages > 0 ? `progress is saved after page ${pages} in ${deps.store.location}` : "no page was saved yet";
-  return new BackfillFailedError(
-    `${errorMessage(error)} (${saved}; run the same command again to continue).`,
-    {
-      cause: error,
-    },
-  );
+  let failureClass = classOf(error);
+  // A refused connection is setup before anything came from that endpoint, transient afterwards.
+  if (error instanceof EndpointUnreachableError && (at.listed || checkpoint)) failureClass = "transient";
+  return new BackfillFailedError(sentence(errorMessage(error)), failureClass, saved, { cause: error });
 }

@@ -60,16 +60,13 @@ function problemOf(doc: Record<string, unknown>): string | undefined {
 export function parseCheckpoint(text: string, location: string): Checkpoint {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark an editor added is harmless
   } catch {
     doc = undefined;
   }
   const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
   if (problem) {
-    throw new CheckpointRefusedError(
-      `The checkpoint ${location} is unreadable: ${problem}. It was left as it is. ` +
-        "Inspect it, or start again from the first page with restart (--restart), which discards it and the partial output.",
-    );
+    throw new CheckpointRefusedError("unreadable", `The checkpoint ${location} is unreadable: ${problem}.`);
   }
   return doc as unknown as Checkpoint;
 }

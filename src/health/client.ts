@@ -16,6 +16,9 @@ const FAMILY_OF: Record<string, Family> = {
   DescribeHealthServiceStatusForOrganizationCommand: "status",
 };
 
+/** Longest wait for one attempt's answer; Health answers in well under a second. */
+export const REQUEST_TIMEOUT_MS = 12_000;
+
 const ORDER = Symbol("healthBackfillOrder");
 
 const THROTTLE_CODES = new Set([
@@ -72,7 +75,14 @@ export function createPacedClient(o: ClientOptions): HealthClient {
   const client = new HealthClient({
     region: o.region,
     retryStrategy: new ConfiguredRetryStrategy(10, retryDelay),
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
+    // A request that gets no answer must fail and be retried like any transient fault: without
+    // throwOnRequestTimeout the SDK only logs a warning and waits forever. Ten attempts of 12 s end a
+    // run against a hung endpoint in about two minutes.
+    requestHandler: {
+      connectionTimeout: 10_000,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
     ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
   });

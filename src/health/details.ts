@@ -20,6 +20,8 @@ export interface DetailsContext {
   readonly signal: AbortSignal;
   readonly entities: boolean;
   readonly locale: string | undefined;
+  /** Where requests go, for messages. */
+  readonly endpoint: string;
 }
 
 interface DetailsOutput {
@@ -72,11 +74,11 @@ class Collected {
   }
 }
 
-async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+async function call<T>(ctx: DetailsContext, operation: string, send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (error) {
-    throw explainAwsError(error, operation);
+    throw explainAwsError(error, operation, ctx.endpoint);
   }
 }
 
@@ -84,6 +86,7 @@ async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
  * Every page of a paged details call, in order. A token the API repeats is an error, not a loop.
  */
 async function allPages<T extends { nextToken?: string | undefined }>(
+  ctx: DetailsContext,
   operation: string,
   page: (token: { nextToken?: string }) => Promise<T>,
 ): Promise<T[]> {
@@ -91,7 +94,7 @@ async function allPages<T extends { nextToken?: string | undefined }>(
   let nextToken: string | undefined;
   do {
     const token = nextToken;
-    const out = await call(operation, () => page(token ? { nextToken: token } : {}));
+    const out = await call(ctx, operation, () => page(token ? { nextToken: token } : {}));
     outs.push(out);
     nextToken = out.nextToken || undefined;
     if (nextToken !== undefined && nextToken === token) {
@@ -102,7 +105,7 @@ async function allPages<T extends { nextToken?: string | undefined }>(
 }
 
 async function affectedAccounts(ctx: DetailsContext, eventArn: string): Promise<string[]> {
-  const outs = await allPages("DescribeAffectedAccountsForOrganization", (token) =>
+  const outs = await allPages(ctx, "DescribeAffectedAccountsForOrganization", (token) =>
     ctx.client.send(
       new DescribeAffectedAccountsForOrganizationCommand({ eventArn, maxResults: 100, ...token }),
       {
@@ -140,7 +143,7 @@ async function orgDetails(ctx: DetailsContext, targets: Target[], into: Collecte
         organizationEventDetailFilters: filters,
         ...localeOf(ctx),
       };
-      return call(operation, () =>
+      return call(ctx, operation, () =>
         ctx.client.send(new DescribeEventDetailsForOrganizationCommand(input), { abortSignal: ctx.signal }),
       );
     }),
@@ -160,7 +163,7 @@ async function orgEntities(ctx: DetailsContext, targets: Target[], into: Collect
   const operation = "DescribeAffectedEntitiesForOrganization";
   const perChunk = await Promise.all(
     chunk(targets, 10).map((filters) =>
-      allPages(operation, (token) => {
+      allPages(ctx, operation, (token) => {
         const input = {
           organizationEntityAccountFilters: filters,
           maxResults: 100,
@@ -232,7 +235,7 @@ export async function enrichAccount(
   const details = Promise.all(
     groups.map((eventArns) => {
       const input = { eventArns, ...localeOf(ctx) };
-      return call("DescribeEventDetails", () =>
+      return call(ctx, "DescribeEventDetails", () =>
         ctx.client.send(new DescribeEventDetailsCommand(input), { abortSignal: ctx.signal }),
       );
     }),
@@ -246,7 +249,7 @@ export async function enrichAccount(
 }
 
 async function accountEntities(ctx: DetailsContext, eventArns: string[]): Promise<object[]> {
-  const outs = await allPages("DescribeAffectedEntities", (token) => {
+  const outs = await allPages(ctx, "DescribeAffectedEntities", (token) => {
     const input = { filter: { eventArns }, maxResults: 100, ...token, ...localeOf(ctx) };
     return ctx.client.send(new DescribeAffectedEntitiesCommand(input), { abortSignal: ctx.signal });
   });

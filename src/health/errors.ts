@@ -1,33 +1,82 @@
 import { InvalidTokenError } from "../engine/source.ts";
-import { errorMessage } from "../errors.ts";
+import { EndpointUnreachableError, errorMessage, SetupError, sentence, UsageError } from "../errors.ts";
 
-/** The AWS errors a user must act on, each with what to do. Other errors pass through unchanged. */
-export function explainAwsError(error: unknown, operation: string): unknown {
-  const name = (error as { name?: string } | undefined)?.name ?? "";
+/** Codes by class: the API refused the request as invalid, or someone must grant or enable something. */
+const INVALID = new Set([
+  "ValidationException",
+  "UnsupportedLocale",
+  "SerializationException",
+  "InvalidParameterValueException",
+  "InvalidParameterException",
+]);
+const ACCESS = new Set([
+  "AccessDeniedException",
+  "UnrecognizedClientException",
+  "InvalidSignatureException",
+  "InvalidClientTokenId",
+  "MissingAuthenticationTokenException",
+  "SignatureDoesNotMatch",
+  "OptInRequired",
+]);
+const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
+
+function codeOf(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  return String(e?.code ?? e?.cause?.code ?? "");
+}
+
+/**
+ * Turns what the SDK threw into a fact with a class (see src/errors.ts): the front door words the
+ * remedy. `endpoint` names where the request went, for the network failures.
+ */
+export function explainAwsError(error: unknown, operation: string, endpoint: string): unknown {
+  const name = (error as { name?: string } | null | undefined)?.name ?? "";
   const message = errorMessage(error);
-  switch (name) {
-    case "InvalidPaginationToken":
-      return new InvalidTokenError(`${operation}: InvalidPaginationToken: ${message}.`);
-    case "SubscriptionRequiredException":
-      return new Error(
-        `${operation}: SubscriptionRequiredException: the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise Support plan on this account.`,
-      );
-    case "AccessDeniedException":
-    case "UnrecognizedClientException":
-    case "InvalidSignatureException":
-      return new Error(
-        `${operation}: ${name}: ${message}. The credentials need health:Describe* permissions; organization scope also needs the management or a delegated administrator account.`,
-      );
-    case "CredentialsProviderError":
-      return new Error(
-        `No AWS credentials found (${message}). Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use aws-actions/configure-aws-credentials in a workflow; --simulate runs without AWS.`,
-      );
-    default:
-      if (/ENOTFOUND|EAI_AGAIN/.test(`${(error as { code?: string }).code ?? ""} ${message}`)) {
-        return new Error(
-          `${operation}: cannot reach the AWS Health endpoint (${message}). Check the region and network.`,
-        );
-      }
-      return error;
+  const code = codeOf(error);
+  const fact = `${operation}: ${name}: ${sentence(message)}`;
+  if (name === "InvalidPaginationToken") return new InvalidTokenError(fact, { cause: error });
+  if (name === "SubscriptionRequiredException") {
+    return new SetupError(
+      `${operation}: SubscriptionRequiredException: the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise Support plan on this account.`,
+      { cause: error },
+    );
   }
+  if (ACCESS.has(name)) {
+    return new SetupError(
+      `${fact} The credentials need the health:Describe* permissions; organization scope also needs the management or a delegated administrator account.`,
+      { cause: error },
+    );
+  }
+  if (name === "CredentialsProviderError") {
+    return new SetupError(
+      `No AWS credentials found (${sentence(message)}) Set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use aws-actions/configure-aws-credentials in a workflow; simulate runs without AWS.`,
+      { cause: error },
+    );
+  }
+  if (INVALID.has(name)) {
+    return new UsageError(`${fact} The API refused the request as invalid: check the filter and locale.`, {
+      cause: error,
+    });
+  }
+  if (EXPIRED.has(name)) return new Error(`${fact} The AWS credentials expired.`, { cause: error });
+  if (code === "ENOTFOUND") {
+    return new SetupError(
+      `${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and AWS_ENDPOINT_URL_HEALTH.`,
+      { cause: error },
+    );
+  }
+  if (code === "ECONNREFUSED") {
+    return new EndpointUnreachableError(`${operation}: ${endpoint} refused the connection (ECONNREFUSED).`, {
+      cause: error,
+    });
+  }
+  if (name === "TimeoutError" || code === "ETIMEDOUT") {
+    return new Error(
+      `${operation}: no answer from ${endpoint} in time, after every retry (${name || code}).`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return error;
 }

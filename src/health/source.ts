@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-health";
 import type { ResolvedRequest } from "../engine/request.ts";
 import type { EventRecord, EventSource, Page } from "../engine/source.ts";
+import { SetupError } from "../errors.ts";
 import { enrichAccount, enrichOrganization } from "./details.ts";
 import { explainAwsError } from "./errors.ts";
 import { toListedEvent } from "./records.ts";
@@ -42,9 +43,12 @@ export function sdkFilter(filter: ResolvedRequest["filter"]): Record<string, unk
 /** AWS Health through the real SDK client. */
 export class HealthSource implements EventSource {
   readonly #client: HealthClient;
+  /** Where requests go, for messages. */
+  readonly #endpoint: string;
 
-  constructor(client: HealthClient) {
+  constructor(client: HealthClient, endpoint: string) {
     this.#client = client;
+    this.#endpoint = endpoint;
   }
 
   async preflight(request: ResolvedRequest, signal: AbortSignal): Promise<void> {
@@ -57,14 +61,17 @@ export class HealthSource implements EventSource {
       });
       status = out.healthServiceAccessStatusForOrganization;
     } catch (error) {
-      throw explainAwsError(error, operation);
+      throw explainAwsError(error, operation, this.#endpoint);
+    }
+    if (status === "PENDING") {
+      throw new Error(
+        `Organizational view of AWS Health is PENDING in ${request.region}: it is being enabled and organization scope can list events in a few minutes.`,
+      );
     }
     if (status !== "ENABLED") {
-      throw new Error(
+      throw new SetupError(
         `Organizational view of AWS Health is ${status ?? "not reported"} in ${request.region}, so organization scope cannot list events. ` +
-          (status === "PENDING"
-            ? "It is being enabled; try again in a few minutes."
-            : "Enable it from the management account (aws health enable-health-service-access-for-organization), or use scope account."),
+          "Enable it from the management account (aws health enable-health-service-access-for-organization), or use scope account.",
       );
     }
   }
@@ -88,7 +95,8 @@ export class HealthSource implements EventSource {
           });
       return { events: out.events ?? [], nextToken: out.nextToken || undefined };
     } catch (error) {
-      throw explainAwsError(error, organization ? "DescribeEventsForOrganization" : "DescribeEvents");
+      const operation = organization ? "DescribeEventsForOrganization" : "DescribeEvents";
+      throw explainAwsError(error, operation, this.#endpoint);
     }
   }
 
@@ -100,6 +108,7 @@ export class HealthSource implements EventSource {
       signal,
       entities: request.details === "entities",
       locale: request.locale,
+      endpoint: this.#endpoint,
     };
     return request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);
   }

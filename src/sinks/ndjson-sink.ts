@@ -1,12 +1,22 @@
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { CheckpointRefusedError } from "../errors.ts";
-import { isMissing, type Probe } from "../util/fs.ts";
+import { isMissing, type Probe, realPath } from "../util/fs.ts";
 
 /** Where records go. `bytes` is the durable length the checkpoint records. */
 export interface OutputSink {
   readonly location: string;
-  /** Starts a new output (empty), or resumes one cut back to `resumeAt` bytes. Returns the length. */
+  /** Whether `path` (as a checkpoint recorded it) names this output, compared as real paths. */
+  isSameAs(path: string): boolean;
+  /**
+   * Checks, changing nothing, that the output can continue at `resumeAt` bytes: it is that long and
+   * a line ends there. Throws CheckpointRefusedError otherwise.
+   */
+  verify(resumeAt: number): Promise<void>;
+  /**
+   * Starts writing: a new output (empty), or the resumed one cut back to `resumeAt`. The engine calls
+   * it when the first page is ready, so a run that fails before then leaves the file as it was.
+   */
   open(resumeAt?: number): Promise<number>;
   /**
    * One page of records in the output's format. The engine encodes a page as soon as it is ready, so
@@ -35,6 +45,27 @@ export class NdjsonFileSink implements OutputSink {
     this.#probe = probe;
   }
 
+  isSameAs(path: string): boolean {
+    return realPath(path) === realPath(this.location);
+  }
+
+  async verify(resumeAt: number): Promise<void> {
+    const size = await this.#size();
+    if (size < resumeAt) {
+      const found = size < 0 ? "is missing" : `has ${size} bytes`;
+      throw new CheckpointRefusedError(
+        "output-short",
+        `The output ${this.location} ${found}, but the checkpoint recorded ${resumeAt} bytes: events already fetched are not there.`,
+      );
+    }
+    if (resumeAt > 0 && (await this.#byteAt(resumeAt - 1)) !== 0x0a) {
+      throw new CheckpointRefusedError(
+        "output-changed",
+        `The output ${this.location} has no line end at byte ${resumeAt}, where the checkpoint's last page ended: the file was changed since.`,
+      );
+    }
+  }
+
   async open(resumeAt?: number): Promise<number> {
     await mkdir(dirname(this.location), { recursive: true });
     if (resumeAt === undefined) {
@@ -42,19 +73,23 @@ export class NdjsonFileSink implements OutputSink {
       this.#bytes = 0;
       return 0;
     }
-    const size = await this.#size();
-    if (size < resumeAt) {
-      const found = size < 0 ? "is missing" : `has ${size} bytes`;
-      throw new CheckpointRefusedError(
-        `The output ${this.location} ${found}, but the checkpoint recorded ${resumeAt} bytes: events already fetched are not there. ` +
-          "Restore the output file, or start again from the first page with restart (--restart).",
-      );
-    }
+    await this.verify(resumeAt);
     this.#handle = await open(this.location, "r+");
     await this.#handle.truncate(resumeAt);
     await this.#handle.sync();
     this.#bytes = resumeAt;
     return resumeAt;
+  }
+
+  async #byteAt(position: number): Promise<number | undefined> {
+    const handle = await open(this.location, "r");
+    try {
+      const buffer = Buffer.alloc(1);
+      const { bytesRead } = await handle.read(buffer, 0, 1, position);
+      return bytesRead === 1 ? buffer[0] : undefined;
+    } finally {
+      await handle.close();
+    }
   }
 
   async #size(): Promise<number> {

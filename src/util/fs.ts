@@ -1,5 +1,6 @@
+import { realpathSync } from "node:fs";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
 /**
  * Named moments in a write, for crash tests: the test kills the process at exactly that point.
@@ -48,4 +49,18 @@ export async function removeFile(path: string): Promise<void> {
 
 export function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
+
+/**
+ * The real path a path names, also when the file does not exist yet (its nearest existing folder
+ * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
+ */
+export function realPath(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync.native(absolute);
+  } catch {
+    const parent = dirname(absolute);
+    return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+  }
 }

@@ -196,7 +196,9 @@ describe("the action", () => {
     clearTimeout(term);
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/SIGINT: cancelling; saving progress/);
-    expect(first.stdout).toMatch(/::error::Interrupted after \d+ pages/);
+    expect(first.stdout).toMatch(
+      /::error::Interrupted after page \d+; progress is saved in .*The job was cancelled\. Press "Re-run failed jobs" to continue from page \d+/,
+    );
     expect(cache.counts.create).toBeGreaterThan(uploadsBefore);
     expect(first.summary).toMatch(/Re-run failed jobs/);
     const p = await post(1);
@@ -211,6 +213,10 @@ describe("the action", () => {
     const run = await attempt(1, { "page-size": "500" }).done;
     expect(run.code).toBe(1);
     const errors = run.stdout.split("\n").filter((l) => l.startsWith("::error::"));
-    expect(errors).toEqual(['::error::Invalid page-size: "500". Allowed: a whole number from 1 to 100.']);
+    expect(errors).toEqual([
+      '::error::Invalid page-size: "500". Allowed: a whole number from 1 to 100. Fix the input in the workflow and start a new workflow run: a re-run keeps the inputs of its run.',
+    ]);
+    // The path is an output even so, for a later step that uploads whatever is there.
+    expect(run.outputs.output).toBe("health-events.ndjson");
   });
 });

@@ -77,9 +77,8 @@ describe("backfill", () => {
     source.failAt.set(4, new Error("boom"));
     const error = await fails(run(source));
     expect(error).toBeInstanceOf(BackfillFailedError);
-    expect(error.message).toMatch(
-      /boom \(progress is saved after page 3 in .*run the same command again to continue\)/,
-    );
+    expect(error.message).toBe("boom.");
+    expect(error).toMatchObject({ failureClass: "transient", saved: { pages: 3, events: 30 } });
     const cp = saved();
     expect(cp).toMatchObject({ version: 1, nextToken: "t30", processedCount: 30, pages: 3 });
     expect(cp.output.bytes).toBe(statSync(output).size);
@@ -120,7 +119,8 @@ describe("backfill", () => {
     const calls = source.calls;
     const error = await fails(run(source, { details: "none" }));
     expect(error).toBeInstanceOf(CheckpointRefusedError);
-    expect(error.message).toMatch(/belongs to a different query.*restart/);
+    expect(error).toMatchObject({ reason: "other-query" });
+    expect(error.message).toMatch(/belongs to a different query/);
     expect(source.calls).toBe(calls);
     expect([readFileSync(checkpoint, "utf8"), readFileSync(output, "utf8")]).toEqual(before);
   });
@@ -133,7 +133,8 @@ describe("backfill", () => {
     const calls = [source.calls, source.preflights];
     const error = await fails(run(source));
     expect(error).toBeInstanceOf(CheckpointRefusedError);
-    expect(error.message).toMatch(/is 25\.0 hours old .*the limit is 24\.0 hours.*new workflow run/);
+    expect(error).toMatchObject({ reason: "expired" });
+    expect(error.message).toMatch(/is 25\.0 hours old .*the limit is 24\.0 hours/);
     expect([source.calls, source.preflights]).toEqual(calls);
     expect(existsSync(checkpoint)).toBe(true);
     // A larger limit is the user's decision: the same checkpoint then resumes.
@@ -147,7 +148,8 @@ describe("backfill", () => {
     writeFileSync(checkpoint, "{ not json");
     const unreadable = await fails(run(source));
     expect(unreadable).toBeInstanceOf(CheckpointRefusedError);
-    expect(unreadable.message).toMatch(/unreadable.*restart/);
+    expect(unreadable).toMatchObject({ reason: "unreadable" });
+    expect(unreadable.message).toMatch(/is unreadable: it is not a JSON object\.$/);
     expect(readFileSync(checkpoint, "utf8")).toBe("{ not json");
 
     writeFileSync(checkpoint, "");
@@ -167,8 +169,101 @@ describe("backfill", () => {
     source.invalidTokens.add(saved().nextToken);
     const error = await fails(run(source));
     expect(error).toBeInstanceOf(CheckpointRefusedError);
-    expect(error.message).toMatch(/refused the checkpoint's pagination token/);
+    expect(error).toMatchObject({ reason: "token-refused" });
+    expect(error.message).toMatch(/refused the pagination token of the checkpoint/);
     expect(existsSync(checkpoint)).toBe(true);
+  });
+
+  it("a refused token on resume leaves both files byte for byte, with an extra half page still there", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(3, new Error("x"));
+    await fails(run(source));
+    appendFileSync(output, '{"arn":"half a li');
+    const before = [readFileSync(checkpoint), readFileSync(output)];
+    source.invalidTokens.add(saved().nextToken);
+    await fails(run(source));
+    expect([readFileSync(checkpoint), readFileSync(output)]).toEqual(before);
+  });
+
+  it("a start that fails before the first page leaves a complete output as it was", async () => {
+    const source = new MemorySource(30);
+    await run(source);
+    const complete = readFileSync(output);
+    for (const failure of [new Error("preflight"), new Error("first list")]) {
+      const broken = new MemorySource(30);
+      if (failure.message === "preflight") broken.preflight = async () => Promise.reject(failure);
+      else for (const call of [1, 2]) broken.failAt.set(call, failure);
+      for (const restart of [false, true]) {
+        const error = await fails(run(broken, {}, { restart }));
+        expect(error).toMatchObject({ saved: { pages: 0 } });
+        expect(readFileSync(output)).toEqual(complete);
+        expect(existsSync(checkpoint)).toBe(false);
+      }
+    }
+  });
+
+  it("restart keeps the old checkpoint until the first page of the new backfill arrives", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(3, new Error("x"));
+    await fails(run(source));
+    const before = [readFileSync(checkpoint), readFileSync(output)];
+    const broken = new MemorySource(40);
+    broken.failAt.set(1, new Error("no page"));
+    await fails(run(broken, {}, { restart: true }));
+    expect([readFileSync(checkpoint), readFileSync(output)]).toEqual(before);
+    const result = await run(source);
+    expect(result.resumed).toMatchObject({ page: 3 });
+  });
+
+  it("refuses a checkpoint recorded for another output, and one whose output no longer ends a line there", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(3, new Error("x"));
+    await fails(run(source));
+    const other = backfill(options(), {
+      source,
+      sink: new NdjsonFileSink(join(dir, "other.ndjson")),
+      store: new FileCheckpointStore(checkpoint),
+      clock: () => now,
+      reporter,
+      signal: new AbortController().signal,
+    });
+    expect(await fails(other)).toMatchObject({ reason: "other-output" });
+    // The same file, spelled differently, is the same output.
+    const cp = saved();
+    writeFileSync(
+      checkpoint,
+      JSON.stringify({ ...cp, output: { ...cp.output, path: join(dir, ".", "x", "..", "out.ndjson") } }),
+    );
+    const text = readFileSync(output, "utf8");
+    writeFileSync(output, `${text.slice(0, cp.output.bytes - 1)}X${text.slice(cp.output.bytes)}`);
+    expect(await fails(run(source))).toMatchObject({ reason: "output-changed" });
+    writeFileSync(output, text);
+    expect((await run(source)).resumed).toMatchObject({ page: 3 });
+  });
+
+  it("after a failed checkpoint write, the error tells the page the checkpoint holds", async () => {
+    const source = new MemorySource(60);
+    const store = new FileCheckpointStore(checkpoint);
+    let saves = 0;
+    const full = Object.assign(Object.create(store) as FileCheckpointStore, {
+      save: (cp: Checkpoint) =>
+        ++saves === 4 ? Promise.reject(new Error("ENOSPC: no space left on device")) : store.save(cp),
+    });
+    const error = await fails(
+      backfill(options(), {
+        source,
+        sink: new NdjsonFileSink(output),
+        store: full,
+        clock: () => now,
+        reporter,
+        signal: new AbortController().signal,
+      }),
+    );
+    expect(error).toMatchObject({ saved: { pages: 3, events: 30 } });
+    expect(saved().pages).toBe(3);
+    const result = await run(source);
+    expect(result.resumed).toMatchObject({ page: 4 });
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
   });
 
   it("restart discards the checkpoint and the partial output", async () => {
@@ -210,6 +305,7 @@ describe("backfill", () => {
     });
     const error = await fails(promise);
     expect(error).toBeInstanceOf(InterruptedError);
+    expect(error.message).toMatch(/^Interrupted after page \d+; progress is saved in /);
     expect(saved().pages).toBeGreaterThanOrEqual(5);
     await run(source);
     expect(lines().map((l) => l.arn)).toEqual(arns(source));

@@ -17,7 +17,13 @@ function clientAnswering(answer: object): HealthClient {
 describe("details paging", () => {
   it("stops on a repeated token instead of looping", async () => {
     const client = clientAnswering({ affectedAccounts: ["111122223333"], nextToken: "again" });
-    const ctx = { client, signal: new AbortController().signal, entities: false, locale: undefined };
+    const ctx = {
+      client,
+      signal: new AbortController().signal,
+      entities: false,
+      locale: undefined,
+      endpoint: "http://127.0.0.1:1",
+    };
     await expect(
       enrichOrganization(ctx, [{ arn: "arn:x", eventScopeCode: "ACCOUNT_SPECIFIC" }]),
     ).rejects.toThrow(/DescribeAffectedAccountsForOrganization returned the same pagination token twice/);
