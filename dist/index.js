@@ -25703,7 +25703,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 5915:
+/***/ 7922:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -25715,32 +25715,74 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * Errors that carry the script's exit status (PRODUCT.md: 0 complete, 1 failed with progress saved,
- * 2 invalid usage or input, 3 checkpoint cannot be used, 130 interrupted after saving progress).
- */
-/** Invalid input or usage: nothing was started, nothing already written was touched. */
+const EXIT_CODE = {
+    input: 2,
+    checkpoint: 3,
+    setup: 4,
+    transient: 1,
+    interrupted: 130,
+};
+/** Invalid input or usage: the user must change something. */
 class UsageError extends Error {
     name = "UsageError";
-    exitCode = 2;
+    failureClass = "input";
+}
+/** Something must be granted or enabled before a run can work (permissions, plan, endpoint). */
+class SetupError extends Error {
+    name = "SetupError";
+    failureClass = "setup";
+}
+/**
+ * The endpoint refused the connection. Before any page this is setup (a wrong endpoint or region);
+ * the engine treats it as transient once pages have come from the same endpoint.
+ */
+class EndpointUnreachableError extends Error {
+    name = "EndpointUnreachableError";
+    failureClass = "setup";
+}
+/** Another run holds the output or the checkpoint. Running again once that run ended helps. */
+class LockedError extends Error {
+    name = "LockedError";
+    failureClass = "transient";
 }
 /** The checkpoint exists but cannot be used; a person must decide (`restart`). Nothing was deleted. */
 class CheckpointRefusedError extends Error {
     name = "CheckpointRefusedError";
-    exitCode = 3;
+    failureClass = "checkpoint";
+    reason;
+    constructor(reason, message, options) {
+        super(message, options);
+        this.reason = reason;
+    }
 }
-/** Stopped by SIGINT/SIGTERM after the last complete page was saved. */
+/** Stopped by SIGINT/SIGTERM. */
 class InterruptedError extends Error {
     name = "InterruptedError";
-    exitCode = 130;
+    failureClass = "interrupted";
+    saved;
+    constructor(message, saved) {
+        super(message);
+        this.saved = saved;
+    }
+}
+/** A failure during the backfill, with its class and what was saved before it. */
+class BackfillFailedError extends Error {
+    name = "BackfillFailedError";
+    failureClass;
+    saved;
+    constructor(message, failureClass, saved, options) {
+        super(message, options);
+        this.failureClass = failureClass;
+        this.saved = saved;
+    }
+}
+/** The class of any thrown value; anything unclassified is treated as transient. */
+function classOf(error) {
+    const c = error?.failureClass;
+    return typeof c === "string" && c in EXIT_CODE ? c : "transient";
 }
 function exitCodeOf(error) {
-    if (error instanceof UsageError ||
-        error instanceof CheckpointRefusedError ||
-        error instanceof InterruptedError) {
-        return error.exitCode;
-    }
-    return 1;
+    return EXIT_CODE[classOf(error)];
 }
 /** One readable line for any thrown value, Error or not. */
 function errorMessage(error) {
@@ -25755,13 +25797,21 @@ function errorMessage(error) {
         return String(error);
     }
 }
-/** A failure mid-run with progress saved; the message already says how to continue. */
-class BackfillFailedError extends Error {
-    name = "BackfillFailedError";
-}
-/** Errors the user caused or must act on print without a stack trace. */
+/** Errors the user caused or must act on print without a stack trace; a bug in the program with it. */
 function isExpected(error) {
-    return exitCodeOf(error) !== 1 || error instanceof BackfillFailedError;
+    const cause = error instanceof BackfillFailedError ? error.cause : error;
+    const bugs = [TypeError, RangeError, ReferenceError, SyntaxError];
+    return !bugs.some((type) => cause instanceof type);
+}
+/** Ends a message with exactly one full stop (messages from APIs may or may not end with one). */
+function sentence(text) {
+    const t = text.trim();
+    return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+/** A value the user gave, shortened for a one-line message. */
+function shorten(value, max = 80) {
+    const quoted = JSON.stringify(value);
+    return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }
 
 ;// CONCATENATED MODULE: ./src/config/names.ts
@@ -25792,135 +25842,32 @@ const DETAILS = ["none", "description", "entities"];
  */
 const HEALTH_REGIONS = ["us-east-1", "us-east-2", "cn-northwest-1", "us-gov-west-1"];
 
-;// CONCATENATED MODULE: ./src/config/filter.ts
-
-
-const CATEGORIES = ["issue", "accountNotification", "scheduledChange", "investigation"];
-const STATUSES = ["open", "closed", "upcoming"];
-const ACTIONABILITIES = ["ACTION_REQUIRED", "ACTION_MAY_BE_REQUIRED", "INFORMATIONAL"];
-const PERSONAS = ["OPERATIONS", "SECURITY", "BILLING"];
-const COMMON = {
-    eventTypeCodes: { kind: "list", max: 10 },
-    services: { kind: "list", max: 10 },
-    regions: { kind: "list", max: 10 },
-    entityArns: { kind: "list", max: 99 },
-    entityValues: { kind: "list", max: 99 },
-    eventTypeCategories: { kind: "list", max: 10, values: CATEGORIES },
-    eventStatusCodes: { kind: "list", max: 6, values: STATUSES },
-    actionabilities: { kind: "list", max: 3, values: ACTIONABILITIES },
-    personas: { kind: "list", max: 3, values: PERSONAS },
-};
-const RULES = {
-    organization: {
-        ...COMMON,
-        awsAccountIds: { kind: "list", max: 50, pattern: /^\d{12}$/ },
-        startTime: { kind: "range" },
-        endTime: { kind: "range" },
-    },
-    account: {
-        ...COMMON,
-        eventArns: { kind: "list", max: 10 },
-        availabilityZones: { kind: "list", max: 10 },
-        startTimes: { kind: "ranges", max: 10 },
-        endTimes: { kind: "ranges", max: 10 },
-        tags: { kind: "tags", max: 50 },
-    },
-};
-function bad(detail) {
-    throw new UsageError(`Invalid ${INPUT.filter}: ${detail}`);
-}
-function checkTime(member, value) {
-    if (typeof value !== "string" || Number.isNaN(Date.parse(value))) {
-        bad(`${member} must hold ISO 8601 times, got ${JSON.stringify(value)}.`);
-    }
-    return new Date(value).toISOString();
-}
-function checkRange(member, value) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        bad(`${member} must be an object {"from": "...", "to": "..."}.`);
-    }
-    const range = {};
-    for (const [k, v] of Object.entries(value)) {
-        if (k !== "from" && k !== "to")
-            bad(`${member} takes only "from" and "to", not ${JSON.stringify(k)}.`);
-        range[k] = checkTime(`${member}.${k}`, v);
-    }
-    return range;
-}
-function checkList(member, value, rule) {
-    if (!Array.isArray(value) || value.length < 1 || value.length > rule.max) {
-        bad(`${member} must be a list of 1 to ${rule.max} strings.`);
-    }
-    for (const item of value) {
-        if (typeof item !== "string" || item === "")
-            bad(`${member} must hold non-empty strings.`);
-        if (rule.values && !rule.values.includes(item)) {
-            bad(`${member} has ${JSON.stringify(item)}; allowed: ${rule.values.join(", ")}.`);
-        }
-        if (rule.pattern && !rule.pattern.test(item))
-            bad(`${member} has ${JSON.stringify(item)}, not a 12-digit account id.`);
-    }
-    return value;
-}
-function checkMember(member, value, rule) {
-    switch (rule.kind) {
-        case "list":
-            return checkList(member, value, rule);
-        case "range":
-            return checkRange(member, value);
-        case "ranges":
-            if (!Array.isArray(value) || value.length < 1 || value.length > rule.max) {
-                bad(`${member} must be a list of 1 to ${rule.max} ranges.`);
-            }
-            return value.map((r) => checkRange(member, r));
-        case "tags":
-            if (!Array.isArray(value) || value.length > rule.max)
-                bad(`${member} must be a list of at most ${rule.max} maps.`);
-            return value;
-    }
-}
-/** Parses and validates the filter JSON for a scope. */
-function parseFilter(text, scope) {
-    let raw;
-    try {
-        raw = JSON.parse(text.trim() === "" ? "{}" : text);
-    }
-    catch (error) {
-        bad(`not valid JSON (${error.message}).`);
-    }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-        bad("must be a JSON object.");
-    const rules = RULES[scope];
-    const filter = {};
-    for (const [member, value] of Object.entries(raw)) {
-        if (member === "lastUpdatedTime" || member === "lastUpdatedTimes") {
-            bad(`set the lastUpdatedTime bounds with the ${INPUT.since} and ${INPUT.until} inputs, not in the filter.`);
-        }
-        const rule = rules[member];
-        if (!rule) {
-            bad(`${JSON.stringify(member)} is not a member of the ${scope} event filter; allowed: ${Object.keys(rules).join(", ")}.`);
-        }
-        filter[member] = checkMember(member, value, rule);
-    }
-    return filter;
-}
-
 ;// CONCATENATED MODULE: ./src/config/parse.ts
 
-/** Strict value parsers. Each error names the input, the value and what is allowed. */
+/** Strict value parsers. Each error names the input, the value (shortened) and what is allowed. */
 function fail(name, value, allowed) {
-    throw new UsageError(`Invalid ${name}: ${JSON.stringify(value)}. ${allowed}`);
+    throw new UsageError(`Invalid ${name}: ${shorten(value)}. ${allowed}`);
 }
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(\d{1,9})(s|m|h|d)$/;
+/** Longer than any window AWS Health keeps, short enough that date arithmetic stays in range. */
+const MAX_DURATION_MS = 36_500 * UNIT_MS.d;
 function isDuration(value) {
     return DURATION.test(value.trim());
 }
-function parseDuration(name, value) {
+function parseDuration(name, value, maxMs = MAX_DURATION_MS) {
     const match = DURATION.exec(value.trim());
-    if (!match)
-        fail(name, value, "Write a duration as a whole number and a unit: 90s, 15m, 36h or 90d.");
-    return Number(match[1]) * UNIT_MS[match[2]];
+    const ms = match ? Number(match[1]) * UNIT_MS[match[2]] : Number.NaN;
+    if (!(ms <= maxMs)) {
+        fail(name, value, `Write a duration as a whole number and a unit (90s, 15m, 36h or 90d), at most ${describeMax(maxMs)}.`);
+    }
+    return ms;
+}
+function describeMax(ms) {
+    const [unit, size] = Object.entries(UNIT_MS)
+        .reverse()
+        .find(([, size]) => ms % size === 0) ?? ["s", 1000];
+    return `${ms / size}${unit}`;
 }
 function parseBoolean(name, value) {
     const v = value.trim().toLowerCase();
@@ -25943,19 +25890,187 @@ function parseChoice(name, value, choices) {
         fail(name, value, `Allowed: ${choices.join(", ")}.`);
     return v;
 }
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
+/** Days in a month of the proleptic Gregorian calendar. */
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/**
+ * An ISO 8601 time as epoch milliseconds, or undefined when it is not one or names a time that does
+ * not exist (2026-02-30, 24:30) or lies before 1970. A time without a zone is UTC.
+ */
+function parseIsoTime(value) {
+    const m = ISO_TIME.exec(value.trim());
+    if (!m)
+        return undefined;
+    const [year, month, day, hour, minute, second, , offH, offM] = m.slice(1).map((p) => Number(p ?? 0));
+    const exists = month >= 1 &&
+        month <= 12 &&
+        day >= 1 &&
+        day <= daysIn(year, month) &&
+        hour <= 23 &&
+        minute <= 59 &&
+        second <= 59 &&
+        offH <= 23 &&
+        offM <= 59;
+    const v = value.trim();
+    const ms = Date.parse(/T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) || !v.includes("T") ? v : `${v}Z`);
+    return exists && ms >= 0 ? ms : undefined;
+}
 /** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
 function parseTime(name, value, now) {
     const v = value.trim();
     if (isDuration(v))
         return now - parseDuration(name, v);
-    const ms = ISO_TIME.test(v)
-        ? Date.parse(/T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) || !v.includes("T") ? v : `${v}Z`)
-        : NaN;
-    if (Number.isNaN(ms)) {
-        fail(name, value, "Write an ISO 8601 time (2026-08-01T00:00:00Z) or a duration back from now (90d, 36h).");
+    const ms = parseIsoTime(v);
+    if (ms === undefined) {
+        fail(name, value, "Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), or a duration back from now (90d, 36h).");
     }
     return ms;
+}
+
+;// CONCATENATED MODULE: ./src/config/filter.ts
+
+
+
+const CATEGORIES = ["issue", "accountNotification", "scheduledChange", "investigation"];
+const STATUSES = ["open", "closed", "upcoming"];
+const ACTIONABILITIES = ["ACTION_REQUIRED", "ACTION_MAY_BE_REQUIRED", "INFORMATIONAL"];
+const PERSONAS = ["OPERATIONS", "SECURITY", "BILLING"];
+function list(max, pattern, shape) {
+    return { kind: "list", max, ...(pattern && { pattern }), ...(shape && { shape }) };
+}
+const COMMON = {
+    eventTypeCodes: list(10, /^[^:/]{3,100}$/, "3 to 100 characters without : or /"),
+    services: list(10, /^[^:/]{2,30}$/, "2 to 30 characters without : or /"),
+    regions: list(10, /^[^:/]{2,25}$/, "2 to 25 characters without : or /"),
+    entityArns: list(99, /^.{1,1600}$/s, "1 to 1600 characters"),
+    entityValues: list(99, /^.{1,1224}$/s, "1 to 1224 characters"),
+    eventTypeCategories: { kind: "list", max: 10, values: CATEGORIES },
+    eventStatusCodes: { kind: "list", max: 6, values: STATUSES },
+    actionabilities: { kind: "list", max: 3, values: ACTIONABILITIES },
+    personas: { kind: "list", max: 3, values: PERSONAS },
+};
+const EVENT_ARN = /^arn:aws(-[a-z]+(-[a-z]+)?)?:health:[^:]*:[^:]*:event(?:\/[\w-]+){3}$/;
+const RULES = {
+    organization: {
+        ...COMMON,
+        awsAccountIds: list(50, /^\d{12}$/, "a 12-digit account id"),
+        startTime: { kind: "range" },
+        endTime: { kind: "range" },
+    },
+    account: {
+        ...COMMON,
+        eventArns: list(10, EVENT_ARN, "an AWS Health event ARN"),
+        availabilityZones: list(10, /^[a-z]{2}-[0-9a-z-]{4,16}$/, "an Availability Zone such as us-east-1a"),
+        startTimes: { kind: "ranges", max: 10 },
+        endTimes: { kind: "ranges", max: 10 },
+        tags: { kind: "tags", max: 50 },
+    },
+};
+function bad(detail) {
+    throw new UsageError(`Invalid ${INPUT.filter}: ${detail}`);
+}
+function isObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function show(value) {
+    return shorten(typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)), 60);
+}
+function checkTime(member, value) {
+    const ms = typeof value === "string" ? parseIsoTime(value) : undefined;
+    if (ms === undefined) {
+        bad(`${member} must be an ISO 8601 time that exists, from 1970 on; got ${show(value)}.`);
+    }
+    return new Date(ms).toISOString();
+}
+function checkRange(member, value) {
+    if (!isObject(value))
+        bad(`${member} must be an object {"from": "...", "to": "..."}.`);
+    const range = {};
+    for (const [k, v] of Object.entries(value)) {
+        if (k !== "from" && k !== "to")
+            bad(`${member} takes only "from" and "to", not ${show(k)}.`);
+        range[k] = checkTime(`${member}.${k}`, v);
+    }
+    if (range.from === undefined && range.to === undefined)
+        bad(`${member} needs "from", "to" or both.`);
+    if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
+        bad(`${member}.from (${range.from}) is after ${member}.to (${range.to}).`);
+    }
+    return range;
+}
+function checkList(member, value, rule) {
+    if (!Array.isArray(value) || value.length < 1 || value.length > rule.max) {
+        bad(`${member} must be a list of 1 to ${rule.max} strings.`);
+    }
+    for (const item of value) {
+        if (typeof item !== "string" || item === "")
+            bad(`${member} must hold non-empty strings, got ${show(item)}.`);
+        if (rule.values && !rule.values.includes(item)) {
+            bad(`${member} has ${show(item)}; allowed: ${rule.values.join(", ")}.`);
+        }
+        if (rule.pattern && !rule.pattern.test(item))
+            bad(`${member} has ${show(item)}, not ${rule.shape}.`);
+    }
+    return value;
+}
+function checkTags(member, value, max) {
+    if (!Array.isArray(value) || value.length > max)
+        bad(`${member} must be a list of at most ${max} maps.`);
+    return value.map((tags) => {
+        if (!isObject(tags) || Object.keys(tags).length > 50) {
+            bad(`${member} must hold objects of at most 50 tags, {"key": "value"}; got ${show(tags)}.`);
+        }
+        for (const [k, v] of Object.entries(tags)) {
+            if (k.length > 127 || typeof v !== "string" || v.length > 255) {
+                bad(`${member} has ${show({ [k]: v })}: keys are at most 127 characters, values strings of at most 255.`);
+            }
+        }
+        return tags;
+    });
+}
+function checkMember(member, value, rule) {
+    switch (rule.kind) {
+        case "list":
+            return checkList(member, value, rule);
+        case "range":
+            return checkRange(member, value);
+        case "ranges":
+            if (!Array.isArray(value) || value.length < 1 || value.length > rule.max) {
+                bad(`${member} must be a list of 1 to ${rule.max} ranges.`);
+            }
+            return value.map((r) => checkRange(member, r));
+        case "tags":
+            return checkTags(member, value, rule.max);
+    }
+}
+/** Parses and validates the filter JSON for a scope. A UTF-8 byte-order mark (from a file) is accepted. */
+function parseFilter(text, scope) {
+    const json = text.replace(/^\uFEFF/, "").trim();
+    let raw;
+    try {
+        raw = JSON.parse(json === "" ? "{}" : json);
+    }
+    catch (error) {
+        bad(`not valid JSON (${error.message}).`);
+    }
+    if (!isObject(raw))
+        bad("must be a JSON object.");
+    const rules = RULES[scope];
+    const filter = {};
+    for (const [member, value] of Object.entries(raw)) {
+        if (member === "lastUpdatedTime" || member === "lastUpdatedTimes") {
+            bad(`set the lastUpdatedTime bounds with the ${INPUT.since} and ${INPUT.until} inputs, not in the filter.`);
+        }
+        // Own members only: "toString" or "__proto__" must not find Object.prototype's.
+        const rule = Object.hasOwn(rules, member) ? rules[member] : undefined;
+        if (!rule) {
+            bad(`${show(member)} is not a member of the ${scope} event filter; allowed: ${Object.keys(rules).join(", ")}.`);
+        }
+        filter[member] = checkMember(member, value, rule);
+    }
+    return filter;
 }
 
 ;// CONCATENATED MODULE: ./src/config/config.ts
@@ -25964,6 +26079,7 @@ function parseTime(name, value, now) {
 
 
 const DEFAULT_SIMULATED_EVENTS = 2000;
+const DEFAULT_OUTPUT = "health-events.ndjson";
 function readFilter(raw, scope, ctx) {
     const text = raw?.trim() ?? "";
     if (!text.startsWith("@"))
@@ -25974,7 +26090,8 @@ function readFilter(raw, scope, ctx) {
         contents = ctx.readFile(path);
     }
     catch (error) {
-        throw new UsageError(`Invalid ${INPUT.filter}: cannot read ${path} (${error.code ?? error}).`);
+        const code = error.code ?? errorMessage(error);
+        throw new UsageError(`Invalid ${INPUT.filter}: cannot read ${path} (${code}).`);
     }
     return parseFilter(contents, scope);
 }
@@ -25990,21 +26107,21 @@ function optional(raw) {
     const v = raw?.trim();
     return v ? v : undefined;
 }
-function parseQuery(raw, ctx) {
+function parseQuery(raw, ctx, simulate) {
     const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
     const since = optional(raw.since);
     const until = optional(raw.until);
     const from = since === undefined ? undefined : parseTime(INPUT.since, since, ctx.now);
     const to = until === undefined ? ctx.now : parseTime(INPUT.until, until, ctx.now);
     if (from !== undefined && from >= to) {
-        throw new UsageError(`Invalid ${INPUT.since}: ${JSON.stringify(since)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
+        throw new UsageError(`Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
     }
     if (to > ctx.now + 60_000) {
-        throw new UsageError(`Invalid ${INPUT.until}: ${JSON.stringify(until)} lies in the future; leave it empty for "now".`);
+        throw new UsageError(`Invalid ${INPUT.until}: ${shorten(until ?? "")} lies in the future; leave it empty for "now".`);
     }
     const locale = optional(raw.locale);
     if (locale !== undefined && !/^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$/.test(locale)) {
-        throw new UsageError(`Invalid ${INPUT.locale}: ${JSON.stringify(locale)}. Allowed: a language tag such as en or en-US.`);
+        throw new UsageError(`Invalid ${INPUT.locale}: ${shorten(locale)}. Allowed: a language tag such as en or en-US.`);
     }
     return {
         scope,
@@ -26015,13 +26132,32 @@ function parseQuery(raw, ctx) {
         pageSize: parseInteger(INPUT.pageSize, raw["page-size"] || "100", 1, 100),
         details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
         ...(locale === undefined ? {} : { locale }),
+        ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
     };
+}
+/** AWS_ENDPOINT_URL_HEALTH must be an http(s) URL; the SDK would fail on anything else mid-request. */
+function parseEndpoint(value) {
+    const v = value?.trim();
+    if (!v)
+        return undefined;
+    let url;
+    try {
+        url = new URL(v);
+    }
+    catch {
+        url = undefined;
+    }
+    if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+        throw new UsageError(`Invalid AWS_ENDPOINT_URL_HEALTH: ${shorten(v)}. Allowed: an http or https URL such as https://health.us-east-1.amazonaws.com.`);
+    }
+    return v;
 }
 /** Reads every input once, through the same validation for action inputs and CLI flags. */
 function parseConfig(raw, ctx) {
-    const query = parseQuery(raw, ctx);
-    const output = optional(raw.output) ?? "health-events.ndjson";
     const simulate = parseSimulate(raw.simulate);
+    const query = parseQuery(raw, ctx, simulate);
+    const output = optional(raw.output) ?? DEFAULT_OUTPUT;
+    const endpoint = simulate === undefined ? parseEndpoint(ctx.endpoint) : undefined;
     return Object.freeze({
         query: Object.freeze(query),
         output,
@@ -26029,6 +26165,7 @@ function parseConfig(raw, ctx) {
         maxCheckpointAgeMs: parseDuration(INPUT.maxCheckpointAge, raw["max-checkpoint-age"] || "24h"),
         restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
         ...(simulate === undefined ? {} : { simulate }),
+        ...(endpoint === undefined ? {} : { endpoint }),
     });
 }
 
@@ -26151,6 +26288,8 @@ const FAMILY_OF = {
     DescribeAffectedEntitiesForOrganizationCommand: "entities",
     DescribeHealthServiceStatusForOrganizationCommand: "status",
 };
+/** Longest wait for one attempt's answer; Health answers in well under a second. */
+const REQUEST_TIMEOUT_MS = 12_000;
 const ORDER = Symbol("healthBackfillOrder");
 const THROTTLE_CODES = new Set([
     "ThrottlingException",
@@ -26194,7 +26333,14 @@ function createPacedClient(o) {
     const client = new dist_cjs.HealthClient({
         region: o.region,
         retryStrategy: new retry.ConfiguredRetryStrategy(10, retryDelay),
-        requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
+        // A request that gets no answer must fail and be retried like any transient fault: without
+        // throwOnRequestTimeout the SDK only logs a warning and waits forever. Ten attempts of 12 s end a
+        // run against a hung endpoint in about two minutes.
+        requestHandler: {
+            connectionTimeout: 10_000,
+            requestTimeout: REQUEST_TIMEOUT_MS,
+            throwOnRequestTimeout: true,
+        },
         ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
         ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
     });
@@ -26244,27 +26390,69 @@ class InvalidTokenError extends Error {
 ;// CONCATENATED MODULE: ./src/health/errors.ts
 
 
-/** The AWS errors a user must act on, each with what to do. Other errors pass through unchanged. */
-function explainAwsError(error, operation) {
+/** Codes by class: the API refused the request as invalid, or someone must grant or enable something. */
+const INVALID = new Set([
+    "ValidationException",
+    "UnsupportedLocale",
+    "SerializationException",
+    "InvalidParameterValueException",
+    "InvalidParameterException",
+]);
+const ACCESS = new Set([
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "InvalidClientTokenId",
+    "MissingAuthenticationTokenException",
+    "SignatureDoesNotMatch",
+    "OptInRequired",
+]);
+const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
+function codeOf(error) {
+    const e = error;
+    return String(e?.code ?? e?.cause?.code ?? "");
+}
+/**
+ * Turns what the SDK threw into a fact with a class (see src/errors.ts): the front door words the
+ * remedy. `endpoint` names where the request went, for the network failures.
+ */
+function explainAwsError(error, operation, endpoint) {
     const name = error?.name ?? "";
     const message = errorMessage(error);
-    switch (name) {
-        case "InvalidPaginationToken":
-            return new InvalidTokenError(`${operation}: InvalidPaginationToken: ${message}.`);
-        case "SubscriptionRequiredException":
-            return new Error(`${operation}: SubscriptionRequiredException: the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise Support plan on this account.`);
-        case "AccessDeniedException":
-        case "UnrecognizedClientException":
-        case "InvalidSignatureException":
-            return new Error(`${operation}: ${name}: ${message}. The credentials need health:Describe* permissions; organization scope also needs the management or a delegated administrator account.`);
-        case "CredentialsProviderError":
-            return new Error(`No AWS credentials found (${message}). Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use aws-actions/configure-aws-credentials in a workflow; --simulate runs without AWS.`);
-        default:
-            if (/ENOTFOUND|EAI_AGAIN/.test(`${error.code ?? ""} ${message}`)) {
-                return new Error(`${operation}: cannot reach the AWS Health endpoint (${message}). Check the region and network.`);
-            }
-            return error;
+    const code = codeOf(error);
+    const fact = `${operation}: ${name}: ${sentence(message)}`;
+    if (name === "InvalidPaginationToken")
+        return new InvalidTokenError(fact, { cause: error });
+    if (name === "SubscriptionRequiredException") {
+        return new SetupError(`${operation}: SubscriptionRequiredException: the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise Support plan on this account.`, { cause: error });
     }
+    if (ACCESS.has(name)) {
+        return new SetupError(`${fact} The credentials need the health:Describe* permissions; organization scope also needs the management or a delegated administrator account.`, { cause: error });
+    }
+    if (name === "CredentialsProviderError") {
+        return new SetupError(`No AWS credentials found (${sentence(message)}) Set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use aws-actions/configure-aws-credentials in a workflow; simulate runs without AWS.`, { cause: error });
+    }
+    if (INVALID.has(name)) {
+        return new UsageError(`${fact} The API refused the request as invalid: check the filter and locale.`, {
+            cause: error,
+        });
+    }
+    if (EXPIRED.has(name))
+        return new Error(`${fact} The AWS credentials expired.`, { cause: error });
+    if (code === "ENOTFOUND") {
+        return new SetupError(`${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and AWS_ENDPOINT_URL_HEALTH.`, { cause: error });
+    }
+    if (code === "ECONNREFUSED") {
+        return new EndpointUnreachableError(`${operation}: ${endpoint} refused the connection (ECONNREFUSED).`, {
+            cause: error,
+        });
+    }
+    if (name === "TimeoutError" || code === "ETIMEDOUT") {
+        return new Error(`${operation}: no answer from ${endpoint} in time, after every retry (${name || code}).`, {
+            cause: error,
+        });
+    }
+    return error;
 }
 
 ;// CONCATENATED MODULE: ./src/health/records.ts
@@ -26319,23 +26507,23 @@ class Collected {
         this.add(this.failures, eventArn, { operation, ...plain(rest) });
     }
 }
-async function call(operation, send) {
+async function call(ctx, operation, send) {
     try {
         return await send();
     }
     catch (error) {
-        throw explainAwsError(error, operation);
+        throw explainAwsError(error, operation, ctx.endpoint);
     }
 }
 /**
  * Every page of a paged details call, in order. A token the API repeats is an error, not a loop.
  */
-async function allPages(operation, page) {
+async function allPages(ctx, operation, page) {
     const outs = [];
     let nextToken;
     do {
         const token = nextToken;
-        const out = await call(operation, () => page(token ? { nextToken: token } : {}));
+        const out = await call(ctx, operation, () => page(token ? { nextToken: token } : {}));
         outs.push(out);
         nextToken = out.nextToken || undefined;
         if (nextToken !== undefined && nextToken === token) {
@@ -26345,7 +26533,7 @@ async function allPages(operation, page) {
     return outs;
 }
 async function affectedAccounts(ctx, eventArn) {
-    const outs = await allPages("DescribeAffectedAccountsForOrganization", (token) => ctx.client.send(new dist_cjs.DescribeAffectedAccountsForOrganizationCommand({ eventArn, maxResults: 100, ...token }), {
+    const outs = await allPages(ctx, "DescribeAffectedAccountsForOrganization", (token) => ctx.client.send(new dist_cjs.DescribeAffectedAccountsForOrganizationCommand({ eventArn, maxResults: 100, ...token }), {
         abortSignal: ctx.signal,
     }));
     return outs.flatMap((out) => out.affectedAccounts ?? []);
@@ -26370,7 +26558,7 @@ async function orgDetails(ctx, targets, into) {
             organizationEventDetailFilters: filters,
             ...localeOf(ctx),
         };
-        return call(operation, () => ctx.client.send(new dist_cjs.DescribeEventDetailsForOrganizationCommand(input), { abortSignal: ctx.signal }));
+        return call(ctx, operation, () => ctx.client.send(new dist_cjs.DescribeEventDetailsForOrganizationCommand(input), { abortSignal: ctx.signal }));
     }));
     collectDetails(operation, outs, into);
 }
@@ -26385,7 +26573,7 @@ function collectDetails(operation, outs, into) {
 }
 async function orgEntities(ctx, targets, into) {
     const operation = "DescribeAffectedEntitiesForOrganization";
-    const perChunk = await Promise.all(chunk(targets, 10).map((filters) => allPages(operation, (token) => {
+    const perChunk = await Promise.all(chunk(targets, 10).map((filters) => allPages(ctx, operation, (token) => {
         const input = {
             organizationEntityAccountFilters: filters,
             maxResults: 100,
@@ -26437,7 +26625,7 @@ async function enrichAccount(ctx, events) {
     const groups = chunk(events.map((e) => e.arn), 10);
     const details = Promise.all(groups.map((eventArns) => {
         const input = { eventArns, ...localeOf(ctx) };
-        return call("DescribeEventDetails", () => ctx.client.send(new dist_cjs.DescribeEventDetailsCommand(input), { abortSignal: ctx.signal }));
+        return call(ctx, "DescribeEventDetails", () => ctx.client.send(new dist_cjs.DescribeEventDetailsCommand(input), { abortSignal: ctx.signal }));
     }));
     const entities = ctx.entities ? groups.map((eventArns) => accountEntities(ctx, eventArns)) : [];
     collectDetails("DescribeEventDetails", await details, into);
@@ -26448,7 +26636,7 @@ async function enrichAccount(ctx, events) {
     return assemble(events, into, () => ({}), ctx.entities);
 }
 async function accountEntities(ctx, eventArns) {
-    const outs = await allPages("DescribeAffectedEntities", (token) => {
+    const outs = await allPages(ctx, "DescribeAffectedEntities", (token) => {
         const input = { filter: { eventArns }, maxResults: 100, ...token, ...localeOf(ctx) };
         return ctx.client.send(new dist_cjs.DescribeAffectedEntitiesCommand(input), { abortSignal: ctx.signal });
     });
@@ -26459,6 +26647,7 @@ function localeOf(ctx) {
 }
 
 ;// CONCATENATED MODULE: ./src/health/source.ts
+
 
 
 
@@ -26492,8 +26681,11 @@ function sdkFilter(filter) {
 /** AWS Health through the real SDK client. */
 class HealthSource {
     #client;
-    constructor(client) {
+    /** Where requests go, for messages. */
+    #endpoint;
+    constructor(client, endpoint) {
         this.#client = client;
+        this.#endpoint = endpoint;
     }
     async preflight(request, signal) {
         if (request.scope !== "organization")
@@ -26507,13 +26699,14 @@ class HealthSource {
             status = out.healthServiceAccessStatusForOrganization;
         }
         catch (error) {
-            throw explainAwsError(error, operation);
+            throw explainAwsError(error, operation, this.#endpoint);
+        }
+        if (status === "PENDING") {
+            throw new Error(`Organizational view of AWS Health is PENDING in ${request.region}: it is being enabled and organization scope can list events in a few minutes.`);
         }
         if (status !== "ENABLED") {
-            throw new Error(`Organizational view of AWS Health is ${status ?? "not reported"} in ${request.region}, so organization scope cannot list events. ` +
-                (status === "PENDING"
-                    ? "It is being enabled; try again in a few minutes."
-                    : "Enable it from the management account (aws health enable-health-service-access-for-organization), or use scope account."));
+            throw new SetupError(`Organizational view of AWS Health is ${status ?? "not reported"} in ${request.region}, so organization scope cannot list events. ` +
+                "Enable it from the management account (aws health enable-health-service-access-for-organization), or use scope account.");
         }
     }
     async listPage(request, token, signal) {
@@ -26533,7 +26726,8 @@ class HealthSource {
             return { events: out.events ?? [], nextToken: out.nextToken || undefined };
         }
         catch (error) {
-            throw explainAwsError(error, organization ? "DescribeEventsForOrganization" : "DescribeEvents");
+            const operation = organization ? "DescribeEventsForOrganization" : "DescribeEvents";
+            throw explainAwsError(error, operation, this.#endpoint);
         }
     }
     enrich(request, raw, signal) {
@@ -26545,6 +26739,7 @@ class HealthSource {
             signal,
             entities: request.details === "entities",
             locale: request.locale,
+            endpoint: this.#endpoint,
         };
         return request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);
     }
@@ -28589,6 +28784,10 @@ function closeServer(server, sockets, closing) {
  * backfill resumes against the same events.
  */
 const SIMULATED = { seed: 1, latencyMs: 15, rateLimit: 100, burst: 10 };
+/** The public endpoint of a Health region (https://docs.aws.amazon.com/general/latest/gr/health.html). */
+function publicEndpoint(region) {
+    return `https://health.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
+}
 /** Connects to AWS Health (the SDK's own credential and endpoint chain) or to the built-in simulator. */
 async function connect(config, signal) {
     const region = config.query.region;
@@ -28603,11 +28802,16 @@ async function connect(config, signal) {
             credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
         }),
     });
+    // The SDK reads AWS_ENDPOINT_URL_HEALTH itself; config.endpoint only names it in messages.
+    const endpoint = simulator?.url ?? config.endpoint ?? publicEndpoint(region);
+    let description = `AWS Health in ${region} (${endpoint})`;
+    if (simulator)
+        description = `the built-in simulator (${config.simulate} events, ${simulator.url})`;
+    else if (config.endpoint)
+        description = `AWS Health at ${endpoint} (AWS_ENDPOINT_URL_HEALTH), region ${region}`;
     return {
-        source: new HealthSource(client),
-        description: simulator
-            ? `the built-in simulator (${config.simulate} events, ${simulator.url})`
-            : `AWS Health in ${region}`,
+        source: new HealthSource(client, endpoint),
+        description,
         close: async () => {
             client.destroy();
             await simulator?.close();
@@ -28618,7 +28822,7 @@ async function connect(config, signal) {
 ;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
 
 const CHECKPOINT_VERSION = 1;
-function isObject(value) {
+function checkpoint_isObject(value) {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function isCount(value) {
@@ -28639,25 +28843,24 @@ function problemOf(doc) {
     if (typeof doc.startedAt !== "string")
         return "startedAt is missing";
     const request = doc.request;
-    if (!isObject(request) || !isObject(request.filter) || typeof request.region !== "string")
+    if (!checkpoint_isObject(request) || !checkpoint_isObject(request.filter) || typeof request.region !== "string")
         return "request is incomplete";
     const output = doc.output;
-    if (!isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
+    if (!checkpoint_isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
         return "output is incomplete";
     return undefined;
 }
 function parseCheckpoint(text, location) {
     let doc;
     try {
-        doc = JSON.parse(text);
+        doc = JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark an editor added is harmless
     }
     catch {
         doc = undefined;
     }
-    const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
+    const problem = checkpoint_isObject(doc) ? problemOf(doc) : "it is not a JSON object";
     if (problem) {
-        throw new CheckpointRefusedError(`The checkpoint ${location} is unreadable: ${problem}. It was left as it is. ` +
-            "Inspect it, or start again from the first page with restart (--restart), which discards it and the partial output.");
+        throw new CheckpointRefusedError("unreadable", `The checkpoint ${location} is unreadable: ${problem}.`);
     }
     return doc;
 }
@@ -28818,35 +29021,33 @@ function describeDuration(ms) {
         return count(Math.round(ms / 60_000), "minute");
     return `${(ms / 3_600_000).toFixed(1)} hours`;
 }
-const START_OVER = "Start again from the first page with restart (--restart); in GitHub Actions start a new workflow run instead of a re-run.";
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
-function checkUsable(cp, print, o, deps) {
+function checkUsable(cp, print, options, deps) {
     const where = deps.store.location;
     if (cp.fingerprint !== print) {
-        throw new CheckpointRefusedError(`The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size or details differ). ` +
-            "Run with the original inputs to finish that backfill, or use restart (--restart) to discard it and start this one.");
+        throw new CheckpointRefusedError("other-query", `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size, details, locale or simulate differ).`);
+    }
+    if (!deps.sink.isSameAs(cp.output.path)) {
+        throw new CheckpointRefusedError("other-output", `The checkpoint ${where} belongs to the output ${cp.output.path}, not to ${deps.sink.location}.`);
     }
     const age = deps.clock() - Date.parse(cp.timestamp);
-    if (age > o.maxCheckpointAgeMs) {
-        throw new CheckpointRefusedError(`The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
-            `the limit is ${describeDuration(o.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed. ` +
-            START_OVER);
+    if (age > options.maxCheckpointAgeMs) {
+        throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
+            `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`);
     }
 }
-async function begin(o, print, deps) {
-    if (o.restart) {
-        await deps.store.clear();
+/** Where the backfill starts. Reads and checks; changes no file. */
+async function begin(options, print, deps) {
+    if (options.restart)
         deps.reporter.restarted(deps.store.location);
-    }
-    const checkpoint = o.restart ? undefined : await deps.store.load();
+    const checkpoint = options.restart ? undefined : await deps.store.load();
     const now = deps.clock();
     if (!checkpoint) {
-        await deps.sink.open();
-        const request = resolveRequest(o.query, now);
+        const request = resolveRequest(options.query, now);
         return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
     }
-    checkUsable(checkpoint, print, o, deps);
-    await deps.sink.open(checkpoint.output.bytes);
+    checkUsable(checkpoint, print, options, deps);
+    await deps.sink.verify(checkpoint.output.bytes);
     const resumed = {
         page: checkpoint.pages + 1,
         events: checkpoint.processedCount,
@@ -28858,16 +29059,29 @@ async function begin(o, print, deps) {
     return { request: checkpoint.request, checkpoint, resumed, startedAt: checkpoint.startedAt };
 }
 /**
+ * Touches the files when the first page is ready, not before: a run that fails earlier (preflight,
+ * credentials, a refused token) leaves the output and checkpoint as they were. A restart removes the
+ * old checkpoint before it empties the output, so the two never disagree.
+ */
+async function openOutput(start, options, deps) {
+    if (options.restart)
+        await deps.store.clear();
+    await deps.sink.open(start.checkpoint?.output.bytes);
+}
+/**
  * The backfill: page by page, each page appended to the output and made durable, then the checkpoint
  * written. The checkpoint is removed when the last page is written.
  */
-async function backfill(o, deps) {
+async function backfill(options, deps) {
     const t0 = deps.clock();
-    const print = fingerprint(o.query);
-    const start = await begin(o, print, deps);
+    const print = fingerprint(options.query);
+    const start = await begin(options, print, deps);
     const cp = start.checkpoint;
     let events = cp?.processedCount ?? 0;
     let pages = cp?.pages ?? 0;
+    // What the last checkpoint written records: the facts behind "progress is saved".
+    let saved = { pages, events, location: deps.store.location };
+    let listed = false;
     const base = events;
     const progress = () => ({
         events,
@@ -28888,6 +29102,9 @@ async function backfill(o, deps) {
             maxEmptyPages: 100,
         });
         for await (const page of feed) {
+            if (!listed)
+                await openOutput(start, options, deps);
+            listed = true;
             const bytes = await deps.sink.append(page.encoded);
             events += page.count;
             pages += 1;
@@ -28903,6 +29120,7 @@ async function backfill(o, deps) {
                     request: start.request,
                     output: { path: deps.sink.location, bytes },
                 });
+                saved = { pages, events, location: deps.store.location };
             }
             deps.reporter.page(progress());
         }
@@ -28911,24 +29129,29 @@ async function backfill(o, deps) {
     }
     catch (error) {
         await deps.sink.close().catch(() => { });
-        throw explain(error, cp, pages, deps);
+        throw explain(error, { checkpoint: cp, saved, listed }, deps);
     }
     return { ...progress(), resumed: start.resumed, request: start.request };
 }
-function explain(error, cp, pages, deps) {
+/** States what happened, with its class and what is saved; the front door says what to do. */
+function explain(error, at, deps) {
     if (error instanceof CheckpointRefusedError)
         return error;
+    const { saved, checkpoint } = at;
     if (deps.signal.aborted) {
-        return new InterruptedError(`Interrupted after ${pages} pages; progress is saved in ${deps.store.location}.`);
+        const where = saved.pages > 0
+            ? `after page ${saved.pages}; progress is saved in ${saved.location}`
+            : "before the first page was saved";
+        return new InterruptedError(`Interrupted ${where}.`, saved.pages > 0 ? saved : undefined);
     }
-    if (error instanceof InvalidTokenError && cp && pages === cp.pages) {
-        return new CheckpointRefusedError(`The API refused the checkpoint's pagination token (received ${cp.timestamp}): ${error.message} ` +
-            `The checkpoint ${deps.store.location} was left as it is. ${START_OVER}`);
+    if (error instanceof InvalidTokenError && checkpoint && !at.listed) {
+        return new CheckpointRefusedError("token-refused", `The API refused the pagination token of the checkpoint ${saved.location} (received ${checkpoint.timestamp}): ${sentence(error.message)} The checkpoint and the output were left as they are.`, { cause: error });
     }
-    const saved = pages > 0 ? `progress is saved after page ${pages} in ${deps.store.location}` : "no page was saved yet";
-    return new BackfillFailedError(`${errorMessage(error)} (${saved}; run the same command again to continue).`, {
-        cause: error,
-    });
+    let failureClass = classOf(error);
+    // A refused connection is setup before anything came from that endpoint, transient afterwards.
+    if (error instanceof EndpointUnreachableError && (at.listed || checkpoint))
+        failureClass = "transient";
+    return new BackfillFailedError(sentence(errorMessage(error)), failureClass, saved, { cause: error });
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -28936,6 +29159,7 @@ var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/util/fs.ts
+
 
 
 /** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
@@ -28982,6 +29206,20 @@ async function removeFile(path) {
 function isMissing(error) {
     return error?.code === "ENOENT";
 }
+/**
+ * The real path a path names, also when the file does not exist yet (its nearest existing folder
+ * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
+ */
+function realPath(path) {
+    const absolute = (0,external_node_path_.resolve)(path);
+    try {
+        return external_node_fs_.realpathSync.native(absolute);
+    }
+    catch {
+        const parent = (0,external_node_path_.dirname)(absolute);
+        return parent === absolute ? absolute : (0,external_node_path_.join)(realPath(parent), (0,external_node_path_.basename)(absolute));
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/sinks/ndjson-sink.ts
 
@@ -29001,6 +29239,19 @@ class NdjsonFileSink {
         this.location = path;
         this.#probe = probe;
     }
+    isSameAs(path) {
+        return realPath(path) === realPath(this.location);
+    }
+    async verify(resumeAt) {
+        const size = await this.#size();
+        if (size < resumeAt) {
+            const found = size < 0 ? "is missing" : `has ${size} bytes`;
+            throw new CheckpointRefusedError("output-short", `The output ${this.location} ${found}, but the checkpoint recorded ${resumeAt} bytes: events already fetched are not there.`);
+        }
+        if (resumeAt > 0 && (await this.#byteAt(resumeAt - 1)) !== 0x0a) {
+            throw new CheckpointRefusedError("output-changed", `The output ${this.location} has no line end at byte ${resumeAt}, where the checkpoint's last page ended: the file was changed since.`);
+        }
+    }
     async open(resumeAt) {
         await (0,promises_.mkdir)((0,external_node_path_.dirname)(this.location), { recursive: true });
         if (resumeAt === undefined) {
@@ -29008,17 +29259,23 @@ class NdjsonFileSink {
             this.#bytes = 0;
             return 0;
         }
-        const size = await this.#size();
-        if (size < resumeAt) {
-            const found = size < 0 ? "is missing" : `has ${size} bytes`;
-            throw new CheckpointRefusedError(`The output ${this.location} ${found}, but the checkpoint recorded ${resumeAt} bytes: events already fetched are not there. ` +
-                "Restore the output file, or start again from the first page with restart (--restart).");
-        }
+        await this.verify(resumeAt);
         this.#handle = await (0,promises_.open)(this.location, "r+");
         await this.#handle.truncate(resumeAt);
         await this.#handle.sync();
         this.#bytes = resumeAt;
         return resumeAt;
+    }
+    async #byteAt(position) {
+        const handle = await (0,promises_.open)(this.location, "r");
+        try {
+            const buffer = Buffer.alloc(1);
+            const { bytesRead } = await handle.read(buffer, 0, 1, position);
+            return bytesRead === 1 ? buffer[0] : undefined;
+        }
+        finally {
+            await handle.close();
+        }
     }
     async #size() {
         try {
@@ -29090,6 +29347,284 @@ class FileCheckpointStore {
     }
     clear() {
         return removeFile(this.location);
+    }
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/util/lock.ts
+
+
+
+
+
+/** A holder on another machine is presumed gone when its lock was not refreshed for this long. */
+const STALE_AFTER_MS = 10 * 60_000;
+const REFRESH_MS = 60_000;
+function processIdentity(pid) {
+    try {
+        const boot = (0,external_node_fs_.readFileSync)("/proc/sys/kernel/random/boot_id", "utf8").trim();
+        const stat = (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, "utf8");
+        // Field 22 (starttime) counts from the end of the command name, which may hold spaces.
+        const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+        return start ? `${boot}:${start}` : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function isRunning(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === "EPERM";
+    }
+}
+/** Whether the holder of a lock is certainly gone, so the lock can be taken over. */
+function isGone({ holder, modifiedMs, size }, now) {
+    // Unreadable: an empty file is an exclusive create cut short; anything else is not ours to delete.
+    if (!holder)
+        return size === 0 && now - modifiedMs > 5_000;
+    if (holder.host !== (0,external_node_os_.hostname)())
+        return now - modifiedMs > STALE_AFTER_MS;
+    if (!isRunning(holder.pid))
+        return true;
+    const identity = processIdentity(holder.pid);
+    return holder.process !== undefined && identity !== undefined && identity !== holder.process;
+}
+function describe(holder, path) {
+    if (!holder)
+        return `The lock ${path} is being taken by another process.`;
+    return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds the lock ${path}.`;
+}
+async function readHolder(path) {
+    const [text, info] = await Promise.all([(0,promises_.readFile)(path, "utf8"), (0,promises_.stat)(path)]);
+    let holder;
+    try {
+        holder = JSON.parse(text);
+    }
+    catch {
+        holder = undefined;
+    }
+    return {
+        text,
+        holder: typeof holder?.pid === "number" ? holder : undefined,
+        modifiedMs: info.mtimeMs,
+        size: info.size,
+    };
+}
+/** Creates `path` holding `contents`, or fails with EEXIST; the file never exists half-written. */
+async function createWhole(path, contents) {
+    const temp = `${path}.${process.pid}.tmp`;
+    const file = await (0,promises_.open)(temp, "w");
+    try {
+        await file.writeFile(contents);
+    }
+    finally {
+        await file.close();
+    }
+    try {
+        await (0,promises_.link)(temp, path);
+    }
+    catch (error) {
+        const code = error.code;
+        // Some file systems cannot hard-link: fall back to an exclusive create.
+        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS")
+            throw error;
+        const direct = await (0,promises_.open)(path, "wx");
+        await direct.writeFile(contents).finally(() => direct.close());
+    }
+    finally {
+        await (0,promises_.unlink)(temp).catch(() => { });
+    }
+}
+/**
+ * Takes the lock `<file>.lock`, or throws LockedError naming the holder. The lock is refreshed while
+ * held (so another machine can tell it is alive) and removed by `release`.
+ */
+async function acquireLock(file, options) {
+    const path = `${file}.lock`;
+    const clock = options.clock ?? Date.now;
+    const identity = processIdentity(process.pid);
+    const me = {
+        pid: process.pid,
+        host: (0,external_node_os_.hostname)(),
+        ...(identity === undefined ? {} : { process: identity }),
+        since: new Date(clock()).toISOString(),
+        purpose: options.purpose,
+    };
+    const mine = `${JSON.stringify(me)}\n`;
+    for (let tries = 0;; tries++) {
+        try {
+            await createWhole(path, mine);
+            break;
+        }
+        catch (error) {
+            if (error.code !== "EEXIST")
+                throw error;
+        }
+        const found = await readHolder(path).catch((error) => {
+            if (isMissing(error))
+                return undefined; // released meanwhile: try again
+            throw error;
+        });
+        if (found && (tries >= 2 || !isGone(found, clock()))) {
+            throw new LockedError(describe(found.holder, path));
+        }
+        // Remove the stale lock only if it is still the one judged stale: another run may have taken
+        // it over meanwhile.
+        if (found && (await (0,promises_.readFile)(path, "utf8").catch(() => "")) === found.text) {
+            await (0,promises_.unlink)(path).catch((error) => {
+                if (!isMissing(error))
+                    throw error;
+            });
+            options.onStale?.(`Took over the lock ${path}: its holder (pid ${found.holder?.pid ?? "unknown"} on ${found.holder?.host ?? "unknown"}) is no longer running.`);
+        }
+    }
+    const timer = setInterval(() => {
+        const now = new Date(clock());
+        (0,promises_.utimes)(path, now, now).catch(() => { });
+    }, REFRESH_MS);
+    timer.unref();
+    return {
+        path,
+        release: async () => {
+            clearInterval(timer);
+            if ((await (0,promises_.readFile)(path, "utf8").catch(() => "")) === mine)
+                await (0,promises_.unlink)(path).catch(() => { });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/files.ts
+
+
+
+
+
+
+
+
+/** Codes that mean "this path cannot be written", as opposed to a passing fault. */
+const UNWRITABLE = new Set([
+    "EACCES",
+    "EPERM",
+    "EROFS",
+    "ENOTDIR",
+    "EISDIR",
+    "EEXIST",
+    "ENAMETOOLONG",
+    "ELOOP",
+]);
+function unwritable(name, path, error) {
+    const code = error?.code ?? "";
+    if (!UNWRITABLE.has(code))
+        return error;
+    return new UsageError(`Invalid ${name}: cannot write ${path} (${code}). Allowed: a file path in a folder this user can write.`);
+}
+/** Refuses a folder, an unwritable file or folder; creates the folder if needed. Changes no file. */
+async function checkWritable(name, path) {
+    const info = await (0,promises_.stat)(path).catch((error) => {
+        if (isMissing(error))
+            return undefined;
+        throw unwritable(name, path, error);
+    });
+    if (info?.isDirectory()) {
+        throw new UsageError(`Invalid ${name}: ${path} is a folder. Allowed: a file path.`);
+    }
+    try {
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        // Opening for writing without truncating proves it is writable and changes nothing.
+        if (info)
+            await (await (0,promises_.open)(path, "r+")).close();
+    }
+    catch (error) {
+        throw unwritable(name, path, error);
+    }
+}
+async function lock(name, path, purpose, onStale) {
+    try {
+        return await acquireLock(path, { purpose, onStale });
+    }
+    catch (error) {
+        throw unwritable(name, path, error);
+    }
+}
+/**
+ * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes one
+ * lock on the output and one on the checkpoint, so two runs never write the same file.
+ */
+async function openLocalFiles(config, o) {
+    const { output, checkpoint } = config;
+    if (realPath(output) === realPath(checkpoint)) {
+        throw new UsageError(`Invalid ${INPUT.checkpoint}: ${checkpoint} is the same file as the output ${output}. Allowed: another path, or leave it empty for ${output}.checkpoint.json.`);
+    }
+    if (realPath(checkpoint) === realPath(`${output}.lock`) ||
+        realPath(output) === realPath(`${checkpoint}.lock`)) {
+        throw new UsageError(`Invalid ${INPUT.checkpoint}: ${checkpoint} is where the lock of ${output} goes. Allowed: another path.`);
+    }
+    await checkWritable(INPUT.output, output);
+    await checkWritable(INPUT.checkpoint, checkpoint);
+    const purpose = `A backfill into ${output}`;
+    const locks = [];
+    const release = async () => {
+        for (const held of locks.splice(0))
+            await held.release();
+    };
+    try {
+        locks.push(await lock(INPUT.output, output, purpose, o.onStale));
+        locks.push(await lock(INPUT.checkpoint, checkpoint, purpose, o.onStale));
+    }
+    catch (error) {
+        await release();
+        throw error;
+    }
+    return {
+        sink: new NdjsonFileSink(output, o.probe),
+        store: new FileCheckpointStore(checkpoint, o.probe),
+        release,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/advice.ts
+
+/** What a person at a terminal does about each refusal: the flags they have. */
+const REFUSED = {
+    unreadable: "Inspect it, or start again from the first page with --restart (discards it and the partial output).",
+    "other-query": "Run with the original flags to finish that backfill, or use --restart to discard it and start this one.",
+    "other-output": "Run with that --output to finish that backfill, give this one its own --checkpoint, or use --restart to discard it.",
+    expired: "Start again from the first page with --restart.",
+    "output-short": "Restore the output file, or start again from the first page with --restart.",
+    "output-changed": "Restore the output file, or start again from the first page with --restart.",
+    "token-refused": "Start again from the first page with --restart.",
+};
+function progress(saved) {
+    return saved && saved.pages > 0 ? `progress is saved after page ${saved.pages} in ${saved.location}` : "";
+}
+function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+/** The remedy after the message, worded for the script; empty when the message says it all. */
+function whatToDo(error) {
+    if (error instanceof CheckpointRefusedError)
+        return ` Nothing was deleted. ${REFUSED[error.reason]}`;
+    if (error instanceof InterruptedError)
+        return error.saved ? " Run the same command again to resume." : "";
+    if (error instanceof LockedError)
+        return " Wait for that run to end (or stop it), then run again.";
+    const saved = error instanceof BackfillFailedError ? error.saved : undefined;
+    const done = progress(saved);
+    switch (classOf(error)) {
+        case "transient":
+            return done
+                ? ` ${capitalized(done)}: run the same command again to continue.`
+                : " No page was saved yet: run the same command again to retry.";
+        case "setup":
+            return done ? ` Once that is fixed, the same command continues (${done}).` : "";
+        default:
+            return "";
     }
 }
 
@@ -29292,25 +29827,31 @@ function killProbe(spec) {
 }
 async function execute(config, reporter, signal) {
     const probe = killProbe(process.env.HEALTH_BACKFILL_KILL_AT);
-    const connection = await connect(config, signal);
+    const files = await openLocalFiles(config, { probe, onStale: (message) => reporter.line(message) });
     try {
-        reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-        const result = await backfill(config, {
-            source: connection.source,
-            sink: new NdjsonFileSink(config.output, probe),
-            store: new FileCheckpointStore(config.checkpoint, probe),
-            clock: Date.now,
-            reporter,
-            signal,
-        });
-        reporter.done(result, config.output);
+        const connection = await connect(config, signal);
+        try {
+            reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+            const result = await backfill(config, {
+                source: connection.source,
+                sink: files.sink,
+                store: files.store,
+                clock: Date.now,
+                reporter,
+                signal,
+            });
+            reporter.done(result, config.output);
+        }
+        finally {
+            await connection.close();
+        }
     }
     finally {
-        await connection.close();
+        await files.release();
     }
 }
 /**
- * The script. SIGINT and SIGTERM stop it after the last complete page is saved (exit 130); a second
+ * The script. SIGINT and SIGTERM stop it after the page in progress is saved (exit 130); a second
  * Ctrl-C quits at once, which is safe too: the output is cut back to the checkpoint on the next run.
  */
 async function run(argv = process.argv.slice(2), io = processIo()) {
@@ -29318,7 +29859,7 @@ async function run(argv = process.argv.slice(2), io = processIo()) {
     const onSignal = (signal) => {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        io.stderr(`\n${signal}: stopping; the last complete page is saved.\n`);
+        io.stderr(`\n${signal}: stopping after the page in progress.\n`);
         controller.abort(new InterruptedError(signal));
     };
     process.on("SIGINT", onSignal);
@@ -29332,14 +29873,14 @@ async function run(argv = process.argv.slice(2), io = processIo()) {
         const config = parseConfig(args.inputs, {
             now: Date.now(),
             readFile: (path) => (0,external_node_fs_.readFileSync)(path, "utf8"),
+            endpoint: process.env.AWS_ENDPOINT_URL_HEALTH,
         });
         const reporter = new CliReporter(io.stderr, io.live, Date.now);
         await execute(config, reporter, controller.signal);
     }
     catch (error) {
         process.exitCode = exitCodeOf(error);
-        const hint = process.exitCode === 130 ? " Run the same command again to resume." : "";
-        io.stderr(`health-backfill: ${errorMessage(error)}${hint}\n`);
+        io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
         if (debug || !isExpected(error))
             io.stderr(`${error?.stack ?? ""}\n${debugCause(error)}`);
     }
@@ -29360,7 +29901,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5915);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7922);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -41387,32 +41387,74 @@ function getIDToken(aud) {
 
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * Errors that carry the script's exit status (PRODUCT.md: 0 complete, 1 failed with progress saved,
- * 2 invalid usage or input, 3 checkpoint cannot be used, 130 interrupted after saving progress).
- */
-/** Invalid input or usage: nothing was started, nothing already written was touched. */
+const EXIT_CODE = {
+    input: 2,
+    checkpoint: 3,
+    setup: 4,
+    transient: 1,
+    interrupted: 130,
+};
+/** Invalid input or usage: the user must change something. */
 class UsageError extends (/* unused pure expression or super */ null && (Error)) {
     name = "UsageError";
-    exitCode = 2;
+    failureClass = "input";
+}
+/** Something must be granted or enabled before a run can work (permissions, plan, endpoint). */
+class SetupError extends (/* unused pure expression or super */ null && (Error)) {
+    name = "SetupError";
+    failureClass = "setup";
+}
+/**
+ * The endpoint refused the connection. Before any page this is setup (a wrong endpoint or region);
+ * the engine treats it as transient once pages have come from the same endpoint.
+ */
+class EndpointUnreachableError extends (/* unused pure expression or super */ null && (Error)) {
+    name = "EndpointUnreachableError";
+    failureClass = "setup";
+}
+/** Another run holds the output or the checkpoint. Running again once that run ended helps. */
+class LockedError extends (/* unused pure expression or super */ null && (Error)) {
+    name = "LockedError";
+    failureClass = "transient";
 }
 /** The checkpoint exists but cannot be used; a person must decide (`restart`). Nothing was deleted. */
-class CheckpointRefusedError extends (/* unused pure expression or super */ null && (Error)) {
+class CheckpointRefusedError extends Error {
     name = "CheckpointRefusedError";
-    exitCode = 3;
+    failureClass = "checkpoint";
+    reason;
+    constructor(reason, message, options) {
+        super(message, options);
+        this.reason = reason;
+    }
 }
-/** Stopped by SIGINT/SIGTERM after the last complete page was saved. */
-class InterruptedError extends (/* unused pure expression or super */ null && (Error)) {
+/** Stopped by SIGINT/SIGTERM. */
+class InterruptedError extends Error {
     name = "InterruptedError";
-    exitCode = 130;
+    failureClass = "interrupted";
+    saved;
+    constructor(message, saved) {
+        super(message);
+        this.saved = saved;
+    }
+}
+/** A failure during the backfill, with its class and what was saved before it. */
+class BackfillFailedError extends Error {
+    name = "BackfillFailedError";
+    failureClass;
+    saved;
+    constructor(message, failureClass, saved, options) {
+        super(message, options);
+        this.failureClass = failureClass;
+        this.saved = saved;
+    }
+}
+/** The class of any thrown value; anything unclassified is treated as transient. */
+function classOf(error) {
+    const c = error?.failureClass;
+    return typeof c === "string" && c in EXIT_CODE ? c : "transient";
 }
 function exitCodeOf(error) {
-    if (error instanceof UsageError ||
-        error instanceof CheckpointRefusedError ||
-        error instanceof InterruptedError) {
-        return error.exitCode;
-    }
-    return 1;
+    return EXIT_CODE[classOf(error)];
 }
 /** One readable line for any thrown value, Error or not. */
 function errorMessage(error) {
@@ -41427,13 +41469,21 @@ function errorMessage(error) {
         return String(error);
     }
 }
-/** A failure mid-run with progress saved; the message already says how to continue. */
-class BackfillFailedError extends (/* unused pure expression or super */ null && (Error)) {
-    name = "BackfillFailedError";
-}
-/** Errors the user caused or must act on print without a stack trace. */
+/** Errors the user caused or must act on print without a stack trace; a bug in the program with it. */
 function isExpected(error) {
-    return exitCodeOf(error) !== 1 || error instanceof BackfillFailedError;
+    const cause = error instanceof BackfillFailedError ? error.cause : error;
+    const bugs = [TypeError, RangeError, ReferenceError, SyntaxError];
+    return !bugs.some((type) => cause instanceof type);
+}
+/** Ends a message with exactly one full stop (messages from APIs may or may not end with one). */
+function sentence(text) {
+    const t = text.trim();
+    return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+/** A value the user gave, shortened for a one-line message. */
+function shorten(value, max = 80) {
+    const quoted = JSON.stringify(value);
+    return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
