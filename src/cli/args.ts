@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { RawInputs } from "../config/config.ts";
 import { INPUT } from "../config/names.ts";
-import { UsageError } from "../errors.ts";
+import { errorMessage, sentence, UsageError } from "../errors.ts";
 
 /** The script's flags: the action's input names, plus --help and --debug. */
 const FLAGS = [
@@ -58,7 +58,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
       allowPositionals: false,
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} See --help for the flags.`);
+    const first = errorMessage(error).split("\n")[0] ?? "";
+    throw new UsageError(`${sentence(first)} See --help for the flags.`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const inputs: Record<string, string> = {};

@@ -26,6 +26,8 @@ export interface ScriptOptions {
   killAfterMs?: number;
   /** Send this signal once stderr matches `when`. */
   signalWhen?: { pattern: RegExp; signal: NodeJS.Signals };
+  /** Called with everything written to stderr so far, after each chunk. */
+  onStderr?: (stderr: string) => void;
 }
 
 /** AWS settings for a script that talks to a simulator at `url`. */
@@ -60,6 +62,7 @@ export function runScript(args: string[], o: ScriptOptions): Promise<ScriptResul
   });
   child.stderr.on("data", (c: Buffer) => {
     stderr += c.toString();
+    o.onStderr?.(stderr);
     if (o.signalWhen && !signalled && o.signalWhen.pattern.test(stderr)) {
       signalled = true;
       child.kill(o.signalWhen.signal);

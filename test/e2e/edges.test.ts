@@ -1,0 +1,316 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
+import { awsEnv, runScript, type ScriptResult } from "../support/script.ts";
+
+/**
+ * The edges of the script (issue "Nothing lost, nothing hung"): what a failed start, a second run,
+ * odd paths and a hung endpoint do to files the user already has. All through the bundled script.
+ */
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+const dirOf = () => mkdtempSync(join(tmpdir(), "edges-"));
+const OUT = ["--output", "out.ndjson"];
+const FAST = ["--page-size", "20", "--details", "none", ...OUT];
+const arnsOf = (dir: string) =>
+  readFileSync(join(dir, "out.ndjson"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { arn: string }).arn);
+/** Every file of a folder with its bytes (folders as a marker), to compare before and after. */
+const snapshot = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir, { withFileTypes: true }).map((f) => [
+      f.name,
+      f.isDirectory() ? "(folder)" : readFileSync(join(dir, f.name)).toString("base64"),
+    ]),
+  );
+
+/** One line on stderr that is the refusal, ending with one full stop. */
+function lastLine(run: ScriptResult): string {
+  const line = run.stderr.trim().split("\n").at(-1) ?? "";
+  expect(line).toMatch(/^health-backfill: /);
+  expect(line).toMatch(/[^.]\.$/);
+  expect(line).not.toMatch(/\.\.(\s|$)/);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  return line;
+}
+
+/** An endpoint that accepts connections and never answers. */
+async function hungEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer(() => {});
+  server.on("connection", (s) => sockets.add(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe("files the user already has", () => {
+  it("a complete output survives every way a start can fail, byte for byte", async () => {
+    sim = await startSimulator({ events: 200, seed: 5, latencyMs: 2 });
+    const s = sim;
+    const dir = dirOf();
+    expect((await runScript(["--page-size", "50", ...OUT], { cwd: dir, env: awsEnv(s.url) })).code).toBe(0);
+    const before = snapshot(dir);
+    const noCredentials = {
+      AWS_ENDPOINT_URL_HEALTH: s.url,
+      AWS_REGION: "us-east-1",
+      AWS_EC2_METADATA_DISABLED: "true",
+      HOME: dirOf(),
+    };
+    const starts: [string, string[], Record<string, string>, number, RegExp, (() => void)?][] = [
+      ["endpoint refuses connections", [], awsEnv("http://127.0.0.1:1"), 4, /refused the connection/],
+      ["no credentials", [], noCredentials, 4, /No AWS credentials found/],
+      [
+        "organizational view disabled",
+        [],
+        awsEnv(s.url),
+        4,
+        /DISABLED/,
+        () => (s.faults.organizationalView = "DISABLED"),
+      ],
+      ["access denied", [], awsEnv(s.url), 4, /AccessDeniedException/, () => (s.faults.accessDenied = true)],
+      [
+        "no support plan",
+        [],
+        awsEnv(s.url),
+        4,
+        /SubscriptionRequiredException/,
+        () => (s.faults.subscription = false),
+      ],
+      [
+        "a locale the API refuses",
+        ["--locale", "de"],
+        awsEnv(s.url),
+        2,
+        /UnsupportedLocale: .*refused the request as invalid/,
+      ],
+      [
+        "an endpoint that is not a URL",
+        [],
+        awsEnv("localhost:4566"),
+        2,
+        /Invalid AWS_ENDPOINT_URL_HEALTH: "localhost:4566"/,
+      ],
+      [
+        "restart against a refusing endpoint",
+        ["--restart"],
+        awsEnv("http://127.0.0.1:1"),
+        4,
+        /refused the connection/,
+      ],
+    ];
+    for (const [name, args, env, code, message, breakIt] of starts) {
+      Object.assign(s.faults, { organizationalView: "ENABLED", accessDenied: false, subscription: true });
+      breakIt?.();
+      const run = await runScript(["--page-size", "50", ...OUT, ...args], { cwd: dir, env });
+      expect(run.code, `${name}: ${run.stderr}`).toBe(code);
+      expect(lastLine(run), name).toMatch(message);
+      expect(run.stderr, name).not.toMatch(/run the same command again|progress is saved/i);
+      expect(snapshot(dir), name).toEqual(before);
+    }
+  }, 120_000);
+
+  it("an InvalidPaginationToken on resume leaves output and checkpoint byte for byte", async () => {
+    let clock = Date.now();
+    sim = await startSimulator({ events: 200, seed: 5, latencyMs: 2, now: () => clock });
+    const dir = dirOf();
+    const args = [...FAST, "--max-checkpoint-age", "48h"];
+    const env = awsEnv(sim.url);
+    await runScript(args, { cwd: dir, env: { ...env, HEALTH_BACKFILL_KILL_AT: "page-half-written:4" } });
+    const before = snapshot(dir);
+    expect(Object.keys(before).sort()).toEqual([
+      "out.ndjson",
+      "out.ndjson.checkpoint.json",
+      "out.ndjson.checkpoint.json.lock",
+      "out.ndjson.lock",
+    ]);
+    clock += 25 * 3600_000;
+    const run = await runScript(args, { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(3);
+    expect(lastLine(run)).toMatch(
+      /InvalidPaginationToken.*Nothing was deleted\. Start again from the first page with --restart\.$/,
+    );
+    // The killed run's stale locks were taken over and released; the data files are untouched.
+    const after = snapshot(dir);
+    expect(after["out.ndjson"]).toBe(before["out.ndjson"]);
+    expect(after["out.ndjson.checkpoint.json"]).toBe(before["out.ndjson.checkpoint.json"]);
+    expect(Object.keys(after).sort()).toEqual(["out.ndjson", "out.ndjson.checkpoint.json"]);
+  });
+
+  it("two runs on one output: one refusal naming the holder, one exact output", async () => {
+    sim = await startSimulator({ events: 600, seed: 6, latencyMs: 25 });
+    const dir = dirOf();
+    const env = awsEnv(sim.url);
+    let second: Promise<ScriptResult> | undefined;
+    const first = runScript(FAST, {
+      cwd: dir,
+      env,
+      onStderr: (text) => {
+        if (!second && /page 2:/.test(text)) {
+          // Another query on the same output, as two crons that overlap would be.
+          second = runScript([...FAST, "--page-size", "50"], { cwd: dir, env });
+        }
+      },
+    });
+    const a = await first;
+    const b = await (second as Promise<ScriptResult>);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(1);
+    expect(lastLine(b)).toMatch(
+      /A backfill into out\.ndjson \(pid \d+ on \S+, since \S+\) holds the lock out\.ndjson\.lock\. Wait for that run to end/,
+    );
+    expect(arnsOf(dir)).toEqual(sim.dataset.map((e) => e.arn));
+    expect(readdirSync(dir)).toEqual(["out.ndjson"]);
+  });
+
+  it("a lock left by a killed run does not block the next one", async () => {
+    sim = await startSimulator({ events: 300, seed: 7, latencyMs: 2 });
+    const dir = dirOf();
+    const env = awsEnv(sim.url);
+    await runScript(FAST, { cwd: dir, env: { ...env, HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:3" } });
+    expect(existsSync(join(dir, "out.ndjson.lock"))).toBe(true);
+    const run = await runScript(FAST, { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      /Took over the lock out\.ndjson\.lock: its holder \(pid \d+ on \S+\) is no longer running\./,
+    );
+    expect(arnsOf(dir)).toEqual(sim.dataset.map((e) => e.arn));
+  });
+
+  it("refuses paths that would destroy data, before touching anything", async () => {
+    sim = await startSimulator({ events: 100, seed: 8, latencyMs: 2 });
+    const env = awsEnv(sim.url);
+    const dir = dirOf();
+    writeFileSync(join(dir, "y.ndjson"), "precious\n");
+    writeFileSync(join(dir, "file.txt"), "a file\n");
+    mkdirSync(join(dir, "folder"));
+    const before = snapshot(dir);
+    const cases: [string[], RegExp][] = [
+      [
+        ["--output", "y.ndjson", "--checkpoint", "./y.ndjson"],
+        /Invalid checkpoint: \.\/y\.ndjson is the same file as the output y\.ndjson\./,
+      ],
+      [["--output", "folder"], /Invalid output: folder is a folder\. Allowed: a file path\./],
+      [
+        ["--output", "file.txt/out.ndjson"],
+        /Invalid output: cannot write file\.txt\/out\.ndjson \(ENOTDIR\)/,
+      ],
+      [["--output", "y.ndjson", "--checkpoint", "folder"], /Invalid checkpoint: folder is a folder/],
+      [["--output", "y.ndjson", "--checkpoint", "y.ndjson.lock"], /where the lock of y\.ndjson goes/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runScript(["--details", "none", ...args], { cwd: dir, env });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
+      expect(lastLine(run)).toMatch(message);
+      expect(snapshot(dir)).toEqual(before);
+    }
+  });
+
+  it("refuses a checkpoint recorded for another output, and a simulated one of another size (exit 3)", async () => {
+    sim = await startSimulator({ events: 300, seed: 9, latencyMs: 2 });
+    const env = awsEnv(sim.url);
+    const dir = dirOf();
+    const a = ["--page-size", "20", "--details", "none", "--checkpoint", "cp.json"];
+    await runScript([...a, "--output", "a.ndjson"], {
+      cwd: dir,
+      env: { ...env, HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:2" },
+    });
+    writeFileSync(join(dir, "b.ndjson"), "unrelated\n");
+    const before = snapshot(dir);
+    const other = await runScript([...a, "--output", "b.ndjson"], { cwd: dir, env });
+    expect(other.code, other.stderr).toBe(3);
+    expect(lastLine(other)).toMatch(
+      /The checkpoint cp\.json belongs to the output a\.ndjson, not to b\.ndjson\. Nothing was deleted\./,
+    );
+    expect(snapshot(dir)["b.ndjson"]).toBe(before["b.ndjson"]);
+    expect(snapshot(dir)["cp.json"]).toBe(before["cp.json"]);
+
+    const sdir = dirOf();
+    const sim2000 = ["--simulate", "2000", "--details", "none", ...OUT];
+    await runScript(sim2000, { cwd: sdir, env: { HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:3" } });
+    const bigger = await runScript(["--simulate", "5000", "--details", "none", ...OUT], { cwd: sdir });
+    expect(bigger.code, bigger.stderr).toBe(3);
+    expect(lastLine(bigger)).toMatch(/belongs to a different query .*simulate/);
+    const resumed = await runScript(sim2000, { cwd: sdir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/Resuming from page 4/);
+  }, 90_000);
+});
+
+describe("never hang, and say only what is true", () => {
+  it("a hung endpoint ends the run by itself: exit 1, naming the endpoint, output untouched", async () => {
+    const hung = await hungEndpoint();
+    const dir = dirOf();
+    writeFileSync(join(dir, "out.ndjson"), "yesterday's backup\n");
+    const started = Date.now();
+    const run = await runScript(OUT, { cwd: dir, env: awsEnv(hung.url) });
+    const took = Date.now() - started;
+    await hung.close();
+    expect(run.code, run.stderr).toBe(1);
+    expect(lastLine(run)).toMatch(
+      new RegExp(
+        `no answer from ${hung.url} in time, after every retry \\(TimeoutError\\)\\. No page was saved yet: run the same command again to retry\\.$`,
+      ),
+    );
+    expect(took).toBeLessThan(180_000);
+    expect(readFileSync(join(dir, "out.ndjson"), "utf8")).toBe("yesterday's backup\n");
+  }, 200_000);
+
+  it("SIGTERM before the first page does not claim progress was saved", async () => {
+    const hung = await hungEndpoint();
+    const dir = dirOf();
+    const run = await runScript(OUT, {
+      cwd: dir,
+      env: awsEnv(hung.url),
+      signalWhen: {
+        pattern:
+          /Backfilling AWS Health events from AWS Health at http:\/\/127\.0\.0\.1:\d+ \(AWS_ENDPOINT_URL_HEALTH\)/,
+        signal: "SIGTERM",
+      },
+    });
+    await hung.close();
+    expect(run.code, run.stderr).toBe(130);
+    expect(lastLine(run)).toBe("health-backfill: Interrupted before the first page was saved.");
+    expect(existsSync(join(dir, "out.ndjson"))).toBe(false);
+  });
+
+  it("the argument parser's messages end with a full stop before See --help", async () => {
+    const run = await runScript(["--no-such-flag"], { cwd: dirOf() });
+    expect(run.code).toBe(2);
+    expect(lastLine(run)).toMatch(
+      /^health-backfill: Unknown option '--no-such-flag'\. See --help for the flags\.$/,
+    );
+  });
+
+  it("accepts a checkpoint and a filter file an editor saved with a byte-order mark", async () => {
+    sim = await startSimulator({ events: 200, seed: 10, latencyMs: 2 });
+    const env = awsEnv(sim.url);
+    const dir = dirOf();
+    writeFileSync(join(dir, "filter.json"), '\uFEFF{"eventStatusCodes":["open","closed","upcoming"]}');
+    const args = [...FAST, "--filter", "@filter.json"];
+    await runScript(args, { cwd: dir, env: { ...env, HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:2" } });
+    const cp = join(dir, "out.ndjson.checkpoint.json");
+    writeFileSync(cp, `\uFEFF${readFileSync(cp, "utf8")}`);
+    const run = await runScript(args, { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/Resuming from page 3/);
+    expect(arnsOf(dir)).toEqual(sim.dataset.map((e) => e.arn));
+  });
+});

@@ -1,0 +1,83 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { LockedError } from "../../src/errors.ts";
+import { acquireLock } from "../../src/util/lock.ts";
+
+let file: string;
+beforeEach(() => {
+  file = join(mkdtempSync(join(tmpdir(), "lock-")), "out.ndjson");
+});
+
+const purpose = "A backfill into out.ndjson";
+
+/** A pid that belonged to a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+  return Number(child.stdout.toString());
+}
+
+function holder(fields: Record<string, unknown>): void {
+  writeFileSync(
+    `${file}.lock`,
+    JSON.stringify({ host: hostname(), since: "2026-11-30T00:00:00Z", purpose, ...fields }),
+  );
+}
+
+describe("the output lock", () => {
+  it("refuses a second holder with a line naming the first, and is free again after release", async () => {
+    const lock = await acquireLock(file, { purpose });
+    const second = await acquireLock(file, { purpose }).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(LockedError);
+    expect((second as Error).message).toMatch(
+      new RegExp(
+        `^A backfill into out\\.ndjson \\(pid ${process.pid} on ${hostname()}, since \\S+\\) holds the lock .*out\\.ndjson\\.lock\\.$`,
+      ),
+    );
+    await lock.release();
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    await (await acquireLock(file, { purpose })).release();
+  });
+
+  it("takes over a lock whose process is gone, and says so", async () => {
+    holder({ pid: deadPid() });
+    const told: string[] = [];
+    const lock = await acquireLock(file, { purpose, onStale: (m) => told.push(m) });
+    expect(told).toEqual([
+      expect.stringMatching(/^Took over the lock .*: its holder \(pid \d+ on .*\) is no longer running\.$/),
+    ]);
+    expect(JSON.parse(readFileSync(`${file}.lock`, "utf8")).pid).toBe(process.pid);
+    await lock.release();
+  });
+
+  it("takes over a lock whose pid now belongs to another process (a reboot, a container)", async () => {
+    holder({ pid: process.pid, process: "another-boot:12345" });
+    const lock = await acquireLock(file, { purpose });
+    await lock.release();
+  });
+
+  it("trusts a holder on another machine until it stops refreshing the lock", async () => {
+    holder({ pid: 1, host: "elsewhere" });
+    await expect(acquireLock(file, { purpose })).rejects.toThrow(/\(pid 1 on elsewhere, since/);
+    const old = new Date(Date.now() - 11 * 60_000);
+    utimesSync(`${file}.lock`, old, old);
+    await (await acquireLock(file, { purpose })).release();
+  });
+
+  it("never deletes a file at the lock's path that is not a lock", async () => {
+    writeFileSync(`${file}.lock`, '{"version":1,"nextToken":"abc"}');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${file}.lock`, old, old);
+    await expect(acquireLock(file, { purpose })).rejects.toBeInstanceOf(LockedError);
+    expect(readFileSync(`${file}.lock`, "utf8")).toBe('{"version":1,"nextToken":"abc"}');
+  });
+
+  it("release leaves a lock that another run took over in place", async () => {
+    const lock = await acquireLock(file, { purpose });
+    holder({ pid: 1, host: "elsewhere" });
+    await lock.release();
+    expect(existsSync(`${file}.lock`)).toBe(true);
+  });
+});
