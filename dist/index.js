@@ -29686,7 +29686,8 @@ function parseCli(argv) {
         });
     }
     catch (error) {
-        throw new UsageError(`${error.message.split("\n")[0]} See --help for the flags.`);
+        const first = errorMessage(error).split("\n")[0] ?? "";
+        throw new UsageError(`${sentence(first)} See --help for the flags.`);
     }
     const values = parsed.values;
     const inputs = {};
