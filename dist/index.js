@@ -29732,9 +29732,10 @@ Flags (the same names as the GitHub Action's inputs):
 AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
 identity, instance roles; AWS_ENDPOINT_URL_HEALTH).
 
-Exit status: 0 complete; 1 failed, progress saved (run the same command again to resume); 2 invalid
-usage or input; 3 the checkpoint cannot be used (expired, other query, unreadable, output missing: decide,
-then --restart); 130 interrupted after saving progress.
+Exit status: 0 complete; 1 a transient failure (the message says whether progress is saved; running
+again helps); 2 invalid usage or input; 3 the checkpoint cannot be used (expired, other query or output,
+unreadable, output missing or changed: decide, then --restart); 4 setup or permissions (grant or enable
+what the message names); 130 interrupted.
 `;
 
 ;// CONCATENATED MODULE: ./src/cli/progress.ts
