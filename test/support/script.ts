@@ -2,14 +2,16 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { NODE24, ROOT } from "./runner.ts";
 
-/** The three ways users run the script. */
-export const RUNTIMES = {
-  node: [NODE24, resolve(ROOT, "dist/index.js")],
-  bun: [resolve(ROOT, "node_modules/.bin/bun"), resolve(ROOT, "src/main.ts")],
-  deno: [resolve(ROOT, "node_modules/.bin/deno"), "run", "-A", resolve(ROOT, "src/main.ts")],
-} as const;
+/** The three ways users run the script, from a checkout at `root` (this one by default). */
+export function runtimes(root = ROOT) {
+  return {
+    node: [NODE24, resolve(root, "dist/index.js")],
+    bun: [resolve(ROOT, "node_modules/.bin/bun"), resolve(root, "src/main.ts")],
+    deno: [resolve(ROOT, "node_modules/.bin/deno"), "run", "-A", resolve(root, "src/main.ts")],
+  } as const;
+}
 
-export type Runtime = keyof typeof RUNTIMES;
+export type Runtime = keyof ReturnType<typeof runtimes>;
 
 export interface ScriptResult {
   code: number | null;
@@ -22,6 +24,8 @@ export interface ScriptOptions {
   cwd: string;
   env?: Record<string, string>;
   runtime?: Runtime;
+  /** The checkout whose program runs (a clean copy, say); default this one. */
+  root?: string;
   /** SIGKILL after this many ms. */
   killAfterMs?: number;
   /** Send this signal once stderr matches `when`. */
@@ -42,7 +46,7 @@ export function awsEnv(url: string): Record<string, string> {
 
 /** Runs the real script as a child process. */
 export function runScript(args: string[], o: ScriptOptions): Promise<ScriptResult> {
-  const [command, ...prefix] = RUNTIMES[o.runtime ?? "node"];
+  const [command, ...prefix] = runtimes(o.root)[o.runtime ?? "node"];
   const child = spawn(command, [...prefix, ...args], {
     cwd: o.cwd,
     env: {
