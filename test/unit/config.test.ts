@@ -4,7 +4,7 @@ import { parseFilter } from "../../src/config/filter.ts";
 import { parseDuration, parseTime } from "../../src/config/parse.ts";
 import { describeDuration } from "../../src/engine/backfill.ts";
 import { fingerprint, resolveRequest } from "../../src/engine/request.ts";
-import { UsageError } from "../../src/errors.ts";
+import { usage } from "../support/usage.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 const ctx = {
@@ -15,16 +15,6 @@ const ctx = {
   },
 };
 const parse = (raw: RawInputs) => parseConfig(raw, ctx);
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("expected a UsageError");
-}
 
 describe("configuration", () => {
   it("has the documented defaults", () => {

@@ -4,20 +4,11 @@ import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { parseFilter } from "../../src/config/filter.ts";
 import type { Scope } from "../../src/config/names.ts";
 import { fingerprint } from "../../src/engine/request.ts";
-import { sentence, UsageError } from "../../src/errors.ts";
+import { sentence } from "../../src/errors.ts";
+import { usage } from "../support/usage.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 const ctx = { now: NOW, readFile: () => '\uFEFF{"services":["EC2"]}' };
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("expected a UsageError");
-}
 
 /** Every message: one line, one full stop at the end, values shortened. */
 function expectOneLine(message: string): void {

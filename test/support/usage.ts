@@ -1,0 +1,13 @@
+import { expect } from "vitest";
+import { UsageError } from "../../src/errors.ts";
+
+/** The message of the UsageError `fn` throws; fails the test when it throws nothing or another error. */
+export function usage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a UsageError");
+}
