@@ -2,13 +2,22 @@ import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
 import { connect } from "../connect.ts";
 import { backfill } from "../engine/backfill.ts";
-import { errorMessage, exitCodeOf, InterruptedError, isExpected, sentence } from "../errors.ts";
+import {
+  errorMessage,
+  exitCodeOf,
+  FinishFailedError,
+  InterruptedError,
+  isExpected,
+  sentence,
+} from "../errors.ts";
 import { openLocalFiles } from "../files.ts";
+import { type MergeResult, mergeStep } from "../sinks/archive.ts";
+import { tallyOutput } from "../sinks/tally.ts";
 import type { Probe } from "../util/fs.ts";
 import { whatToDo } from "./advice.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
-import { CliReporter } from "./progress.ts";
+import { CliReporter, mergedText, recordedText } from "./progress.ts";
 
 interface Io {
   readonly stdout: (text: string) => void;
@@ -43,6 +52,8 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
     const connection = await connect(config, signal);
     try {
       reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+      let merged: MergeResult | undefined;
+      const { archive, records } = files;
       const result = await backfill(config, {
         source: connection.source,
         sink: files.sink,
@@ -50,8 +61,13 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
         clock: Date.now,
         reporter,
         signal,
+        ...(records && { records }),
+        ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
       });
       reporter.done(result, config.output);
+      reporter.delta(await tallyOutput(config.output));
+      if (merged && archive) reporter.line(mergedText(merged, archive.path));
+      if (result.recorded && records) reporter.line(recordedText(result.recorded, records.location));
     } finally {
       await connection.close();
     }
@@ -78,6 +94,7 @@ export async function run(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let debug = argv.includes("--debug");
+  let reporter: CliReporter | undefined;
   try {
     const args = parseCli(argv);
     debug = args.debug;
@@ -87,10 +104,12 @@ export async function run(
       readFile: (path) => readFileSync(path, "utf8"),
       endpoint: process.env.AWS_ENDPOINT_URL_HEALTH,
     });
-    const reporter = new CliReporter(io.stderr, io.live, Date.now);
+    reporter = new CliReporter(io.stderr, io.live, Date.now);
     await execute(config, reporter, controller.signal);
   } catch (error) {
     process.exitCode = exitCodeOf(error);
+    // A failure after completion (the merge) is no stop: the window was covered.
+    if (!(error instanceof FinishFailedError)) reporter?.stopped();
     io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
     if (debug || !isExpected(error)) io.stderr(`${(error as Error)?.stack ?? ""}\n${debugCause(error)}`);
   } finally {

@@ -27,7 +27,8 @@ export async function writeFileAtomic(path: string, contents: string, probe?: Pr
   probe?.("checkpoint-renamed");
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a rename in `dir` durable where the platform allows it. */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(dir, "r");

@@ -63,7 +63,10 @@ describe("configuration", () => {
     [{ filter: "{services:" }, /Invalid filter: not valid JSON/],
     [{ filter: "@missing.json" }, /Invalid filter: cannot read missing.json/],
     [{ locale: "English please" }, /Invalid locale/],
-    [{ since: "last run" }, /Invalid since: "last run"\. .*or last-run \(continue from the last complete run\)/],
+    [
+      { since: "last run" },
+      /Invalid since: "last run"\. .*or last-run \(continue from the last complete run\)/,
+    ],
     [{ overlap: "-5m" }, /Invalid overlap: "-5m"\. Write a duration .*at most 1d\./],
     [{ overlap: "25h" }, /Invalid overlap: "25h"\. .*at most 1d\./],
     [{ overlap: "15 minutes" }, /Invalid overlap/],
@@ -167,5 +170,6 @@ describe("durations in messages", () => {
     expect(describeDuration(45_000)).toBe("45 seconds");
     expect(describeDuration(12 * 60_000)).toBe("12 minutes");
     expect(describeDuration(25 * 3_600_000)).toBe("25.0 hours");
+    expect(describeDuration(102 * 86_400_000 + 5)).toBe("102 days");
   });
 });
