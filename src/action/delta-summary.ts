@@ -33,7 +33,7 @@ function categoryTable(t: Tally): string[] {
 }
 
 export function deltaSummary(d: DeltaSummary): string {
-  const lines = ["", "#### What this run backed up", "", describeBasis(d.window, d.now), ""];
+  const lines = ["", "", "#### What this run backed up", "", describeBasis(d.window, d.now), ""];
   if (d.tally.events === 0) {
     lines.push("No event was updated within the window.");
   } else {

@@ -4,7 +4,7 @@ import { DEFAULT_OUTPUT } from "../config/config.ts";
 import { INPUT } from "../config/names.ts";
 import { connect } from "../connect.ts";
 import { type BackfillResult, backfill, type Progress, type Reporter } from "../engine/backfill.ts";
-import { describeBasis, type Window } from "../engine/record.ts";
+import { describeBasis, isWarning, type Window } from "../engine/record.ts";
 import { fingerprint } from "../engine/request.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { type LocalFiles, openLocalFiles } from "../files.ts";
@@ -30,8 +30,7 @@ class ActionReporter implements Reporter {
     core.info(`Restart: the checkpoint ${location} is discarded when the first page arrives.`);
   window = (w: Window) => {
     this.windowed = w;
-    const loud = w.basis.kind === "gap" || (w.basis.kind === "first-since" && w.basis.problem !== undefined);
-    (loud ? core.warning : core.info)(describeBasis(w, Date.now()));
+    (isWarning(w) ? core.warning : core.info)(describeBasis(w, Date.now()));
   };
   page = (p: Progress) => {
     this.last = p;

@@ -37,6 +37,9 @@ Flags (the same names as the GitHub Action's inputs):
   --debug                        Print stack traces
   -h, --help                     This help
 
+With --since last-run, the record of the last complete run is kept beside the output, one file per
+query (health-backfill.last-run.<fingerprint>.json); only a complete run moves it.
+
 AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
 identity, instance roles; AWS_ENDPOINT_URL_HEALTH).
 

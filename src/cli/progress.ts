@@ -6,7 +6,7 @@ import {
   type ResumeInfo,
 } from "../engine/backfill.ts";
 import { percent } from "../engine/coverage.ts";
-import { describeBasis, type RunRecord, type Window } from "../engine/record.ts";
+import { describeBasis, isWarning, type RunRecord, type Window } from "../engine/record.ts";
 import type { MergeResult } from "../sinks/archive.ts";
 import { describeTally, type Tally } from "../sinks/tally.ts";
 
@@ -93,7 +93,7 @@ export class CliReporter implements Reporter {
   }
 
   window(w: Window): void {
-    this.line(`${w.basis.kind === "gap" ? "⚠ " : ""}${describeBasis(w, this.#clock())}`);
+    this.line(`${isWarning(w) ? "⚠ " : ""}${describeBasis(w, this.#clock())}`);
   }
 
   page(p: Progress): void {

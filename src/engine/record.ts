@@ -142,6 +142,12 @@ export function resolveFrom(
   return { from, basis: { kind: "record", record: found, overlapMs: options.overlapMs } };
 }
 
+/** A window that cannot reach where the last run ended, or ignores a record it could not read: warn. */
+export function isWarning(window: Window): boolean {
+  const b = window.basis;
+  return b.kind === "gap" || (b.kind === "first-since" && b.problem !== undefined);
+}
+
 /** One sentence on where the window starts, for the log and the summary (the same words for both doors). */
 export function describeBasis(window: Window, now: number): string {
   const b = window.basis;

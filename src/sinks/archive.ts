@@ -1,8 +1,8 @@
-import { chmod, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { chmod, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { INPUT } from "../config/names.ts";
 import { errorMessage, UsageError } from "../errors.ts";
-import { isMissing, type Probe, syncDirectory } from "../util/fs.ts";
+import { isMissing, type Probe, removeLeftovers, syncDirectory } from "../util/fs.ts";
 import { forEachLine, type Line } from "../util/lines.ts";
 
 /**
@@ -144,7 +144,8 @@ export class ArchiveFile {
   /** Writes the new archive beside the old one and renames it over; the old one stays until then. */
   async #replace(entries: readonly Entry[], delta: string): Promise<void> {
     const dir = dirname(this.path);
-    await removeLeftovers(dir, basename(this.path));
+    // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
+    await removeLeftovers(this.path);
     const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
     const mode = await stat(this.path).then(
       (s) => s.mode & 0o7777,
@@ -203,16 +204,6 @@ function entryOf(line: Line, source: Entry["source"], where: () => string): Entr
     throw source === ARCHIVE ? new UsageError(message) : new Error(message);
   }
   return { ...found, source, offset: line.offset, length: line.length, terminated: line.terminated };
-}
-
-/** Temp files of merges that were killed: only the lock holder writes them, and that is this process. */
-async function removeLeftovers(dir: string, name: string): Promise<void> {
-  const prefix = `.${name}.`;
-  for (const entry of await readdir(dir).catch(() => [] as string[])) {
-    if (entry.startsWith(prefix) && /^\d+\.tmp$/.test(entry.slice(prefix.length))) {
-      await unlink(join(dir, entry)).catch(() => {});
-    }
-  }
 }
 
 type Handle = Awaited<ReturnType<typeof open>>;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseRecord, type RunRecord, type RunRecordStore, serializeRecord } from "../engine/record.ts";
-import { isMissing, type Probe, writeFileAtomic } from "../util/fs.ts";
+import { isMissing, type Probe, removeLeftovers, writeFileAtomic } from "../util/fs.ts";
 
 /**
  * Where the script keeps the record of the last complete run: beside the output, one file per query
@@ -35,9 +35,10 @@ export class FileRecordStore implements RunRecordStore {
     return parseRecord(text, this.location, this.#fingerprint);
   }
 
-  save(record: RunRecord): Promise<void> {
+  async save(record: RunRecord): Promise<void> {
     // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
     const probe = this.#probe && ((point: string) => this.#probe?.(point.replace("checkpoint-", "record-")));
-    return writeFileAtomic(this.location, serializeRecord(record), probe);
+    await removeLeftovers(this.location); // the record is locked by this run
+    await writeFileAtomic(this.location, serializeRecord(record), probe);
   }
 }
