@@ -224,7 +224,7 @@ describe("since: last-run, the action", () => {
     const first = await attempt(newRun(), 1).done;
     expect(first.code).toBe(0);
     const until = first.outputs["window-to"] ?? "";
-    clock = T1 + 100 * DAY;
+    clock = T1 + 100 * DAY + HOUR; // a whole hour past 100 days, whatever the start-up time of each run
     const run = await attempt(newRun(), 1).done;
     expect(run.code, run.stdout).toBe(0);
     const from = run.outputs["window-from"] ?? "";

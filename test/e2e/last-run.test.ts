@@ -182,7 +182,7 @@ describe("since: last-run, the script", () => {
     const dir = dirOf();
     expect((await backup(s, dir)).code).toBe(0);
     const until = readRecord(dir)?.until ?? "";
-    clock = T1 + 100 * DAY;
+    clock = T1 + 100 * DAY + HOUR; // a whole hour past 100 days, whatever the start-up time of each run
     const run = await backup(s, dir);
     expect(run.code, run.stderr).toBe(0);
     const from = readRecord(dir)?.from ?? "";
