@@ -208,38 +208,48 @@ function entryOf(line: Line, source: Entry["source"], where: () => string): Entr
 
 type Handle = Awaited<ReturnType<typeof open>>;
 
-/** Collects bytes and writes them a megabyte at a time. */
+/**
+ * Collects bytes in one reused buffer and writes it when full, so copying a large archive allocates
+ * nothing per line (the process stays small, not only its heap).
+ */
 class BufferedWriter {
   readonly #out: Handle;
-  #parts: Buffer[] = [];
+  readonly #buffer = Buffer.allocUnsafe(2 * RUN);
   #size = 0;
 
   constructor(out: Handle) {
     this.#out = out;
   }
 
+  /** Appends `length` bytes of `from` at `offset`. */
   async copy(from: Handle, offset: number, length: number): Promise<void> {
-    const buffer = Buffer.allocUnsafe(length);
+    if (this.#size + length > this.#buffer.length) await this.flush();
+    // A single line longer than the buffer gets its own.
+    const target = length > this.#buffer.length ? Buffer.allocUnsafe(length) : this.#buffer;
+    const at = target === this.#buffer ? this.#size : 0;
     for (let read = 0; read < length; ) {
-      const { bytesRead } = await from.read(buffer, read, length - read, offset + read);
+      const { bytesRead } = await from.read(target, at + read, length - read, offset + read);
       if (bytesRead === 0) throw new Error("A file being merged became shorter during the merge.");
       read += bytesRead;
     }
-    await this.add(buffer);
+    if (target === this.#buffer) this.#size += length;
+    else await this.#write(target, length);
   }
 
   async add(bytes: Buffer): Promise<void> {
-    this.#parts.push(bytes);
+    if (this.#size + bytes.length > this.#buffer.length) await this.flush();
+    bytes.copy(this.#buffer, this.#size);
     this.#size += bytes.length;
-    if (this.#size >= RUN) await this.flush();
   }
 
   async flush(): Promise<void> {
-    const data = Buffer.concat(this.#parts, this.#size);
-    this.#parts = [];
+    await this.#write(this.#buffer, this.#size);
     this.#size = 0;
-    for (let at = 0; at < data.length; ) {
-      const { bytesWritten } = await this.#out.write(data, at, data.length - at);
+  }
+
+  async #write(data: Buffer, length: number): Promise<void> {
+    for (let at = 0; at < length; ) {
+      const { bytesWritten } = await this.#out.write(data, at, length - at);
       at += bytesWritten;
     }
   }

@@ -14,42 +14,40 @@ export interface Line {
 const CHUNK = 1 << 20;
 
 /**
- * Calls `each` for every line of a file, reading a chunk at a time, so a file of any size is read with
- * memory for one chunk and the longest line.
+ * Calls `each` for every line of a file, reading a chunk at a time into one reused buffer (it grows
+ * only for a line longer than itself), so a file of any size is read with memory for one chunk and the
+ * longest line, and without an allocation per chunk.
  */
 export async function forEachLine(path: string, each: (line: Line) => void): Promise<void> {
   const handle = await open(path, "r");
   try {
-    let carry = Buffer.alloc(0);
-    let position = 0;
+    let buffer = Buffer.allocUnsafe(CHUNK);
+    let held = 0; // bytes of an unfinished line at the start of the buffer
+    let position = 0; // file offset of the byte after the buffer's content
     let number = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, position);
-      if (bytesRead === 0) break;
-      const data =
-        carry.length > 0
-          ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
-          : chunk.subarray(0, bytesRead);
-      const base = position - carry.length;
-      let start = 0;
-      for (let end = data.indexOf(0x0a); end !== -1; end = data.indexOf(0x0a, start)) {
-        const text = data.toString("utf8", start, end);
-        each({ text, number: ++number, offset: base + start, length: end + 1 - start, terminated: true });
-        start = end + 1;
+      if (held === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, held);
+        buffer = bigger;
       }
-      carry = Buffer.from(data.subarray(start));
+      const { bytesRead } = await handle.read(buffer, held, buffer.length - held, position);
+      if (bytesRead === 0) break;
       position += bytesRead;
+      const end = held + bytesRead;
+      const base = position - end; // file offset of buffer[0]
+      let start = 0;
+      for (let nl = buffer.indexOf(0x0a, 0); nl !== -1 && nl < end; nl = buffer.indexOf(0x0a, start)) {
+        const text = buffer.toString("utf8", start, nl);
+        each({ text, number: ++number, offset: base + start, length: nl + 1 - start, terminated: true });
+        start = nl + 1;
+      }
+      buffer.copy(buffer, 0, start, end);
+      held = end - start;
     }
-    if (carry.length > 0) {
-      const text = carry.toString("utf8");
-      each({
-        text,
-        number: number + 1,
-        offset: position - carry.length,
-        length: carry.length,
-        terminated: false,
-      });
+    if (held > 0) {
+      const text = buffer.toString("utf8", 0, held);
+      each({ text, number: number + 1, offset: position - held, length: held, terminated: false });
     }
   } finally {
     await handle.close();
