@@ -178,7 +178,8 @@ function parseLastRun(raw: RawInputs, query: Query, ctx: ConfigContext): LastRun
   const firstSince = optional(raw["first-since"]) ?? DEFAULT_FIRST_SINCE;
   const from = parseTime(INPUT.firstSince, firstSince, ctx.now);
   const to = query.until === undefined ? ctx.now : parseTime(INPUT.until, query.until, ctx.now);
-  if (from >= to) {
+  // Only a last-run query starts there; for others first-since is checked for its form alone.
+  if (query.since === LAST_RUN && from >= to) {
     throw new UsageError(
       `Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
     );

@@ -71,7 +71,10 @@ describe("configuration", () => {
     [{ overlap: "25h" }, /Invalid overlap: "25h"\. .*at most 1d\./],
     [{ overlap: "15 minutes" }, /Invalid overlap/],
     [{ "first-since": "the beginning" }, /Invalid first-since: "the beginning"\. Write an ISO 8601 time/],
-    [{ "first-since": "2026-11-27T00:00:00Z" }, /Invalid first-since: .* is not before until/],
+    [
+      { since: "last-run", "first-since": "2026-11-27T00:00:00Z" },
+      /Invalid first-since: .* is not before until/,
+    ],
   ] as [RawInputs, RegExp][])("rejects %j with one line naming the input", (raw, message) => {
     const text = usage(() => parse(raw));
     expect(text).toMatch(message);
@@ -102,6 +105,8 @@ describe("configuration", () => {
     expect(c.lastRun).toEqual({ overlapMs: 86_400_000, firstSince: "2026-09-01" });
     expect(c.mergeInto).toBe("archive.ndjson");
     expect(parse({ overlap: "0s" }).lastRun.overlapMs).toBe(0);
+    // A window older than the default first-since is no concern of a query without last-run.
+    expect(parse({ since: "2026-01-01", until: "2026-02-01" }).query.until).toBe("2026-02-01");
   });
 });
 
