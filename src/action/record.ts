@@ -60,7 +60,7 @@ export class CacheRecordStore implements RunRecordStore {
       log(`Restored the record of the last complete run from the Actions cache: ${key}`);
     } else if (existsSync(this.#local.location)) {
       log(`No record in the Actions cache; using the one in the workspace, ${this.#local.location}.`);
-    } else {
+    } else if (this.#o.cacheOn) {
       log(`No record of a complete run in the Actions cache under ${keys.prefix}.`);
     }
     return this.#local.load();
