@@ -100,6 +100,20 @@ export class BackfillFailedError extends Error {
   }
 }
 
+/**
+ * The backfill completed and its output is whole, but what follows completion (the merge into an
+ * archive, the last-run record) failed. The class is the cause's: a malformed archive is input.
+ */
+export class FinishFailedError extends Error {
+  override name = "FinishFailedError";
+  readonly failureClass: FailureClass;
+
+  constructor(message: string, failureClass: FailureClass, options?: ErrorOptions) {
+    super(message, options);
+    this.failureClass = failureClass;
+  }
+}
+
 /** The class of any thrown value; anything unclassified is treated as transient. */
 export function classOf(error: unknown): FailureClass {
   const c = (error as { failureClass?: unknown } | null | undefined)?.failureClass;
@@ -123,7 +137,8 @@ export function errorMessage(error: unknown): string {
 
 /** Errors the user caused or must act on print without a stack trace; a bug in the program with it. */
 export function isExpected(error: unknown): boolean {
-  const cause = error instanceof BackfillFailedError ? error.cause : error;
+  const wraps = error instanceof BackfillFailedError || error instanceof FinishFailedError;
+  const cause = wraps ? error.cause : error;
   const bugs = [TypeError, RangeError, ReferenceError, SyntaxError];
   return !bugs.some((type) => cause instanceof type);
 }

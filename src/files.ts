@@ -1,18 +1,33 @@
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Config } from "./config/config.ts";
-import { INPUT } from "./config/names.ts";
+import { INPUT, LAST_RUN } from "./config/names.ts";
+import { fingerprint } from "./engine/request.ts";
 import { UsageError } from "./errors.ts";
+import { ArchiveFile } from "./sinks/archive.ts";
 import { NdjsonFileSink } from "./sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "./stores/file-store.ts";
+import { FileRecordStore, recordPath } from "./stores/record-file.ts";
 import { isMissing, type Probe, realPath } from "./util/fs.ts";
 import { acquireLock, type Lock } from "./util/lock.ts";
 
-/** The output and the checkpoint of one backfill, checked and locked; `release` when done. */
+/**
+ * The output and the checkpoint of one backfill, checked and locked; with `since: last-run` the record
+ * of the last complete run, with `merge-into` the archive (read and checked already). `release` when done.
+ */
 export interface LocalFiles {
   readonly sink: NdjsonFileSink;
   readonly store: FileCheckpointStore;
+  readonly records?: FileRecordStore;
+  readonly archive?: ArchiveFile;
   release(): Promise<void>;
+}
+
+/** A file the backfill writes, by the input that names it (the record has none: it is ours). */
+interface Named {
+  readonly name: string;
+  readonly what: string;
+  readonly path: string;
 }
 
 /** Codes that mean "this path cannot be written", as opposed to a passing fault. */
@@ -66,45 +81,74 @@ async function lock(
   }
 }
 
+/** Refuses two of the files naming one file, or one naming where another's lock goes. */
+function checkDistinct(files: readonly Named[]): void {
+  for (const [i, later] of files.entries()) {
+    for (const earlier of files.slice(0, i)) {
+      if (realPath(later.path) === realPath(earlier.path)) {
+        const instead =
+          later.name === INPUT.checkpoint ? `, or leave it empty for ${earlier.path}.checkpoint.json` : "";
+        throw new UsageError(
+          `Invalid ${later.name}: ${later.path} is the same file as the ${earlier.what} ${earlier.path}. Allowed: another path${instead}.`,
+        );
+      }
+      const lockOf = (a: Named, b: Named) => realPath(a.path) === realPath(`${b.path}.lock`);
+      if (lockOf(later, earlier) || lockOf(earlier, later)) {
+        throw new UsageError(
+          `Invalid ${later.name}: ${later.path} and the ${earlier.what} ${earlier.path} collide: one is where the other's lock goes. Allowed: another path.`,
+        );
+      }
+    }
+  }
+}
+
+/** The files of this backfill, in the order they are checked and locked. */
+function namedFiles(config: Config): Named[] {
+  const files: Named[] = [
+    { name: INPUT.output, what: "output", path: config.output },
+    { name: INPUT.checkpoint, what: "checkpoint", path: config.checkpoint },
+  ];
+  if (config.query.since === LAST_RUN) {
+    const path = recordPath(config.output, fingerprint(config.query));
+    files.push({ name: INPUT.output, what: "last-run record", path });
+  }
+  if (config.mergeInto !== undefined) {
+    files.push({ name: INPUT.mergeInto, what: "archive", path: config.mergeInto });
+  }
+  return files;
+}
+
 /**
- * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes one
- * lock on the output and one on the checkpoint, so two runs never write the same file.
+ * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes a lock
+ * on each file the backfill writes, so two runs never write the same file. A `merge-into` archive is
+ * read and checked line by line before any API call, so a malformed one is refused at once.
  */
 export async function openLocalFiles(
   config: Config,
   o: { readonly probe?: Probe | undefined; readonly onStale: (message: string) => void },
 ): Promise<LocalFiles> {
-  const { output, checkpoint } = config;
-  if (realPath(output) === realPath(checkpoint)) {
-    throw new UsageError(
-      `Invalid ${INPUT.checkpoint}: ${checkpoint} is the same file as the output ${output}. Allowed: another path, or leave it empty for ${output}.checkpoint.json.`,
-    );
-  }
-  if (
-    realPath(checkpoint) === realPath(`${output}.lock`) ||
-    realPath(output) === realPath(`${checkpoint}.lock`)
-  ) {
-    throw new UsageError(
-      `Invalid ${INPUT.checkpoint}: ${checkpoint} is where the lock of ${output} goes. Allowed: another path.`,
-    );
-  }
-  await checkWritable(INPUT.output, output);
-  await checkWritable(INPUT.checkpoint, checkpoint);
-  const purpose = `A backfill into ${output}`;
+  const files = namedFiles(config);
+  checkDistinct(files);
+  for (const file of files) await checkWritable(file.name, file.path);
+  const purpose = `A backfill into ${config.output}`;
   const locks: Lock[] = [];
   const release = async () => {
     for (const held of locks.splice(0)) await held.release();
   };
   try {
-    locks.push(await lock(INPUT.output, output, purpose, o.onStale));
-    locks.push(await lock(INPUT.checkpoint, checkpoint, purpose, o.onStale));
+    for (const file of files) locks.push(await lock(file.name, file.path, purpose, o.onStale));
+    const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, o.probe);
+    await archive?.prepare();
+    const record = files.find((f) => f.what === "last-run record");
+    return {
+      sink: new NdjsonFileSink(config.output, o.probe),
+      store: new FileCheckpointStore(config.checkpoint, o.probe),
+      ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), o.probe) }),
+      ...(archive && { archive }),
+      release,
+    };
   } catch (error) {
     await release();
     throw error;
   }
-  return {
-    sink: new NdjsonFileSink(output, o.probe),
-    store: new FileCheckpointStore(checkpoint, o.probe),
-    release,
-  };
 }

@@ -1,6 +1,7 @@
 import {
   CheckpointRefusedError,
   classOf,
+  FinishFailedError,
   InterruptedError,
   LockedError,
   type RefusalReason,
@@ -41,6 +42,10 @@ export function whatToDo(error: unknown, cache: CacheProgress): string {
     return "Another backfill on this runner writes the same files: give each step its own `output`.";
   }
   if (error instanceof InterruptedError) return `The job was cancelled. ${rerun(cache)}`;
+  if (error instanceof FinishFailedError) {
+    const fix = classOf(error) === "input" ? "Fix the archive where the workflow gets it from; then t" : "T";
+    return `${fix}he next run backs up this window again and merges it.`;
+  }
   switch (classOf(error)) {
     case "input":
       return "Fix the input in the workflow and start a new workflow run: a re-run keeps the inputs of its run.";

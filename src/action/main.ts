@@ -1,31 +1,43 @@
 import * as core from "@actions/core";
-import { resumeLine, seconds } from "../cli/progress.ts";
+import { coverageText, resumeLine, seconds, stoppedText } from "../cli/progress.ts";
 import { DEFAULT_OUTPUT } from "../config/config.ts";
 import { INPUT } from "../config/names.ts";
 import { connect } from "../connect.ts";
 import { type BackfillResult, backfill, type Progress, type Reporter } from "../engine/backfill.ts";
+import { describeBasis, isWarning, type Window } from "../engine/record.ts";
 import { fingerprint } from "../engine/request.ts";
-import { errorMessage, InterruptedError, sentence } from "../errors.ts";
+import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { type LocalFiles, openLocalFiles } from "../files.ts";
+import { type MergeResult, mergeStep } from "../sinks/archive.ts";
 import { CacheSyncedStore } from "../stores/cache-store.ts";
 import { type CacheProgress, whatToDo } from "./advice.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
+import { reportDelta } from "./delta-summary.ts";
 import { readRunContext } from "./env.ts";
 import { type ActionConfig, readActionConfig } from "./inputs.ts";
 import { cacheKeys } from "./keys.ts";
+import { openRecordStore } from "./record.ts";
 import { STATE } from "./state.ts";
 import { failureSummary, successSummary } from "./summary.ts";
 
 /** Logs progress and remembers the last page saved, for the outputs of a step that fails. */
 class ActionReporter implements Reporter {
   last: Progress | undefined;
+  windowed: Window | undefined;
 
   resumed: Reporter["resumed"] = (info) => core.info(`↻ ${resumeLine(info, Date.now())}`);
   restarted: Reporter["restarted"] = (location) =>
     core.info(`Restart: the checkpoint ${location} is discarded when the first page arrives.`);
+  window = (w: Window) => {
+    this.windowed = w;
+    (isWarning(w) ? core.warning : core.info)(describeBasis(w, Date.now()));
+  };
   page = (p: Progress) => {
     this.last = p;
-    core.info(`page ${p.pages}: ${p.events} events · ${seconds(p.elapsedMs)}`);
+    const covered = coverageText(p);
+    core.info(
+      `page ${p.pages}: ${p.events} events · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`,
+    );
   };
 }
 
@@ -99,6 +111,9 @@ async function backfillWithCache(
     const connection = await connect(config, signal);
     try {
       core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+      let merged: { result: MergeResult; archive: string } | undefined;
+      const records = files.records && openRecordStore(files.records, { ...a, query: config.query, cacheOn });
+      const { archive } = files;
       const result = await backfill(config, {
         source: connection.source,
         sink: files.sink,
@@ -106,14 +121,28 @@ async function backfillWithCache(
         clock: Date.now,
         reporter,
         signal,
+        ...(records && { records }),
+        ...(archive && {
+          afterComplete: mergeStep(
+            archive,
+            config.output,
+            (m) => (merged = { result: m, archive: archive.path }),
+          ),
+        }),
       });
       if (cacheOn) await store.markComplete(result.events, result.pages);
       core.info(
         `✓ Complete: ${result.events} events in ${result.pages} pages, ${seconds(result.elapsedMs)}. Output: ${config.output}`,
       );
+      const delta = await reportDelta(result, {
+        output: config.output,
+        merged,
+        recordKey: records?.savedKey,
+      });
       const context = { source: connection.description, output: config.output, restoredKey };
       await core.summary
         .addRaw(successSummary(result, { ...context, uploads: store.uploads, lastKey: store.lastKey }))
+        .addRaw(delta)
         .write();
       return { result, store, cachedPages: 0, cacheOn };
     } catch (error) {
@@ -143,20 +172,28 @@ class StepFailure {
   }
 }
 
-async function fail(error: unknown, outcome: Outcome): Promise<void> {
+async function fail(error: unknown, outcome: Outcome, last: Progress | undefined): Promise<void> {
   const cache: CacheProgress = { available: outcome.cacheOn, pages: outcome.cachedPages };
   const advice = whatToDo(error, cache);
+  // A failure after completion (the merge) is no stop: the window was covered.
+  const stopped = error instanceof FinishFailedError ? undefined : stoppedText(last);
+  if (stopped) core.info(stopped);
   core.setFailed(`${sentence(errorMessage(error))} ${advice}`);
   if (core.isDebug() && error instanceof Error) core.debug(error.stack ?? "");
   const saved = { lastKey: outcome.store?.lastKey, uploads: outcome.store?.uploads ?? 0 };
   await core.summary
     .addRaw(failureSummary(sentence(errorMessage(error)), advice, saved))
+    .addRaw(stopped ? `\n\n${stopped}\n` : "")
     .write()
     .catch(() => {});
 }
 
-function setOutputs(output: string, outcome: Outcome, last: Progress | undefined): void {
+function setOutputs(output: string, outcome: Outcome, reporter: ActionReporter): void {
   const { result, store } = outcome;
+  const last = reporter.last;
+  const window = result?.window ?? reporter.windowed;
+  core.setOutput("window-from", window?.from ?? "");
+  core.setOutput("window-to", window?.to ?? "");
   core.setOutput("events", String(result?.events ?? last?.events ?? 0));
   core.setOutput("pages", String(result?.pages ?? last?.pages ?? 0));
   core.setOutput("output", output);
@@ -188,9 +225,9 @@ export async function run(): Promise<void> {
   } catch (thrown) {
     const failure = thrown instanceof StepFailure ? thrown : undefined;
     outcome = failure?.outcome ?? { cachedPages: 0, cacheOn };
-    await fail(failure ? failure.error : thrown, outcome);
+    await fail(failure ? failure.error : thrown, outcome, reporter.last);
   } finally {
-    setOutputs(output, outcome, reporter.last);
+    setOutputs(output, outcome, reporter);
     core.saveState(STATE.finished, "true");
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -2,6 +2,7 @@ import {
   BackfillFailedError,
   CheckpointRefusedError,
   classOf,
+  FinishFailedError,
   InterruptedError,
   LockedError,
   type RefusalReason,
@@ -35,6 +36,9 @@ export function whatToDo(error: unknown): string {
   if (error instanceof CheckpointRefusedError) return ` Nothing was deleted. ${REFUSED[error.reason]}`;
   if (error instanceof InterruptedError) return error.saved ? " Run the same command again to resume." : "";
   if (error instanceof LockedError) return " Wait for that run to end (or stop it), then run again.";
+  if (error instanceof FinishFailedError) {
+    return classOf(error) === "transient" ? " Run the same command again to finish." : "";
+  }
   const saved = error instanceof BackfillFailedError ? error.saved : undefined;
   const done = progress(saved);
   switch (classOf(error)) {

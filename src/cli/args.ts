@@ -18,6 +18,9 @@ const FLAGS = [
   INPUT.maxCheckpointAge,
   INPUT.restart,
   INPUT.simulate,
+  INPUT.overlap,
+  INPUT.firstSince,
+  INPUT.mergeInto,
 ] as const;
 
 export interface CliArgs {

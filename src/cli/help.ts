@@ -8,8 +8,15 @@ Flags (the same names as the GitHub Action's inputs):
                                  Default: organization
   --region REGION                Health API region: us-east-1 (default), us-east-2, cn-northwest-1,
                                  us-gov-west-1
-  --since TIME                   Lower bound on lastUpdatedTime: ISO 8601 (2026-08-01T00:00:00Z) or a
-                                 duration back from now (90d, 36h). Default: none (all 90 days kept)
+  --since TIME|last-run          Lower bound on lastUpdatedTime: ISO 8601 (2026-08-01T00:00:00Z), a
+                                 duration back from now (90d, 36h), or last-run: from the until of the
+                                 last complete run of the same flags, less --overlap (the output is
+                                 then what changed since). Default: none (all 90 days kept)
+  --first-since TIME             Where --since last-run starts when no complete run is on record.
+                                 Default: 90d (everything AWS keeps)
+  --overlap DURATION             How far before the last complete run's until --since last-run starts
+                                 again, for updates AWS publishes slightly back-dated; 0s-1d.
+                                 Default: 15m
   --until TIME                   Upper bound on lastUpdatedTime. Default: when the backfill first started
                                  (pinned in the checkpoint, so resumes see the same events)
   --filter JSON|@FILE            Further filter members: services, eventTypeCategories, awsAccountIds,
@@ -21,11 +28,17 @@ Flags (the same names as the GitHub Action's inputs):
   --locale TAG                   Locale for descriptions (en). Default: the API's
   --output FILE                  JSON Lines output. Default: health-events.ndjson
   --checkpoint FILE              Checkpoint file. Default: <output>.checkpoint.json
+  --merge-into FILE              After the backfill completes, fold the output into this JSON Lines
+                                 archive: one line per event, its newest version, newest first.
+                                 Replaced atomically. Default: none
   --max-checkpoint-age DURATION  Refuse a checkpoint whose token is older than this. Default: 24h
   --restart                      Discard the checkpoint and partial output; start from the first page
   --simulate [N]                 Run against the built-in AWS Health simulator with N events (2000)
   --debug                        Print stack traces
   -h, --help                     This help
+
+With --since last-run, the record of the last complete run is kept beside the output, one file per
+query (health-backfill.last-run.<fingerprint>.json); only a complete run moves it.
 
 AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
 identity, instance roles; AWS_ENDPOINT_URL_HEALTH).

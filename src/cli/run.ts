@@ -2,13 +2,22 @@ import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
 import { connect } from "../connect.ts";
 import { backfill } from "../engine/backfill.ts";
-import { errorMessage, exitCodeOf, InterruptedError, isExpected, sentence } from "../errors.ts";
+import {
+  errorMessage,
+  exitCodeOf,
+  FinishFailedError,
+  InterruptedError,
+  isExpected,
+  sentence,
+} from "../errors.ts";
 import { openLocalFiles } from "../files.ts";
+import { type MergeResult, mergeStep } from "../sinks/archive.ts";
+import { tallyOutput } from "../sinks/tally.ts";
 import type { Probe } from "../util/fs.ts";
 import { whatToDo } from "./advice.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
-import { CliReporter } from "./progress.ts";
+import { CliReporter, mergedText, recordedText } from "./progress.ts";
 
 interface Io {
   readonly stdout: (text: string) => void;
@@ -25,7 +34,8 @@ const processIo = (): Io => ({
 /**
  * Crash tests set HEALTH_BACKFILL_KILL_AT=<point>:<n> to have the script SIGKILL itself the n-th time it
  * reaches a named point of a write (page-half-written, page-written, checkpoint-temp-written,
- * checkpoint-temp-synced, checkpoint-renamed). Unset, nothing is probed.
+ * checkpoint-temp-synced, checkpoint-renamed; merge-line, merge-temp-synced, merge-renamed;
+ * record-temp-written, record-temp-synced, record-renamed). Unset, nothing is probed.
  */
 function killProbe(spec: string | undefined): Probe | undefined {
   const match = /^([a-z-]+):(\d+)$/.exec(spec ?? "");
@@ -43,6 +53,8 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
     const connection = await connect(config, signal);
     try {
       reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+      let merged: MergeResult | undefined;
+      const { archive, records } = files;
       const result = await backfill(config, {
         source: connection.source,
         sink: files.sink,
@@ -50,8 +62,13 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
         clock: Date.now,
         reporter,
         signal,
+        ...(records && { records }),
+        ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
       });
       reporter.done(result, config.output);
+      reporter.delta(await tallyOutput(config.output));
+      if (merged && archive) reporter.line(mergedText(merged, archive.path));
+      if (result.recorded && records) reporter.line(recordedText(result.recorded, records.location));
     } finally {
       await connection.close();
     }
@@ -78,6 +95,7 @@ export async function run(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let debug = argv.includes("--debug");
+  let reporter: CliReporter | undefined;
   try {
     const args = parseCli(argv);
     debug = args.debug;
@@ -87,10 +105,12 @@ export async function run(
       readFile: (path) => readFileSync(path, "utf8"),
       endpoint: process.env.AWS_ENDPOINT_URL_HEALTH,
     });
-    const reporter = new CliReporter(io.stderr, io.live, Date.now);
+    reporter = new CliReporter(io.stderr, io.live, Date.now);
     await execute(config, reporter, controller.signal);
   } catch (error) {
     process.exitCode = exitCodeOf(error);
+    // A failure after completion (the merge) is no stop: the window was covered.
+    if (!(error instanceof FinishFailedError)) reporter?.stopped();
     io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
     if (debug || !isExpected(error)) io.stderr(`${(error as Error)?.stack ?? ""}\n${debugCause(error)}`);
   } finally {

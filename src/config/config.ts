@@ -1,11 +1,30 @@
 import { errorMessage, shorten, UsageError } from "../errors.ts";
 import { type EventFilter, parseFilter } from "./filter.ts";
-import { DETAILS, type Details, HEALTH_REGIONS, INPUT, type InputName, SCOPES, type Scope } from "./names.ts";
-import { parseBoolean, parseChoice, parseDuration, parseInteger, parseTime } from "./parse.ts";
+import {
+  DETAILS,
+  type Details,
+  HEALTH_REGIONS,
+  INPUT,
+  type InputName,
+  LAST_RUN,
+  SCOPES,
+  type Scope,
+} from "./names.ts";
+import {
+  fail,
+  isDuration,
+  parseBoolean,
+  parseChoice,
+  parseDuration,
+  parseInteger,
+  parseIsoTime,
+  parseTime,
+} from "./parse.ts";
 
 /**
  * The query as configured: it identifies the backfill. `since` and `until` stay as written (`90d`), so
  * a re-run tomorrow still recognises yesterday's checkpoint; the resolved request lives in the checkpoint.
+ * `since: last-run` stays `last-run` here too: every run of a scheduled job is the same query.
  */
 export interface Query {
   readonly scope: Scope;
@@ -31,6 +50,20 @@ export interface Config {
   readonly simulate?: number;
   /** AWS_ENDPOINT_URL_HEALTH when set: the SDK uses it, messages name it. */
   readonly endpoint?: string;
+  /**
+   * How `since: last-run` resolves. Not part of the query: changing them must not lose the record of
+   * the last complete run, and a resume sends the request pinned in its checkpoint anyway.
+   */
+  readonly lastRun: LastRunOptions;
+  /** A JSON Lines archive the completed backfill is folded into (newest version of every event). */
+  readonly mergeInto?: string;
+}
+
+export interface LastRunOptions {
+  /** How far before the last complete run's `until` an incremental run starts again. */
+  readonly overlapMs: number;
+  /** Where `since: last-run` starts without a record: a time or a duration back from the run's start. */
+  readonly firstSince: string;
 }
 
 export type RawInputs = Readonly<Partial<Record<InputName, string>>>;
@@ -44,6 +77,11 @@ export interface ConfigContext {
 
 export const DEFAULT_SIMULATED_EVENTS = 2000;
 export const DEFAULT_OUTPUT = "health-events.ndjson";
+/** AWS keeps Health events for 90 days: the default first window of `since: last-run`. */
+export const DEFAULT_FIRST_SINCE = "90d";
+export const DEFAULT_OVERLAP = "15m";
+/** An overlap longer than this would re-download more than a day of every daily run. */
+const MAX_OVERLAP_MS = 86_400_000;
 
 function readFilter(raw: string | undefined, scope: Scope, ctx: ConfigContext): EventFilter {
   const text = raw?.trim() ?? "";
@@ -71,11 +109,21 @@ function optional(raw: string | undefined): string | undefined {
   return v ? v : undefined;
 }
 
+/** A time, a duration back from now, or `last-run` (resolved when the backfill starts). */
+function parseSince(since: string, now: number): number {
+  if (isDuration(since) || parseIsoTime(since) !== undefined) return parseTime(INPUT.since, since, now);
+  return fail(
+    INPUT.since,
+    since,
+    `Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), a duration back from now (90d, 36h), or ${LAST_RUN} (continue from the last complete run).`,
+  );
+}
+
 function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undefined): Query {
   const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
   const since = optional(raw.since);
   const until = optional(raw.until);
-  const from = since === undefined ? undefined : parseTime(INPUT.since, since, ctx.now);
+  const from = since === undefined || since === LAST_RUN ? undefined : parseSince(since, ctx.now);
   const to = until === undefined ? ctx.now : parseTime(INPUT.until, until, ctx.now);
   if (from !== undefined && from >= to) {
     throw new UsageError(
@@ -124,12 +172,28 @@ function parseEndpoint(value: string | undefined): string | undefined {
   return v;
 }
 
+/** `overlap` and `first-since`, checked whether or not `since` is `last-run`: a typo fails every time. */
+function parseLastRun(raw: RawInputs, query: Query, ctx: ConfigContext): LastRunOptions {
+  const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULT_OVERLAP, MAX_OVERLAP_MS);
+  const firstSince = optional(raw["first-since"]) ?? DEFAULT_FIRST_SINCE;
+  const from = parseTime(INPUT.firstSince, firstSince, ctx.now);
+  const to = query.until === undefined ? ctx.now : parseTime(INPUT.until, query.until, ctx.now);
+  // Only a last-run query starts there; for others first-since is checked for its form alone.
+  if (query.since === LAST_RUN && from >= to) {
+    throw new UsageError(
+      `Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
+    );
+  }
+  return Object.freeze({ overlapMs, firstSince });
+}
+
 /** Reads every input once, through the same validation for action inputs and CLI flags. */
 export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
   const simulate = parseSimulate(raw.simulate);
   const query = parseQuery(raw, ctx, simulate);
   const output = optional(raw.output) ?? DEFAULT_OUTPUT;
   const endpoint = simulate === undefined ? parseEndpoint(ctx.endpoint) : undefined;
+  const mergeInto = optional(raw["merge-into"]);
   return Object.freeze({
     query: Object.freeze(query),
     output,
@@ -138,5 +202,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
     restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
     ...(simulate === undefined ? {} : { simulate }),
     ...(endpoint === undefined ? {} : { endpoint }),
+    lastRun: parseLastRun(raw, query, ctx),
+    ...(mergeInto === undefined ? {} : { mergeInto }),
   });
 }

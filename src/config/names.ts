@@ -15,7 +15,13 @@ export const INPUT = {
   simulate: "simulate",
   checkpointKey: "checkpoint-key",
   cacheSaveInterval: "cache-save-interval",
+  overlap: "overlap",
+  firstSince: "first-since",
+  mergeInto: "merge-into",
 } as const;
+
+/** `since: last-run`: continue from the pinned `until` of the last complete backfill of the query. */
+export const LAST_RUN = "last-run";
 
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
 

@@ -1,25 +1,41 @@
-import type { Query } from "../config/config.ts";
+import type { LastRunOptions, Query } from "../config/config.ts";
+import { LAST_RUN } from "../config/names.ts";
 import {
   BackfillFailedError,
   CheckpointRefusedError,
   classOf,
   EndpointUnreachableError,
   errorMessage,
+  FinishFailedError,
   InterruptedError,
   type Saved,
   sentence,
 } from "../errors.ts";
 import type { OutputSink } from "../sinks/ndjson-sink.ts";
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore } from "./checkpoint.ts";
+import { type Coverage, CoverageMeter } from "./coverage.ts";
+import { describeDuration } from "./describe.ts";
 import { pagePipeline } from "./pipeline.ts";
-import { fingerprint, type ResolvedRequest, resolveRequest } from "./request.ts";
+import {
+  RECORD_VERSION,
+  RecordUnreadableError,
+  type RunRecord,
+  type RunRecordStore,
+  resolveFrom,
+  type Window,
+} from "./record.ts";
+import { fingerprint, type ResolvedRequest, resolveRequest, resolveUntil, windowOf } from "./request.ts";
 import { type EventSource, InvalidTokenError } from "./source.ts";
 
 export interface BackfillOptions {
   readonly query: Query;
   readonly maxCheckpointAgeMs: number;
   readonly restart: boolean;
+  /** How `since: last-run` resolves; absent: 15 minutes of overlap, first run from 90 days back. */
+  readonly lastRun?: LastRunOptions;
 }
+
+const LAST_RUN_DEFAULTS: LastRunOptions = { overlapMs: 15 * 60_000, firstSince: "90d" };
 
 export interface Progress {
   readonly events: number;
@@ -27,6 +43,8 @@ export interface Progress {
   readonly elapsedMs: number;
   /** Events and pages written by this attempt (excludes what a resumed checkpoint already had). */
   readonly newEvents: number;
+  /** How far back through the window the events written reach; absent before the first event. */
+  readonly coverage?: Coverage;
 }
 
 export interface ResumeInfo {
@@ -41,6 +59,8 @@ export interface ResumeInfo {
 export interface Reporter {
   resumed(info: ResumeInfo): void;
   restarted(location: string): void;
+  /** The lastUpdatedTime window of this backfill and why it starts where it does; before any API call. */
+  window(window: Window): void;
   page(progress: Progress): void;
 }
 
@@ -51,27 +71,32 @@ export interface BackfillDeps {
   readonly clock: () => number;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
+  /** The record of the last complete run, for `since: last-run`; written when this backfill completes. */
+  readonly records?: RunRecordStore;
+  /**
+   * Runs once the output is complete and the checkpoint removed, before the record advances (a merge
+   * into an archive). If it fails, the record stays where it was, so the next run covers this window again.
+   */
+  readonly afterComplete?: () => Promise<void>;
 }
 
 export interface BackfillResult extends Progress {
   readonly resumed: ResumeInfo | undefined;
   readonly request: ResolvedRequest;
+  readonly window: Window;
+  /** The record written for the next `since: last-run` run, if this is one. */
+  readonly recorded?: RunRecord;
 }
 
 interface Start {
   readonly request: ResolvedRequest;
+  readonly window: Window;
   readonly checkpoint: Checkpoint | undefined;
   readonly resumed: ResumeInfo | undefined;
   readonly startedAt: string;
 }
 
-/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours. */
-export function describeDuration(ms: number): string {
-  const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (ms < 120_000) return count(Math.round(ms / 1000), "second");
-  if (ms < 7_200_000) return count(Math.round(ms / 60_000), "minute");
-  return `${(ms / 3_600_000).toFixed(1)} hours`;
-}
+export { describeDuration };
 
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
 function checkUsable(cp: Checkpoint, print: string, options: BackfillOptions, deps: BackfillDeps): void {
@@ -104,8 +129,14 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
   const checkpoint = options.restart ? undefined : await deps.store.load();
   const now = deps.clock();
   if (!checkpoint) {
-    const request = resolveRequest(options.query, now);
-    return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
+    const { query } = options;
+    const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
+    const until = resolveUntil(query, now);
+    const { from, basis } = resolveFrom(query, options.lastRun ?? LAST_RUN_DEFAULTS, found, now, until);
+    const request = resolveRequest(query, now, from);
+    const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
+    deps.reporter.window(window);
+    return { request, window, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
   }
   checkUsable(checkpoint, print, options, deps);
   await deps.sink.verify(checkpoint.output.bytes);
@@ -117,7 +148,22 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
     location: deps.store.location,
   };
   deps.reporter.resumed(resumed);
-  return { request: checkpoint.request, checkpoint, resumed, startedAt: checkpoint.startedAt };
+  const pinned = windowOf(checkpoint.request);
+  const window: Window = { ...pinned, to: pinned.to ?? checkpoint.startedAt, basis: { kind: "checkpoint" } };
+  deps.reporter.window(window);
+  return { request: checkpoint.request, window, checkpoint, resumed, startedAt: checkpoint.startedAt };
+}
+
+/** The record, nothing, or why it cannot be used (the run then starts from `first-since` and says so). */
+async function loadRecord(
+  records: RunRecordStore | undefined,
+): Promise<RunRecord | undefined | RecordUnreadableError> {
+  try {
+    return await records?.load();
+  } catch (error) {
+    if (error instanceof RecordUnreadableError) return error;
+    throw error;
+  }
 }
 
 /**
@@ -145,11 +191,14 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   let saved: Saved = { pages, events, location: deps.store.location };
   let listed = false;
   const base = events;
+  const meter = new CoverageMeter(start.window, t0, start.resumed !== undefined);
+  let coverage: Coverage | undefined;
   const progress = (): Progress => ({
     events,
     pages,
     elapsedMs: deps.clock() - t0,
     newEvents: events - base,
+    ...(coverage === undefined ? {} : { coverage }),
   });
   try {
     await deps.source.preflight(start.request, deps.signal);
@@ -183,6 +232,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
         });
         saved = { pages, events, location: deps.store.location };
       }
+      if (page.reached !== undefined) coverage = meter.page(page.reached, deps.clock());
       deps.reporter.page(progress());
     }
     await deps.sink.close();
@@ -191,7 +241,48 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     await deps.sink.close().catch(() => {});
     throw explain(error, { checkpoint: cp, saved, listed }, deps);
   }
-  return { ...progress(), resumed: start.resumed, request: start.request };
+  coverage = { covered: 1, reached: coverage?.reached ?? start.window.from ?? start.window.to, leftMs: 0 };
+  const result = { ...progress(), resumed: start.resumed, request: start.request, window: start.window };
+  return finish(result, print, deps);
+}
+
+/**
+ * After the last page: the front door's step (a merge), then the record that moves the next
+ * `since: last-run` window forward. In that order, so a failure or kill in between leaves the record
+ * behind and the next run covers this window again, rather than leaving a gap in an archive.
+ */
+async function finish(result: BackfillResult, print: string, deps: BackfillDeps): Promise<BackfillResult> {
+  const notAdvanced = deps.records
+    ? "; the last-run record was not advanced, so the next run backs up this window again"
+    : "";
+  const complete = `The backfill itself is complete (${result.events} events in ${deps.sink.location})${notAdvanced}.`;
+  try {
+    await deps.afterComplete?.();
+  } catch (error) {
+    throw new FinishFailedError(`${sentence(errorMessage(error))} ${complete}`, classOf(error), {
+      cause: error,
+    });
+  }
+  if (!deps.records) return result;
+  const record: RunRecord = {
+    version: RECORD_VERSION,
+    fingerprint: print,
+    ...(result.window.from === undefined ? {} : { from: result.window.from }),
+    until: result.window.to,
+    completedAt: new Date(deps.clock()).toISOString(),
+    events: result.events,
+    pages: result.pages,
+  };
+  try {
+    await deps.records.save(record);
+  } catch (error) {
+    throw new FinishFailedError(
+      `Could not write the last-run record ${deps.records.location}: ${sentence(errorMessage(error))} ${complete}`,
+      classOf(error),
+      { cause: error },
+    );
+  }
+  return { ...result, recorded: record };
 }
 
 interface Stopped {

@@ -10,6 +10,12 @@ function remember(seen: Set<string>, token: string): void {
   if (seen.size > REMEMBERED_TOKENS) seen.delete(seen.values().next().value as string);
 }
 
+function lastUpdated(records: readonly EventRecord[]): number | undefined {
+  const time = records.at(-1)?.lastUpdatedTime;
+  const ms = typeof time === "string" ? Date.parse(time) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** A page ready to write: its records, encoded, and the token that follows it. */
 export interface ReadyPage {
   readonly encoded: Uint8Array;
@@ -17,6 +23,8 @@ export interface ReadyPage {
   readonly nextToken: string | undefined;
   /** When the API returned `nextToken` (epoch ms). */
   readonly receivedAt: number;
+  /** The last record's lastUpdatedTime (epoch ms): how far back through the window the page reaches. */
+  readonly reached: number | undefined;
 }
 
 export interface PipelineOptions {
@@ -98,6 +106,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
             count: records.length,
             nextToken: next,
             receivedAt,
+            reached: lastUpdated(records),
           })),
       );
       if (next === undefined) return push(Promise.resolve(undefined));

@@ -17,12 +17,20 @@ export interface ResolvedRequest {
   readonly locale?: string;
 }
 
-export function resolveRequest(query: Query, now: number): ResolvedRequest {
+/** The pinned upper bound of a backfill that starts at `now`. */
+export function resolveUntil(query: Query, now: number): number {
+  return query.until === undefined ? now : parseTime("until", query.until, now);
+}
+
+/**
+ * The request of a backfill that starts at `now`. `from` is the lower bound when something other than
+ * the query decides it (`since: last-run`); otherwise `since` as written decides.
+ */
+export function resolveRequest(query: Query, now: number, from?: number): ResolvedRequest {
+  const lower = from ?? (query.since === undefined ? undefined : parseTime("since", query.since, now));
   const range: TimeRange = {
-    ...(query.since === undefined
-      ? {}
-      : { from: new Date(parseTime("since", query.since, now)).toISOString() }),
-    to: new Date(query.until === undefined ? now : parseTime("until", query.until, now)).toISOString(),
+    ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
+    to: new Date(resolveUntil(query, now)).toISOString(),
   };
   // The organization filter has one range, the account filter a list of ranges (REFERENCE.md, section 1).
   const filter: EventFilter =
@@ -54,4 +62,10 @@ export function canonicalJson(value: unknown): string {
 /** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */
 export function fingerprint(query: Query): string {
   return createHash("sha256").update(canonicalJson(query)).digest("hex").slice(0, 16);
+}
+
+/** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */
+export function windowOf(request: ResolvedRequest): { readonly from?: string; readonly to?: string } {
+  const f = request.filter as { lastUpdatedTime?: TimeRange; lastUpdatedTimes?: readonly TimeRange[] };
+  return f.lastUpdatedTime ?? f.lastUpdatedTimes?.[0] ?? {};
 }

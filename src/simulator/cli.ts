@@ -17,6 +17,10 @@ an AWS account. Prints AWS_ENDPOINT_URL_HEALTH=<url> on stdout once it listens; 
   --error-rate F            fraction answered 500/503, 0-1 (0)
   --drop-rate F             fraction of connections dropped without an answer, 0-1 (0)
   --organizational-view S   ENABLED, DISABLED or PENDING (ENABLED)
+  --inserts-per-minute F    new events per minute from the start on, fractions allowed (0)
+  --updates-per-minute F    updates of existing events per minute: a new lastUpdatedTime, maybe a
+                            new status (0). Deterministic: the same seed, start and rates give the
+                            same history
   --help                    show this help
 `;
 
@@ -32,6 +36,8 @@ const FLAGS = {
   "error-rate": { type: "string" },
   "drop-rate": { type: "string" },
   "organizational-view": { type: "string" },
+  "inserts-per-minute": { type: "string" },
+  "updates-per-minute": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -108,6 +114,8 @@ export function parseCli(argv: string[]): SimulatorOptions | "help" {
   set("errorRate", decimal("error-rate", text("error-rate"), 0, 1));
   set("dropRate", decimal("drop-rate", text("drop-rate"), 0, 1));
   set("organizationalView", view(text("organizational-view")));
+  set("insertsPerMinute", decimal("inserts-per-minute", text("inserts-per-minute"), 0, 100_000));
+  set("updatesPerMinute", decimal("updates-per-minute", text("updates-per-minute"), 0, 100_000));
   return o;
 }
 

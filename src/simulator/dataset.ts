@@ -109,6 +109,18 @@ export function generateNewerEvents(
   return events.sort(compareEvents);
 }
 
+/**
+ * One event updated at `lastUpdated` (epoch ms), for a dataset generated with the same seed and
+ * accounts; `index` keeps its ARN unique (pass how many events were generated before it).
+ */
+export function generateEventAt(
+  o: Pick<DatasetOptions, "seed" | "accounts">,
+  index: number,
+  lastUpdated: number,
+): SimEvent {
+  return createGenerator(o.seed, o.accounts, index, true).next(lastUpdated);
+}
+
 /** The dataset order: newest lastUpdatedTime first, then ARN ascending. */
 export function compareEvents(a: SimEvent, b: SimEvent): number {
   const dt = b.lastUpdatedTime.getTime() - a.lastUpdatedTime.getTime();

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Churn, type SimVersion } from "./churn.ts";
 import { defaultAnchor, generateDataset, generateNewerEvents, type SimEvent } from "./dataset.ts";
 import { serve } from "./handler.ts";
 import { RateLimiter } from "./limits.ts";
@@ -33,8 +34,12 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
   accounts?: number;
   /** Epoch ms, default defaultAnchor(now()). */
   anchor?: number;
-  /** Clock for token age, default Date.now. */
+  /** Clock for token age and for events that appear and change over time, default Date.now. */
   now?: () => number;
+  /** New events per minute of the clock, from the start on (fractions allowed); default 0. */
+  insertsPerMinute?: number;
+  /** Updates of existing events per minute of the clock (a new lastUpdatedTime, maybe a new status); default 0. */
+  updatesPerMinute?: number;
   /** Default 24 h. */
   tokenTtlMs?: number;
   /** Default 0: a free port. */
@@ -71,6 +76,13 @@ export interface Simulator {
   faults: SimulatorFaults;
   /** New events, newer than all existing, inserted at the newest end. */
   addEvents(n: number): SimEvent[];
+  /**
+   * With inserts or updates per minute: every version served so far (the starting dataset, then each
+   * change in time order) and when a newer one replaced it. Undefined without them.
+   */
+  readonly history: readonly SimVersion[] | undefined;
+  /** Applies the inserts and updates due by the clock's now (each request does this too). */
+  advance(): void;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -91,11 +103,15 @@ export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulato
   const closing = new AbortController();
   const tokens = new TokenCodec(shape.seed, o.tokenTtlMs ?? DAY, now);
   const env = { state, stats, tokens, limiter: new RateLimiter(), closing: closing.signal };
-  const server = createServer((req, res) => void serve(req, res, env));
+  let nextIndex = dataset.length;
+  const churn = startChurn(o, state, shape, now(), () => nextIndex++);
+  const server = createServer((req, res) => {
+    churn?.advance(now());
+    void serve(req, res, env);
+  });
   const sockets = trackSockets(server);
   const host = o.host ?? "127.0.0.1";
   const port = await listen(server, o.port ?? 0, host);
-  let nextIndex = dataset.length;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     dataset,
@@ -109,9 +125,24 @@ export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulato
       for (const e of fresh) state.byArn.set(e.arn, e);
       return fresh;
     },
+    history: churn?.history,
+    advance: () => churn?.advance(now()),
     resetStats: () => clearStats(stats),
     close: () => closeServer(server, sockets, closing),
   };
+}
+
+function startChurn(
+  o: SimulatorOptions,
+  state: SimState,
+  shape: { seed: number; accounts: number },
+  start: number,
+  nextIndex: () => number,
+): Churn | undefined {
+  const insertsPerMinute = o.insertsPerMinute ?? 0;
+  const updatesPerMinute = o.updatesPerMinute ?? 0;
+  if (insertsPerMinute === 0 && updatesPerMinute === 0) return undefined;
+  return new Churn({ ...shape, insertsPerMinute, updatesPerMinute, start }, state, nextIndex);
 }
 
 function faultsFrom(o: SimulatorOptions): SimulatorFaults {

@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
 /**
@@ -27,7 +27,8 @@ export async function writeFileAtomic(path: string, contents: string, probe?: Pr
   probe?.("checkpoint-renamed");
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a rename in `dir` durable where the platform allows it. */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(dir, "r");
@@ -36,6 +37,21 @@ async function syncDirectory(dir: string): Promise<void> {
     // Some platforms and runtimes cannot open or fsync a directory; the rename is still atomic.
   } finally {
     await handle?.close();
+  }
+}
+
+/**
+ * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
+ * writeFileAtomic and the archive merge name them). Only for a caller that holds the lock of `path`:
+ * then no other process is writing one.
+ */
+export async function removeLeftovers(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (entry.startsWith(prefix) && /^\d+\.tmp$/.test(entry.slice(prefix.length))) {
+      await unlink(join(dir, entry)).catch(() => {});
+    }
   }
 }
 

@@ -24,7 +24,12 @@ beforeEach(() => {
   resumes = [];
 });
 
-const reporter: Reporter = { resumed: (i) => resumes.push(i), restarted: () => {}, page: () => {} };
+const reporter: Reporter = {
+  resumed: (i) => resumes.push(i),
+  restarted: () => {},
+  window: () => {},
+  page: () => {},
+};
 
 function options(raw: Record<string, string> = {}, restart = false) {
   const config = parseConfig({ "page-size": "10", ...raw }, { now, readFile: () => "" });

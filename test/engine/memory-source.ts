@@ -6,6 +6,8 @@ export class MemorySource implements EventSource {
   readonly events: EventRecord[];
   calls = 0;
   preflights = 0;
+  /** The request of every list call, as sent. */
+  readonly requests: ResolvedRequest[] = [];
   /** Throws this error on the list call with this number (1-based). */
   failAt = new Map<number, Error>();
   invalidTokens = new Set<string>();
@@ -26,6 +28,7 @@ export class MemorySource implements EventSource {
   async listPage(request: ResolvedRequest, token: string | undefined, signal: AbortSignal): Promise<Page> {
     signal.throwIfAborted();
     this.calls += 1;
+    this.requests.push(request);
     await new Promise((r) => setTimeout(r, 1));
     const failure = this.failAt.get(this.calls);
     if (failure) throw failure;

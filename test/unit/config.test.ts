@@ -31,6 +31,8 @@ describe("configuration", () => {
     expect(c.maxCheckpointAgeMs).toBe(24 * 3600_000);
     expect(c.restart).toBe(false);
     expect(c.simulate).toBeUndefined();
+    expect(c.lastRun).toEqual({ overlapMs: 15 * 60_000, firstSince: "90d" });
+    expect(c.mergeInto).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -51,6 +53,18 @@ describe("configuration", () => {
     [{ filter: "{services:" }, /Invalid filter: not valid JSON/],
     [{ filter: "@missing.json" }, /Invalid filter: cannot read missing.json/],
     [{ locale: "English please" }, /Invalid locale/],
+    [
+      { since: "last run" },
+      /Invalid since: "last run"\. .*or last-run \(continue from the last complete run\)/,
+    ],
+    [{ overlap: "-5m" }, /Invalid overlap: "-5m"\. Write a duration .*at most 1d\./],
+    [{ overlap: "25h" }, /Invalid overlap: "25h"\. .*at most 1d\./],
+    [{ overlap: "15 minutes" }, /Invalid overlap/],
+    [{ "first-since": "the beginning" }, /Invalid first-since: "the beginning"\. Write an ISO 8601 time/],
+    [
+      { since: "last-run", "first-since": "2026-11-27T00:00:00Z" },
+      /Invalid first-since: .* is not before until/,
+    ],
   ] as [RawInputs, RegExp][])("rejects %j with one line naming the input", (raw, message) => {
     const text = usage(() => parse(raw));
     expect(text).toMatch(message);
@@ -68,6 +82,21 @@ describe("configuration", () => {
     expect(parse({ simulate: "500" }).simulate).toBe(500);
     expect(parse({ simulate: "false" }).simulate).toBeUndefined();
     expect(parse({ filter: "@f.json" }).query.filter).toEqual({ services: ["EC2"] });
+  });
+
+  it("takes since: last-run with its overlap, first-since and merge-into", () => {
+    const c = parse({
+      since: "last-run",
+      overlap: "1d",
+      "first-since": "2026-09-01",
+      "merge-into": " archive.ndjson ",
+    });
+    expect(c.query.since).toBe("last-run");
+    expect(c.lastRun).toEqual({ overlapMs: 86_400_000, firstSince: "2026-09-01" });
+    expect(c.mergeInto).toBe("archive.ndjson");
+    expect(parse({ overlap: "0s" }).lastRun.overlapMs).toBe(0);
+    // A window older than the default first-since is no concern of a query without last-run.
+    expect(parse({ since: "2026-01-01", until: "2026-02-01" }).query.until).toBe("2026-02-01");
   });
 });
 
@@ -118,6 +147,12 @@ describe("request and fingerprint", () => {
     expect(fingerprint(today)).toBe(fingerprint(tomorrow));
     expect(fingerprint(today)).not.toBe(fingerprint(parse({ since: "30d" }).query));
     expect(fingerprint(today)).not.toBe(fingerprint(parse({ since: "90d", "page-size": "50" }).query));
+    // last-run is part of the query; how it resolves is not, so changing the overlap keeps the record.
+    const lastRun = parse({ since: "last-run" });
+    expect(fingerprint(lastRun.query)).not.toBe(fingerprint(today));
+    expect(fingerprint(parse({ since: "last-run", overlap: "1h", "first-since": "30d" }).query)).toBe(
+      fingerprint(lastRun.query),
+    );
     expect(fingerprint(parse({ filter: '{"services":["EC2"],"regions":["us-east-1"]}' }).query)).toBe(
       fingerprint(parse({ filter: '{"regions":["us-east-1"],"services":["EC2"]}' }).query),
     );
@@ -130,5 +165,6 @@ describe("durations in messages", () => {
     expect(describeDuration(45_000)).toBe("45 seconds");
     expect(describeDuration(12 * 60_000)).toBe("12 minutes");
     expect(describeDuration(25 * 3_600_000)).toBe("25.0 hours");
+    expect(describeDuration(102 * 86_400_000 + 5)).toBe("102 days");
   });
 });

@@ -1,0 +1,81 @@
+import * as core from "@actions/core";
+import { mergedText } from "../cli/progress.ts";
+import type { BackfillResult } from "../engine/backfill.ts";
+import { describeBasis, type RunRecord, type Window } from "../engine/record.ts";
+import type { MergeResult } from "../sinks/archive.ts";
+import { describeTally, type Tally, tallyOutput } from "../sinks/tally.ts";
+
+/** The job summary's part about what this run backed up: the window, the events by kind, the archive. */
+const number = new Intl.NumberFormat("en-US");
+
+export interface DeltaSummary {
+  readonly window: Window;
+  readonly now: number;
+  readonly tally: Tally;
+  readonly merged?: { readonly result: MergeResult; readonly archive: string };
+  readonly recorded?: { readonly record: RunRecord; readonly key: string | undefined };
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
+
+/** Categories down, statuses across, totals at the end of each row. */
+function categoryTable(t: Tally): string[] {
+  const statuses = t.byStatus.map(([name]) => name);
+  const header = `| category | ${statuses.join(" | ")} | total |`;
+  const rule = `|---|${statuses.map(() => "---:|").join("")}---:|`;
+  const rows = t.byCategory.map((c) => {
+    const counts = statuses.map((s) => number.format(c.byStatus.find(([name]) => name === s)?.[1] ?? 0));
+    return `| ${cell(c.name)} | ${counts.join(" | ")} | ${number.format(c.count)} |`;
+  });
+  return [header, rule, ...rows];
+}
+
+export function deltaSummary(d: DeltaSummary): string {
+  const lines = ["", "", "#### What this run backed up", "", describeBasis(d.window, d.now), ""];
+  if (d.tally.events === 0) {
+    lines.push("No event was updated within the window.");
+  } else {
+    lines.push(
+      `${number.format(d.tally.events)} events, by category and status:`,
+      "",
+      ...categoryTable(d.tally),
+    );
+    const services = d.tally.topServices.map(([s, n]) => `${cell(s)} ${number.format(n)}`).join(" · ");
+    lines.push("", `**Services with the most events:** ${services}`);
+  }
+  if (d.merged) lines.push("", mergedText(d.merged.result, `\`${d.merged.archive}\``));
+  if (d.recorded) {
+    const where = d.recorded.key ? `the Actions cache as \`${d.recorded.key}\`` : "the workspace only";
+    lines.push(
+      "",
+      `Recorded as the last complete run (until ${d.recorded.record.until}) in ${where}: the next \`since: last-run\` continues from there.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/**
+ * After a complete backfill: logs what the output holds and what the merge did, and returns the
+ * summary's part about it.
+ */
+export async function reportDelta(
+  result: BackfillResult,
+  o: {
+    readonly output: string;
+    readonly merged: { readonly result: MergeResult; readonly archive: string } | undefined;
+    readonly recordKey: string | undefined;
+  },
+): Promise<string> {
+  const tally = await tallyOutput(o.output);
+  core.info(`Events by category (status): ${describeTally(tally)}.`);
+  if (o.merged) core.info(mergedText(o.merged.result, o.merged.archive));
+  return deltaSummary({
+    window: result.window,
+    now: Date.now(),
+    tally,
+    ...(o.merged && { merged: o.merged }),
+    ...(result.recorded && { recorded: { record: result.recorded, key: o.recordKey } }),
+  });
+}

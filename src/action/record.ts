@@ -1,0 +1,96 @@
+import { existsSync } from "node:fs";
+import * as core from "@actions/core";
+import type { Query } from "../config/config.ts";
+import type { RunRecord, RunRecordStore } from "../engine/record.ts";
+import { fingerprint } from "../engine/request.ts";
+import type { FileRecordStore } from "../stores/record-file.ts";
+import { actionsCache, type CacheApi } from "./cache.ts";
+import { type RunContext, readRunContext } from "./env.ts";
+import { keyPart } from "./keys.ts";
+
+/**
+ * Cache keys of the last-run record: its own, per job, leg (`checkpoint-key`) and query, not per run,
+ * so the next scheduled run finds it. Keys are immutable: each completed backfill saves a new entry and
+ * a restore asks for the newest under the prefix (REFERENCE.md, section 2).
+ *   <checkpoint-key>-last-run-<job>-<query fingerprint>-<run id>-<attempt>-<completion time>
+ * A checkpoint key is `<checkpoint-key>-<job>-...` with a job part that holds no "-", so the two
+ * families never match each other's prefixes.
+ */
+export function recordKeys(
+  prefix: string,
+  ctx: RunContext,
+  fingerprint: string,
+): { readonly prefix: string; save(at: number): string } {
+  const base = `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${fingerprint}-`;
+  return { prefix: base, save: (at) => `${base}${keyPart(ctx.runId)}-${ctx.attempt}-${at.toString(36)}` };
+}
+
+export interface CacheRecordOptions {
+  readonly cache: CacheApi;
+  readonly cacheOn: boolean;
+  readonly keys: ReturnType<typeof recordKeys>;
+  readonly clock: () => number;
+  readonly log: (message: string) => void;
+  readonly warn: (message: string) => void;
+}
+
+/**
+ * The record file, carried from one workflow run to the next through the Actions cache: a hosted
+ * runner starts with an empty workspace. A few hundred bytes per entry. A record left in the workspace
+ * (a self-hosted runner keeps it) is used when the cache has none: it is a real complete run.
+ */
+export class CacheRecordStore implements RunRecordStore {
+  readonly location: string;
+  readonly #local: FileRecordStore;
+  readonly #o: CacheRecordOptions;
+  restoredKey: string | undefined;
+  savedKey: string | undefined;
+
+  constructor(local: FileRecordStore, o: CacheRecordOptions) {
+    this.#local = local;
+    this.#o = o;
+    this.location = local.location;
+  }
+
+  async load(): Promise<RunRecord | undefined> {
+    const { cache, keys, log } = this.#o;
+    const key = this.#o.cacheOn ? await cache.restore([this.#local.location], keys.prefix) : undefined;
+    if (key) {
+      this.restoredKey = key;
+      log(`Restored the record of the last complete run from the Actions cache: ${key}`);
+    } else if (existsSync(this.#local.location)) {
+      log(`No record in the Actions cache; using the one in the workspace, ${this.#local.location}.`);
+    } else if (this.#o.cacheOn) {
+      log(`No record of a complete run in the Actions cache under ${keys.prefix}.`);
+    }
+    return this.#local.load();
+  }
+
+  async save(record: RunRecord): Promise<void> {
+    await this.#local.save(record);
+    const key = this.#o.keys.save(this.#o.clock());
+    if (this.#o.cacheOn && (await this.#o.cache.save([this.#local.location], key))) {
+      this.savedKey = key;
+      this.#o.log(`Saved the record of this run (until ${record.until}) to the Actions cache: ${key}`);
+      return;
+    }
+    this.#o.warn(
+      `The record of this complete run could not be saved to the Actions cache, so the next scheduled run will not find it: it backs up from first-since again, or from an older record.`,
+    );
+  }
+}
+
+/** The record store of an action step: the local record file, carried through the cache when it is on. */
+export function openRecordStore(
+  local: FileRecordStore,
+  o: { readonly checkpointKey: string; readonly query: Query; readonly cacheOn: boolean },
+): CacheRecordStore {
+  return new CacheRecordStore(local, {
+    cache: actionsCache(core.warning),
+    cacheOn: o.cacheOn,
+    keys: recordKeys(o.checkpointKey, readRunContext(), fingerprint(o.query)),
+    clock: Date.now,
+    log: core.info,
+    warn: core.warning,
+  });
+}

@@ -1,0 +1,279 @@
+import { chmod, open, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { INPUT } from "../config/names.ts";
+import { errorMessage, UsageError } from "../errors.ts";
+import { isMissing, type Probe, removeLeftovers, syncDirectory } from "../util/fs.ts";
+import { forEachLine, type Line } from "../util/lines.ts";
+
+/**
+ * `merge-into`: a JSON Lines archive that keeps one line per event (by `arn`), the version with the
+ * newest `lastUpdatedTime`, with its details, exactly as the backfill wrote it. Lines are ordered newest
+ * `lastUpdatedTime` first, then by `arn` (ascending, code unit order): the API's own order, so the head
+ * of the archive shows the latest changes and a merge that changes nothing rewrites the same bytes.
+ *
+ * The merge never holds the archive in memory: it keeps an index (ARN, time, where the line is), sorts
+ * that, and copies each winning line's bytes from the old archive or the delta into a temp file beside
+ * the archive, which then replaces it (fsync, rename, fsync of the folder). A kill at any moment leaves
+ * the old archive or the new one, never a mix.
+ */
+export interface MergeResult {
+  /** Events the archive holds now. */
+  readonly events: number;
+  /** Events the archive did not have. */
+  readonly added: number;
+  /** Events the delta holds a newer version of. */
+  readonly updated: number;
+}
+
+const ARCHIVE = 0;
+const DELTA = 1;
+
+interface Entry {
+  readonly arn: string;
+  readonly t: number;
+  readonly source: typeof ARCHIVE | typeof DELTA;
+  readonly offset: number;
+  readonly length: number;
+  readonly terminated: boolean;
+}
+
+/** Bytes read or written at a time. */
+const RUN = 1 << 20;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Why a line is not an event, or undefined when it is one. */
+function problemOf(text: string): string | { arn: string; t: number } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return `is not JSON (${(error as Error).message})`;
+  }
+  if (!isObject(doc)) return "is not a JSON object";
+  if (typeof doc.arn !== "string" || doc.arn === "") return 'has no "arn"';
+  const t = typeof doc.lastUpdatedTime === "string" ? Date.parse(doc.lastUpdatedTime) : Number.NaN;
+  if (Number.isNaN(t)) return `("arn" ${JSON.stringify(doc.arn)}) has no "lastUpdatedTime" that is a time`;
+  return { arn: doc.arn, t };
+}
+
+/** The newest version wins; on a tie the later source (the delta), which was fetched later. */
+function takes(next: Entry, held: Entry | undefined): boolean {
+  return held === undefined || next.t > held.t || (next.t === held.t && next.source >= held.source);
+}
+
+/** The archive order: newest lastUpdatedTime first, then arn ascending. */
+function order(a: Entry, b: Entry): number {
+  if (a.t !== b.t) return b.t - a.t;
+  return a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0;
+}
+
+async function identity(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch (error) {
+    if (isMissing(error)) return "missing";
+    throw error;
+  }
+}
+
+export class ArchiveFile {
+  readonly path: string;
+  readonly #probe: Probe | undefined;
+  #index: Map<string, Entry> | undefined;
+  #identity: string | undefined;
+
+  constructor(path: string, probe?: Probe) {
+    this.path = path;
+    this.#probe = probe;
+  }
+
+  /**
+   * Reads and checks every line of the archive, so a malformed one is refused before the backfill
+   * starts (exit 2, nothing touched). The index is kept for the merge unless the file changes meanwhile.
+   */
+  async prepare(): Promise<void> {
+    this.#identity = await identity(this.path);
+    this.#index = await this.#indexArchive();
+  }
+
+  /** Folds the delta (a complete backfill's output) into the archive and replaces it atomically. */
+  async merge(delta: string): Promise<MergeResult> {
+    const index =
+      this.#index !== undefined && (await identity(this.path)) === this.#identity
+        ? this.#index
+        : await this.#indexArchive();
+    this.#index = undefined;
+    let added = 0;
+    let updated = 0;
+    await forEachLine(delta, (line) => {
+      const entry = entryOf(line, DELTA, () => `The output ${delta}, line ${line.number},`);
+      if (entry === undefined) return;
+      const held = index.get(entry.arn);
+      if (!takes(entry, held)) return;
+      if (held === undefined) added += 1;
+      else if (held.source === ARCHIVE && entry.t > held.t) updated += 1;
+      index.set(entry.arn, entry);
+    });
+    const entries = [...index.values()].sort(order);
+    index.clear();
+    await this.#replace(entries, delta);
+    return { events: entries.length, added, updated };
+  }
+
+  async #indexArchive(): Promise<Map<string, Entry>> {
+    const index = new Map<string, Entry>();
+    try {
+      await forEachLine(this.path, (line) => {
+        const entry = entryOf(
+          line,
+          ARCHIVE,
+          () => `Invalid ${INPUT.mergeInto}: ${this.path}, line ${line.number},`,
+        );
+        if (entry !== undefined && takes(entry, index.get(entry.arn))) index.set(entry.arn, entry);
+      });
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+    return index;
+  }
+
+  /** Writes the new archive beside the old one and renames it over; the old one stays until then. */
+  async #replace(entries: readonly Entry[], delta: string): Promise<void> {
+    const dir = dirname(this.path);
+    // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
+    await removeLeftovers(this.path);
+    const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
+    const mode = await stat(this.path).then(
+      (s) => s.mode & 0o7777,
+      () => undefined,
+    );
+    try {
+      await this.#write(temp, entries, delta);
+      if (mode !== undefined) await chmod(temp, mode);
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw error;
+    }
+    this.#probe?.("merge-temp-synced");
+    await rename(temp, this.path);
+    await syncDirectory(dir);
+    this.#probe?.("merge-renamed");
+  }
+
+  async #write(temp: string, entries: readonly Entry[], delta: string): Promise<void> {
+    const out = await open(temp, "w");
+    const sources = [entries.some((e) => e.source === ARCHIVE) ? await open(this.path, "r") : undefined];
+    try {
+      sources[DELTA] = await open(delta, "r");
+      const writer = new BufferedWriter(out);
+      for (let i = 0; i < entries.length; ) {
+        const first = entries[i] as Entry;
+        // Lines that lie one after the other in one source (the usual case) are copied in one read.
+        let end = first.offset + first.length;
+        let j = i + 1;
+        for (; j < entries.length; j++) {
+          const next = entries[j] as Entry;
+          if (next.source !== first.source || next.offset !== end || end - first.offset >= RUN) break;
+          end += next.length;
+        }
+        const handle = sources[first.source];
+        if (!handle)
+          throw new Error(`The merge lost track of ${first.source === ARCHIVE ? this.path : delta}.`);
+        await writer.copy(handle, first.offset, end - first.offset);
+        if (!(entries[j - 1] as Entry).terminated) await writer.add(Buffer.from("\n"));
+        for (; i < j; i++) this.#probe?.("merge-line");
+      }
+      await writer.flush();
+      await out.sync();
+    } finally {
+      await out.close();
+      for (const handle of sources) await handle?.close();
+    }
+  }
+}
+
+function entryOf(line: Line, source: Entry["source"], where: () => string): Entry | undefined {
+  if (line.text.trim() === "") return undefined; // a blank line holds no event; the new archive drops it
+  const found = problemOf(line.text);
+  if (typeof found === "string") {
+    const message = `${where()} ${found}. Nothing was replaced; fix or remove that line.`;
+    throw source === ARCHIVE ? new UsageError(message) : new Error(message);
+  }
+  return { ...found, source, offset: line.offset, length: line.length, terminated: line.terminated };
+}
+
+type Handle = Awaited<ReturnType<typeof open>>;
+
+/**
+ * Collects bytes in one reused buffer and writes it when full, so copying a large archive allocates
+ * nothing per line (the process stays small, not only its heap).
+ */
+class BufferedWriter {
+  readonly #out: Handle;
+  readonly #buffer = Buffer.allocUnsafe(2 * RUN);
+  #size = 0;
+
+  constructor(out: Handle) {
+    this.#out = out;
+  }
+
+  /** Appends `length` bytes of `from` at `offset`. */
+  async copy(from: Handle, offset: number, length: number): Promise<void> {
+    if (this.#size + length > this.#buffer.length) await this.flush();
+    // A single line longer than the buffer gets its own.
+    const target = length > this.#buffer.length ? Buffer.allocUnsafe(length) : this.#buffer;
+    const at = target === this.#buffer ? this.#size : 0;
+    for (let read = 0; read < length; ) {
+      const { bytesRead } = await from.read(target, at + read, length - read, offset + read);
+      if (bytesRead === 0) throw new Error("A file being merged became shorter during the merge.");
+      read += bytesRead;
+    }
+    if (target === this.#buffer) this.#size += length;
+    else await this.#write(target, length);
+  }
+
+  async add(bytes: Buffer): Promise<void> {
+    if (this.#size + bytes.length > this.#buffer.length) await this.flush();
+    bytes.copy(this.#buffer, this.#size);
+    this.#size += bytes.length;
+  }
+
+  async flush(): Promise<void> {
+    await this.#write(this.#buffer, this.#size);
+    this.#size = 0;
+  }
+
+  async #write(data: Buffer, length: number): Promise<void> {
+    for (let at = 0; at < length; ) {
+      const { bytesWritten } = await this.#out.write(data, at, length - at);
+      at += bytesWritten;
+    }
+  }
+}
+
+/**
+ * The engine's after-completion step for `merge-into`: merges the output into the archive and hands
+ * over what changed. A malformed archive line stays an input error; anything else says the archive was
+ * left as it was.
+ */
+export function mergeStep(
+  archive: ArchiveFile,
+  delta: string,
+  done: (result: MergeResult) => void,
+): () => Promise<void> {
+  return async () => {
+    try {
+      done(await archive.merge(delta));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new Error(
+        `Could not merge ${delta} into ${archive.path}, which was left as it was: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+  };
+}

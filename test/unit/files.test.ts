@@ -1,0 +1,53 @@
+import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfig, type RawInputs } from "../../src/config/config.ts";
+import { LockedError, UsageError } from "../../src/errors.ts";
+import { openLocalFiles } from "../../src/files.ts";
+
+/** The files of a scheduled backup: checked before anything is touched, each locked while in use. */
+const config = (raw: RawInputs) => parseConfig(raw, { now: Date.now(), readFile: () => "" });
+const open = (raw: RawInputs) => openLocalFiles(config(raw), { onStale: () => {} });
+
+describe("local files of since: last-run and merge-into", () => {
+  it("locks the archive and the record: a second backfill into the same archive or of the same query waits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "files-"));
+    const first = await open({
+      since: "last-run",
+      output: join(dir, "a.ndjson"),
+      "merge-into": join(dir, "archive.ndjson"),
+    });
+    try {
+      expect(first.records?.location).toMatch(/health-backfill\.last-run\.[0-9a-f]{16}\.json$/);
+      await expect(
+        open({ output: join(dir, "b.ndjson"), "merge-into": join(dir, "archive.ndjson") }),
+      ).rejects.toThrow(LockedError);
+      await expect(open({ since: "last-run", output: join(dir, "c.ndjson") })).rejects.toThrow(
+        /holds the lock .*health-backfill\.last-run\.[0-9a-f]{16}\.json\.lock/,
+      );
+    } finally {
+      await first.release();
+    }
+    const again = await open({ output: join(dir, "b.ndjson"), "merge-into": join(dir, "archive.ndjson") });
+    await again.release();
+  });
+
+  it("refuses an archive that is the output or the checkpoint, by real path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "files-"));
+    writeFileSync(join(dir, "out.ndjson"), "");
+    symlinkSync(join(dir, "out.ndjson"), join(dir, "link.ndjson"));
+    await expect(
+      open({ output: join(dir, "out.ndjson"), "merge-into": join(dir, "link.ndjson") }),
+    ).rejects.toThrow(
+      /^Invalid merge-into: .*link\.ndjson is the same file as the output .*out\.ndjson\. Allowed: another path\.$/,
+    );
+    const error = await open({
+      output: join(dir, "out.ndjson"),
+      checkpoint: join(dir, "cp.json"),
+      "merge-into": join(dir, ".", "cp.json"),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/is the same file as the checkpoint/);
+  });
+});
