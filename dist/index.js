@@ -25703,7 +25703,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 7922:
+/***/ 5800:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -25776,6 +25776,18 @@ class BackfillFailedError extends Error {
         this.saved = saved;
     }
 }
+/**
+ * The backfill completed and its output is whole, but what follows completion (the merge into an
+ * archive, the last-run record) failed. The class is the cause's: a malformed archive is input.
+ */
+class FinishFailedError extends Error {
+    name = "FinishFailedError";
+    failureClass;
+    constructor(message, failureClass, options) {
+        super(message, options);
+        this.failureClass = failureClass;
+    }
+}
 /** The class of any thrown value; anything unclassified is treated as transient. */
 function classOf(error) {
     const c = error?.failureClass;
@@ -25799,7 +25811,8 @@ function errorMessage(error) {
 }
 /** Errors the user caused or must act on print without a stack trace; a bug in the program with it. */
 function isExpected(error) {
-    const cause = error instanceof BackfillFailedError ? error.cause : error;
+    const wraps = error instanceof BackfillFailedError || error instanceof FinishFailedError;
+    const cause = wraps ? error.cause : error;
     const bugs = [TypeError, RangeError, ReferenceError, SyntaxError];
     return !bugs.some((type) => cause instanceof type);
 }
@@ -25832,7 +25845,12 @@ const INPUT = {
     simulate: "simulate",
     checkpointKey: "checkpoint-key",
     cacheSaveInterval: "cache-save-interval",
+    overlap: "overlap",
+    firstSince: "first-since",
+    mergeInto: "merge-into",
 };
+/** `since: last-run`: continue from the pinned `until` of the last complete backfill of the query. */
+const LAST_RUN = "last-run";
 const SCOPES = ["organization", "account"];
 const DETAILS = ["none", "description", "entities"];
 /**
@@ -26080,6 +26098,11 @@ function parseFilter(text, scope) {
 
 const DEFAULT_SIMULATED_EVENTS = 2000;
 const DEFAULT_OUTPUT = "health-events.ndjson";
+/** AWS keeps Health events for 90 days: the default first window of `since: last-run`. */
+const DEFAULT_FIRST_SINCE = "90d";
+const DEFAULT_OVERLAP = "15m";
+/** An overlap longer than this would re-download more than a day of every daily run. */
+const MAX_OVERLAP_MS = 86_400_000;
 function readFilter(raw, scope, ctx) {
     const text = raw?.trim() ?? "";
     if (!text.startsWith("@"))
@@ -26107,11 +26130,17 @@ function optional(raw) {
     const v = raw?.trim();
     return v ? v : undefined;
 }
+/** A time, a duration back from now, or `last-run` (resolved when the backfill starts). */
+function parseSince(since, now) {
+    if (isDuration(since) || parseIsoTime(since) !== undefined)
+        return parseTime(INPUT.since, since, now);
+    return fail(INPUT.since, since, `Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), a duration back from now (90d, 36h), or ${LAST_RUN} (continue from the last complete run).`);
+}
 function parseQuery(raw, ctx, simulate) {
     const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
     const since = optional(raw.since);
     const until = optional(raw.until);
-    const from = since === undefined ? undefined : parseTime(INPUT.since, since, ctx.now);
+    const from = since === undefined || since === LAST_RUN ? undefined : parseSince(since, ctx.now);
     const to = until === undefined ? ctx.now : parseTime(INPUT.until, until, ctx.now);
     if (from !== undefined && from >= to) {
         throw new UsageError(`Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
@@ -26152,12 +26181,25 @@ function parseEndpoint(value) {
     }
     return v;
 }
+/** `overlap` and `first-since`, checked whether or not `since` is `last-run`: a typo fails every time. */
+function parseLastRun(raw, query, ctx) {
+    const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULT_OVERLAP, MAX_OVERLAP_MS);
+    const firstSince = optional(raw["first-since"]) ?? DEFAULT_FIRST_SINCE;
+    const from = parseTime(INPUT.firstSince, firstSince, ctx.now);
+    const to = query.until === undefined ? ctx.now : parseTime(INPUT.until, query.until, ctx.now);
+    // Only a last-run query starts there; for others first-since is checked for its form alone.
+    if (query.since === LAST_RUN && from >= to) {
+        throw new UsageError(`Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
+    }
+    return Object.freeze({ overlapMs, firstSince });
+}
 /** Reads every input once, through the same validation for action inputs and CLI flags. */
 function parseConfig(raw, ctx) {
     const simulate = parseSimulate(raw.simulate);
     const query = parseQuery(raw, ctx, simulate);
     const output = optional(raw.output) ?? DEFAULT_OUTPUT;
     const endpoint = simulate === undefined ? parseEndpoint(ctx.endpoint) : undefined;
+    const mergeInto = optional(raw["merge-into"]);
     return Object.freeze({
         query: Object.freeze(query),
         output,
@@ -26166,6 +26208,8 @@ function parseConfig(raw, ctx) {
         restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
         ...(simulate === undefined ? {} : { simulate }),
         ...(endpoint === undefined ? {} : { endpoint }),
+        lastRun: parseLastRun(raw, query, ctx),
+        ...(mergeInto === undefined ? {} : { mergeInto }),
     });
 }
 
@@ -27305,6 +27349,13 @@ function generateNewerEvents(o, firstIndex, after, count) {
     }
     return events.sort(compareEvents);
 }
+/**
+ * One event updated at `lastUpdated` (epoch ms), for a dataset generated with the same seed and
+ * accounts; `index` keeps its ARN unique (pass how many events were generated before it).
+ */
+function generateEventAt(o, index, lastUpdated) {
+    return createGenerator(o.seed, o.accounts, index, true).next(lastUpdated);
+}
 /** The dataset order: newest lastUpdatedTime first, then ARN ascending. */
 function compareEvents(a, b) {
     const dt = b.lastUpdatedTime.getTime() - a.lastUpdatedTime.getTime();
@@ -27447,6 +27498,135 @@ function derivedProperty(key, compute) {
             Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
         },
     };
+}
+
+;// CONCATENATED MODULE: ./src/simulator/churn.ts
+
+
+const MINUTE = 60_000;
+/** Updates mostly touch recent events (an issue gets several updates while it is open). */
+const RECENT = 200;
+const RECENT_SHARE = 0.7;
+class Churn {
+    /** Every version served: the starting dataset, then each insert and update in time order. */
+    history;
+    #o;
+    #state;
+    #current = new Map();
+    #nextIndex;
+    #minute = 0;
+    #pending = [];
+    constructor(o, state, nextIndex) {
+        for (const key of ["insertsPerMinute", "updatesPerMinute"]) {
+            if (!(o[key] >= 0 && Number.isFinite(o[key])))
+                throw new RangeError(`${key} must be a number >= 0, got ${o[key]}`);
+        }
+        this.#o = o;
+        this.#state = state;
+        this.#nextIndex = nextIndex;
+        this.history = state.dataset.map((event) => ({ event }));
+        for (const version of this.history)
+            this.#current.set(version.event.arn, version);
+    }
+    /** Applies everything that happened up to `now` (epoch ms), in time order. */
+    advance(now) {
+        for (;;) {
+            while (this.#pending.length === 0 && this.#o.start + this.#minute * MINUTE < now)
+                this.#plan();
+            const next = this.#pending[0];
+            if (next === undefined || next.at > now)
+                return;
+            this.#pending.shift();
+            if (next.kind === "insert")
+                this.#insert(next);
+            else
+                this.#update(next);
+        }
+    }
+    /** The actions of the next minute: how many follows from the rates, when and what from its own seed. */
+    #plan() {
+        const k = this.#minute++;
+        const count = (rate) => Math.floor((k + 1) * rate) - Math.floor(k * rate);
+        const rng = mulberry32(mixSeed(this.#o.seed, k, 0xc4a2));
+        const actions = [];
+        const add = (kind, n) => {
+            for (let i = 0; i < n; i++) {
+                const at = this.#o.start + k * MINUTE + 1 + Math.floor(rng() * (MINUTE - 1));
+                actions.push({ at, kind, draws: [rng(), rng(), rng()] });
+            }
+        };
+        add("insert", count(this.#o.insertsPerMinute));
+        add("update", count(this.#o.updatesPerMinute));
+        this.#pending = actions.sort((a, b) => a.at - b.at);
+    }
+    #insert(action) {
+        const event = generateEventAt(this.#o, this.#nextIndex(), action.at);
+        this.#place(event);
+    }
+    #update(action) {
+        const { dataset } = this.#state;
+        if (dataset.length === 0)
+            return;
+        const [which, where, status] = action.draws;
+        const pool = which < RECENT_SHARE ? Math.min(RECENT, dataset.length) : dataset.length;
+        const old = dataset[Math.floor(where * pool)];
+        this.#remove(old);
+        this.#place(nextVersion(old, action.at, status));
+    }
+    #place(event) {
+        const { dataset } = this.#state;
+        dataset.splice(indexOf(dataset, event), 0, event);
+        this.#state.byArn.set(event.arn, event);
+        const before = this.#current.get(event.arn);
+        if (before)
+            before.supersededAt = event.lastUpdatedTime.getTime();
+        const version = { event };
+        this.history.push(version);
+        this.#current.set(event.arn, version);
+    }
+    #remove(event) {
+        const { dataset } = this.#state;
+        const i = indexOf(dataset, event);
+        if (dataset[i] === event)
+            dataset.splice(i, 1);
+    }
+}
+/** The first index whose event does not come before `event` in the dataset order (binary search). */
+function indexOf(dataset, event) {
+    let lo = 0;
+    let hi = dataset.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareEvents(dataset[mid], event) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+/**
+ * The event as updated at `at`: same ARN, new lastUpdatedTime; an open event may close and an upcoming
+ * one may start. The copy keeps the derived description and entities (shared accessors), which follow
+ * the new fields.
+ */
+function nextVersion(old, at, draw) {
+    const event = Object.defineProperties({}, Object.getOwnPropertyDescriptors(old));
+    event.lastUpdatedTime = new Date(at);
+    if (old.statusCode === "open" && draw < 0.5) {
+        event.statusCode = "closed";
+        event.endTime = new Date(at);
+    }
+    else if (old.statusCode === "upcoming" && draw < 0.5) {
+        event.statusCode = "open";
+        if (event.startTime.getTime() > at)
+            event.startTime = new Date(at);
+        delete event.endTime;
+    }
+    return event;
+}
+/** Versions visible at clock time `t`: each event's version that was current then. */
+function visibleAt(history, t) {
+    return history.filter((v) => v.event.lastUpdatedTime.getTime() <= t && (v.supersededAt === undefined || v.supersededAt > t));
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -28680,6 +28860,7 @@ class RateLimiter {
 
 
 
+
 const server_DAY = 86_400_000;
 /** Starts an AWS Health simulator (AWS JSON 1.1 over node:http) on a free port of 127.0.0.1. */
 async function startSimulator(o = {}) {
@@ -28695,11 +28876,15 @@ async function startSimulator(o = {}) {
     const closing = new AbortController();
     const tokens = new TokenCodec(shape.seed, o.tokenTtlMs ?? server_DAY, now);
     const env = { state, stats, tokens, limiter: new RateLimiter(), closing: closing.signal };
-    const server = (0,external_node_http_.createServer)((req, res) => void serve(req, res, env));
+    let nextIndex = dataset.length;
+    const churn = startChurn(o, state, shape, now(), () => nextIndex++);
+    const server = (0,external_node_http_.createServer)((req, res) => {
+        churn?.advance(now());
+        void serve(req, res, env);
+    });
     const sockets = trackSockets(server);
     const host = o.host ?? "127.0.0.1";
     const port = await listen(server, o.port ?? 0, host);
-    let nextIndex = dataset.length;
     return {
         url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
         dataset,
@@ -28714,9 +28899,18 @@ async function startSimulator(o = {}) {
                 state.byArn.set(e.arn, e);
             return fresh;
         },
+        history: churn?.history,
+        advance: () => churn?.advance(now()),
         resetStats: () => clearStats(stats),
         close: () => closeServer(server, sockets, closing),
     };
+}
+function startChurn(o, state, shape, start, nextIndex) {
+    const insertsPerMinute = o.insertsPerMinute ?? 0;
+    const updatesPerMinute = o.updatesPerMinute ?? 0;
+    if (insertsPerMinute === 0 && updatesPerMinute === 0)
+        return undefined;
+    return new Churn({ ...shape, insertsPerMinute, updatesPerMinute, start }, state, nextIndex);
 }
 function faultsFrom(o) {
     const faults = {
@@ -28868,6 +29062,178 @@ function serializeCheckpoint(checkpoint) {
     return `${JSON.stringify(checkpoint, null, 2)}\n`;
 }
 
+;// CONCATENATED MODULE: ./src/engine/describe.ts
+/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours, 102 days. */
+function describeDuration(ms) {
+    const count = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+    if (ms < 120_000)
+        return count(Math.round(ms / 1000), "second");
+    if (ms < 7_200_000)
+        return count(Math.round(ms / 60_000), "minute");
+    if (ms < 172_800_000)
+        return `${(ms / 3_600_000).toFixed(1)} hours`;
+    return count(Math.floor(ms / 86_400_000), "day");
+}
+
+;// CONCATENATED MODULE: ./src/engine/record.ts
+
+
+
+/**
+ * The record of the last complete backfill of a query, read by `since: last-run`. It is written only
+ * when a backfill completes, so an interrupted run never moves it: the next run covers that window again.
+ */
+const RECORD_VERSION = 1;
+/** A record exists but cannot be used; the run falls back to `first-since` and says why. */
+class RecordUnreadableError extends Error {
+    name = "RecordUnreadableError";
+}
+/** AWS keeps Health events for 90 days: a window that reaches further back has a gap nobody can fill. */
+const AWS_RETENTION_MS = 90 * 86_400_000;
+function record_isObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function isTime(value) {
+    return typeof value === "string" && !Number.isNaN(Date.parse(value));
+}
+function record_isCount(value) {
+    return Number.isSafeInteger(value) && value >= 0;
+}
+function record_problemOf(doc, fingerprint) {
+    if (doc.version !== RECORD_VERSION)
+        return `version ${JSON.stringify(doc.version)} is not ${RECORD_VERSION}`;
+    if (doc.fingerprint !== fingerprint)
+        return `it belongs to another query (fingerprint ${JSON.stringify(doc.fingerprint)})`;
+    if (!isTime(doc.until))
+        return "until is not a time";
+    if (doc.from !== undefined && !isTime(doc.from))
+        return "from is not a time";
+    if (!isTime(doc.completedAt))
+        return "completedAt is not a time";
+    if (!record_isCount(doc.events) || !record_isCount(doc.pages))
+        return "events or pages is not a count";
+    return undefined;
+}
+/** The record in `text`, checked against the query's fingerprint; throws RecordUnreadableError. */
+function parseRecord(text, location, fingerprint) {
+    let doc;
+    try {
+        doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+    }
+    catch {
+        doc = undefined;
+    }
+    const problem = record_isObject(doc) ? record_problemOf(doc, fingerprint) : "it is not a JSON object";
+    if (problem)
+        throw new RecordUnreadableError(`The last-run record ${location} is unreadable: ${problem}.`);
+    return doc;
+}
+function serializeRecord(record) {
+    return `${JSON.stringify(record, null, 2)}\n`;
+}
+/**
+ * Where a new backfill's window starts (epoch ms; undefined: no lower bound) and why. `found` is what
+ * the record store gave: the record, nothing, or why it could not be used. Never narrower than the
+ * record allows: only AWS's own 90 days cut it, and that is reported as a gap.
+ */
+function resolveFrom(query, options, found, now, until) {
+    if (query.since !== LAST_RUN) {
+        return {
+            from: query.since === undefined ? undefined : parseTime(INPUT.since, query.since, now),
+            basis: { kind: "query" },
+        };
+    }
+    const oldest = now - AWS_RETENTION_MS;
+    if (found === undefined || found instanceof RecordUnreadableError) {
+        const from = Math.min(parseTime(INPUT.firstSince, options.firstSince, now), until);
+        const problem = found?.message;
+        return {
+            from,
+            basis: {
+                kind: "first-since",
+                firstSince: options.firstSince,
+                ...(problem === undefined ? {} : { problem }),
+            },
+        };
+    }
+    const ended = Date.parse(found.until);
+    if (ended < oldest) {
+        const lostTo = new Date(oldest).toISOString();
+        return {
+            from: Math.min(oldest, until),
+            basis: { kind: "gap", record: found, lostFrom: new Date(ended).toISOString(), lostTo },
+        };
+    }
+    // The overlap may reach past what AWS keeps; that part was backed up by the recorded run already.
+    const from = Math.min(Math.max(ended - options.overlapMs, oldest), until);
+    return { from, basis: { kind: "record", record: found, overlapMs: options.overlapMs } };
+}
+/** A window that cannot reach where the last run ended, or ignores a record it could not read: warn. */
+function isWarning(window) {
+    const b = window.basis;
+    return b.kind === "gap" || (b.kind === "first-since" && b.problem !== undefined);
+}
+/** One sentence on where the window starts, for the log and the summary (the same words for both doors). */
+function describeBasis(window, now) {
+    const b = window.basis;
+    const from = window.from ?? "everything AWS keeps (90 days)";
+    switch (b.kind) {
+        case "query":
+            return `Window (lastUpdatedTime): ${from} to ${window.to}.`;
+        case "checkpoint":
+            return `Window (lastUpdatedTime), pinned in the checkpoint: ${from} to ${window.to}.`;
+        case "record":
+            return (`Window (lastUpdatedTime): ${from} to ${window.to}, continuing the last complete run ` +
+                `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.`);
+        case "first-since": {
+            const why = b.problem === undefined ? "" : ` (${b.problem.replace(/\.$/, "")})`;
+            return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.`;
+        }
+        case "gap":
+            return (`The last complete run of this query ended at ${b.lostFrom}, ${describeDuration(now - Date.parse(b.lostFrom))} ago, ` +
+                `but AWS keeps Health events for 90 days: events updated between ${b.lostFrom} and ${b.lostTo} can no longer be fetched. ` +
+                `Backing up what AWS still has, from ${from} to ${window.to}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/coverage.ts
+
+/**
+ * Events come newest lastUpdatedTime first, so the last event written tells how much of the window
+ * [from, to] lies behind: (to - reached) / (to - from). A window without `from` reaches back as far as
+ * AWS keeps events. The pace is measured from where this attempt started: the start of the window for
+ * a new backfill, the first page written for a resumed one (its checkpoint does not say how far it got).
+ */
+class CoverageMeter {
+    #from;
+    #to;
+    #base;
+    constructor(window, startedAt, resumed) {
+        this.#to = Date.parse(window.to);
+        this.#from = window.from === undefined ? this.#to - AWS_RETENTION_MS : Date.parse(window.from);
+        this.#base = resumed ? undefined : { at: startedAt, covered: 0 };
+    }
+    /** Coverage after a page whose last event was updated at `reached` (epoch ms), written at `now`. */
+    page(reached, now) {
+        const span = this.#to - this.#from;
+        const covered = span > 0 ? Math.min(1, Math.max(0, (this.#to - reached) / span)) : 1;
+        const reachedIso = new Date(reached).toISOString();
+        const base = this.#base;
+        if (base === undefined) {
+            this.#base = { at: now, covered };
+            return { covered, reached: reachedIso };
+        }
+        const pace = (covered - base.covered) / (now - base.at);
+        if (!(pace > 0) || !Number.isFinite(pace))
+            return { covered, reached: reachedIso };
+        return { covered, reached: reachedIso, leftMs: Math.round((1 - covered) / pace) };
+    }
+}
+/** "63%" (rounded down, so 100% means done). */
+function percent(covered) {
+    return `${Math.floor(covered * 100)}%`;
+}
+
 ;// CONCATENATED MODULE: external "node:timers"
 const external_node_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers");
 ;// CONCATENATED MODULE: ./src/engine/pipeline.ts
@@ -28878,6 +29244,11 @@ function remember(seen, token) {
     seen.add(token);
     if (seen.size > REMEMBERED_TOKENS)
         seen.delete(seen.values().next().value);
+}
+function lastUpdated(records) {
+    const time = records.at(-1)?.lastUpdatedTime;
+    const ms = typeof time === "string" ? Date.parse(time) : Number.NaN;
+    return Number.isNaN(ms) ? undefined : ms;
 }
 /**
  * Lists pages one after the other, as fast as the API answers, and enriches each as soon as it is
@@ -28939,6 +29310,7 @@ async function* pagePipeline(o) {
                 count: records.length,
                 nextToken: next,
                 receivedAt,
+                reached: lastUpdated(records),
             })));
             if (next === undefined)
                 return push(Promise.resolve(undefined));
@@ -28969,12 +29341,19 @@ async function* pagePipeline(o) {
 ;// CONCATENATED MODULE: ./src/engine/request.ts
 
 
-function resolveRequest(query, now) {
+/** The pinned upper bound of a backfill that starts at `now`. */
+function resolveUntil(query, now) {
+    return query.until === undefined ? now : parseTime("until", query.until, now);
+}
+/**
+ * The request of a backfill that starts at `now`. `from` is the lower bound when something other than
+ * the query decides it (`since: last-run`); otherwise `since` as written decides.
+ */
+function resolveRequest(query, now, from) {
+    const lower = from ?? (query.since === undefined ? undefined : parseTime("since", query.since, now));
     const range = {
-        ...(query.since === undefined
-            ? {}
-            : { from: new Date(parseTime("since", query.since, now)).toISOString() }),
-        to: new Date(query.until === undefined ? now : parseTime("until", query.until, now)).toISOString(),
+        ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
+        to: new Date(resolveUntil(query, now)).toISOString(),
     };
     // The organization filter has one range, the account filter a list of ranges (REFERENCE.md, section 1).
     const filter = query.scope === "organization"
@@ -29005,6 +29384,11 @@ function request_canonicalJson(value) {
 function fingerprint(query) {
     return (0,external_node_crypto_.createHash)("sha256").update(request_canonicalJson(query)).digest("hex").slice(0, 16);
 }
+/** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */
+function windowOf(request) {
+    const f = request.filter;
+    return f.lastUpdatedTime ?? f.lastUpdatedTimes?.[0] ?? {};
+}
 
 ;// CONCATENATED MODULE: ./src/engine/backfill.ts
 
@@ -29012,15 +29396,12 @@ function fingerprint(query) {
 
 
 
-/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours. */
-function describeDuration(ms) {
-    const count = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-    if (ms < 120_000)
-        return count(Math.round(ms / 1000), "second");
-    if (ms < 7_200_000)
-        return count(Math.round(ms / 60_000), "minute");
-    return `${(ms / 3_600_000).toFixed(1)} hours`;
-}
+
+
+
+
+const LAST_RUN_DEFAULTS = { overlapMs: 15 * 60_000, firstSince: "90d" };
+
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
 function checkUsable(cp, print, options, deps) {
     const where = deps.store.location;
@@ -29043,8 +29424,14 @@ async function begin(options, print, deps) {
     const checkpoint = options.restart ? undefined : await deps.store.load();
     const now = deps.clock();
     if (!checkpoint) {
-        const request = resolveRequest(options.query, now);
-        return { request, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
+        const { query } = options;
+        const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
+        const until = resolveUntil(query, now);
+        const { from, basis } = resolveFrom(query, options.lastRun ?? LAST_RUN_DEFAULTS, found, now, until);
+        const request = resolveRequest(query, now, from);
+        const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
+        deps.reporter.window(window);
+        return { request, window, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
     }
     checkUsable(checkpoint, print, options, deps);
     await deps.sink.verify(checkpoint.output.bytes);
@@ -29056,7 +29443,21 @@ async function begin(options, print, deps) {
         location: deps.store.location,
     };
     deps.reporter.resumed(resumed);
-    return { request: checkpoint.request, checkpoint, resumed, startedAt: checkpoint.startedAt };
+    const pinned = windowOf(checkpoint.request);
+    const window = { ...pinned, to: pinned.to ?? checkpoint.startedAt, basis: { kind: "checkpoint" } };
+    deps.reporter.window(window);
+    return { request: checkpoint.request, window, checkpoint, resumed, startedAt: checkpoint.startedAt };
+}
+/** The record, nothing, or why it cannot be used (the run then starts from `first-since` and says so). */
+async function loadRecord(records) {
+    try {
+        return await records?.load();
+    }
+    catch (error) {
+        if (error instanceof RecordUnreadableError)
+            return error;
+        throw error;
+    }
 }
 /**
  * Touches the files when the first page is ready, not before: a run that fails earlier (preflight,
@@ -29083,11 +29484,14 @@ async function backfill(options, deps) {
     let saved = { pages, events, location: deps.store.location };
     let listed = false;
     const base = events;
+    const meter = new CoverageMeter(start.window, t0, start.resumed !== undefined);
+    let coverage;
     const progress = () => ({
         events,
         pages,
         elapsedMs: deps.clock() - t0,
         newEvents: events - base,
+        ...(coverage === undefined ? {} : { coverage }),
     });
     try {
         await deps.source.preflight(start.request, deps.signal);
@@ -29122,6 +29526,8 @@ async function backfill(options, deps) {
                 });
                 saved = { pages, events, location: deps.store.location };
             }
+            if (page.reached !== undefined)
+                coverage = meter.page(page.reached, deps.clock());
             deps.reporter.page(progress());
         }
         await deps.sink.close();
@@ -29131,7 +29537,46 @@ async function backfill(options, deps) {
         await deps.sink.close().catch(() => { });
         throw explain(error, { checkpoint: cp, saved, listed }, deps);
     }
-    return { ...progress(), resumed: start.resumed, request: start.request };
+    coverage = { covered: 1, reached: coverage?.reached ?? start.window.from ?? start.window.to, leftMs: 0 };
+    const result = { ...progress(), resumed: start.resumed, request: start.request, window: start.window };
+    return backfill_finish(result, print, deps);
+}
+/**
+ * After the last page: the front door's step (a merge), then the record that moves the next
+ * `since: last-run` window forward. In that order, so a failure or kill in between leaves the record
+ * behind and the next run covers this window again, rather than leaving a gap in an archive.
+ */
+async function backfill_finish(result, print, deps) {
+    const notAdvanced = deps.records
+        ? "; the last-run record was not advanced, so the next run backs up this window again"
+        : "";
+    const complete = `The backfill itself is complete (${result.events} events in ${deps.sink.location})${notAdvanced}.`;
+    try {
+        await deps.afterComplete?.();
+    }
+    catch (error) {
+        throw new FinishFailedError(`${sentence(errorMessage(error))} ${complete}`, classOf(error), {
+            cause: error,
+        });
+    }
+    if (!deps.records)
+        return result;
+    const record = {
+        version: RECORD_VERSION,
+        fingerprint: print,
+        ...(result.window.from === undefined ? {} : { from: result.window.from }),
+        until: result.window.to,
+        completedAt: new Date(deps.clock()).toISOString(),
+        events: result.events,
+        pages: result.pages,
+    };
+    try {
+        await deps.records.save(record);
+    }
+    catch (error) {
+        throw new FinishFailedError(`Could not write the last-run record ${deps.records.location}: ${sentence(errorMessage(error))} ${complete}`, classOf(error), { cause: error });
+    }
+    return { ...result, recorded: record };
 }
 /** States what happened, with its class and what is saved; the front door says what to do. */
 function explain(error, at, deps) {
@@ -29181,6 +29626,7 @@ async function writeFileAtomic(path, contents, probe) {
     await syncDirectory(dir);
     probe?.("checkpoint-renamed");
 }
+/** Makes a rename in `dir` durable where the platform allows it. */
 async function syncDirectory(dir) {
     let handle;
     try {
@@ -29192,6 +29638,20 @@ async function syncDirectory(dir) {
     }
     finally {
         await handle?.close();
+    }
+}
+/**
+ * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
+ * writeFileAtomic and the archive merge name them). Only for a caller that holds the lock of `path`:
+ * then no other process is writing one.
+ */
+async function removeLeftovers(path) {
+    const dir = (0,external_node_path_.dirname)(path);
+    const prefix = `.${(0,external_node_path_.basename)(path)}.`;
+    for (const entry of await (0,promises_.readdir)(dir).catch(() => [])) {
+        if (entry.startsWith(prefix) && /^\d+\.tmp$/.test(entry.slice(prefix.length))) {
+            await (0,promises_.unlink)((0,external_node_path_.join)(dir, entry)).catch(() => { });
+        }
     }
 }
 async function removeFile(path) {
@@ -29219,6 +29679,294 @@ function realPath(path) {
         const parent = (0,external_node_path_.dirname)(absolute);
         return parent === absolute ? absolute : (0,external_node_path_.join)(realPath(parent), (0,external_node_path_.basename)(absolute));
     }
+}
+
+;// CONCATENATED MODULE: ./src/util/lines.ts
+
+const CHUNK = 1 << 20;
+/**
+ * Calls `each` for every line of a file, reading a chunk at a time into one reused buffer (it grows
+ * only for a line longer than itself), so a file of any size is read with memory for one chunk and the
+ * longest line, and without an allocation per chunk.
+ */
+async function forEachLine(path, each) {
+    const handle = await (0,promises_.open)(path, "r");
+    try {
+        let buffer = Buffer.allocUnsafe(CHUNK);
+        let held = 0; // bytes of an unfinished line at the start of the buffer
+        let position = 0; // file offset of the byte after the buffer's content
+        let number = 0;
+        for (;;) {
+            if (held === buffer.length) {
+                const bigger = Buffer.allocUnsafe(buffer.length * 2);
+                buffer.copy(bigger, 0, 0, held);
+                buffer = bigger;
+            }
+            const { bytesRead } = await handle.read(buffer, held, buffer.length - held, position);
+            if (bytesRead === 0)
+                break;
+            position += bytesRead;
+            const end = held + bytesRead;
+            const base = position - end; // file offset of buffer[0]
+            let start = 0;
+            for (let nl = buffer.indexOf(0x0a, 0); nl !== -1 && nl < end; nl = buffer.indexOf(0x0a, start)) {
+                const text = buffer.toString("utf8", start, nl);
+                each({ text, number: ++number, offset: base + start, length: nl + 1 - start, terminated: true });
+                start = nl + 1;
+            }
+            buffer.copy(buffer, 0, start, end);
+            held = end - start;
+        }
+        if (held > 0) {
+            const text = buffer.toString("utf8", 0, held);
+            each({ text, number: number + 1, offset: position - held, length: held, terminated: false });
+        }
+    }
+    finally {
+        await handle.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sinks/archive.ts
+
+
+
+
+
+
+const ARCHIVE = 0;
+const DELTA = 1;
+/** Bytes read or written at a time. */
+const RUN = 1 << 20;
+function archive_isObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+/** Why a line is not an event, or undefined when it is one. */
+function archive_problemOf(text) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (error) {
+        return `is not JSON (${error.message})`;
+    }
+    if (!archive_isObject(doc))
+        return "is not a JSON object";
+    if (typeof doc.arn !== "string" || doc.arn === "")
+        return 'has no "arn"';
+    const t = typeof doc.lastUpdatedTime === "string" ? Date.parse(doc.lastUpdatedTime) : Number.NaN;
+    if (Number.isNaN(t))
+        return `("arn" ${JSON.stringify(doc.arn)}) has no "lastUpdatedTime" that is a time`;
+    return { arn: doc.arn, t };
+}
+/** The newest version wins; on a tie the later source (the delta), which was fetched later. */
+function takes(next, held) {
+    return held === undefined || next.t > held.t || (next.t === held.t && next.source >= held.source);
+}
+/** The archive order: newest lastUpdatedTime first, then arn ascending. */
+function order(a, b) {
+    if (a.t !== b.t)
+        return b.t - a.t;
+    return a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0;
+}
+async function identity(path) {
+    try {
+        const s = await (0,promises_.stat)(path);
+        return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+    }
+    catch (error) {
+        if (isMissing(error))
+            return "missing";
+        throw error;
+    }
+}
+class ArchiveFile {
+    path;
+    #probe;
+    #index;
+    #identity;
+    constructor(path, probe) {
+        this.path = path;
+        this.#probe = probe;
+    }
+    /**
+     * Reads and checks every line of the archive, so a malformed one is refused before the backfill
+     * starts (exit 2, nothing touched). The index is kept for the merge unless the file changes meanwhile.
+     */
+    async prepare() {
+        this.#identity = await identity(this.path);
+        this.#index = await this.#indexArchive();
+    }
+    /** Folds the delta (a complete backfill's output) into the archive and replaces it atomically. */
+    async merge(delta) {
+        const index = this.#index !== undefined && (await identity(this.path)) === this.#identity
+            ? this.#index
+            : await this.#indexArchive();
+        this.#index = undefined;
+        let added = 0;
+        let updated = 0;
+        await forEachLine(delta, (line) => {
+            const entry = entryOf(line, DELTA, () => `The output ${delta}, line ${line.number},`);
+            if (entry === undefined)
+                return;
+            const held = index.get(entry.arn);
+            if (!takes(entry, held))
+                return;
+            if (held === undefined)
+                added += 1;
+            else if (held.source === ARCHIVE && entry.t > held.t)
+                updated += 1;
+            index.set(entry.arn, entry);
+        });
+        const entries = [...index.values()].sort(order);
+        index.clear();
+        await this.#replace(entries, delta);
+        return { events: entries.length, added, updated };
+    }
+    async #indexArchive() {
+        const index = new Map();
+        try {
+            await forEachLine(this.path, (line) => {
+                const entry = entryOf(line, ARCHIVE, () => `Invalid ${INPUT.mergeInto}: ${this.path}, line ${line.number},`);
+                if (entry !== undefined && takes(entry, index.get(entry.arn)))
+                    index.set(entry.arn, entry);
+            });
+        }
+        catch (error) {
+            if (!isMissing(error))
+                throw error;
+        }
+        return index;
+    }
+    /** Writes the new archive beside the old one and renames it over; the old one stays until then. */
+    async #replace(entries, delta) {
+        const dir = (0,external_node_path_.dirname)(this.path);
+        // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
+        await removeLeftovers(this.path);
+        const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(this.path)}.${process.pid}.tmp`);
+        const mode = await (0,promises_.stat)(this.path).then((s) => s.mode & 0o7777, () => undefined);
+        try {
+            await this.#write(temp, entries, delta);
+            if (mode !== undefined)
+                await (0,promises_.chmod)(temp, mode);
+        }
+        catch (error) {
+            await (0,promises_.unlink)(temp).catch(() => { });
+            throw error;
+        }
+        this.#probe?.("merge-temp-synced");
+        await (0,promises_.rename)(temp, this.path);
+        await syncDirectory(dir);
+        this.#probe?.("merge-renamed");
+    }
+    async #write(temp, entries, delta) {
+        const out = await (0,promises_.open)(temp, "w");
+        const sources = [entries.some((e) => e.source === ARCHIVE) ? await (0,promises_.open)(this.path, "r") : undefined];
+        try {
+            sources[DELTA] = await (0,promises_.open)(delta, "r");
+            const writer = new BufferedWriter(out);
+            for (let i = 0; i < entries.length;) {
+                const first = entries[i];
+                // Lines that lie one after the other in one source (the usual case) are copied in one read.
+                let end = first.offset + first.length;
+                let j = i + 1;
+                for (; j < entries.length; j++) {
+                    const next = entries[j];
+                    if (next.source !== first.source || next.offset !== end || end - first.offset >= RUN)
+                        break;
+                    end += next.length;
+                }
+                const handle = sources[first.source];
+                if (!handle)
+                    throw new Error(`The merge lost track of ${first.source === ARCHIVE ? this.path : delta}.`);
+                await writer.copy(handle, first.offset, end - first.offset);
+                if (!entries[j - 1].terminated)
+                    await writer.add(Buffer.from("\n"));
+                for (; i < j; i++)
+                    this.#probe?.("merge-line");
+            }
+            await writer.flush();
+            await out.sync();
+        }
+        finally {
+            await out.close();
+            for (const handle of sources)
+                await handle?.close();
+        }
+    }
+}
+function entryOf(line, source, where) {
+    if (line.text.trim() === "")
+        return undefined; // a blank line holds no event; the new archive drops it
+    const found = archive_problemOf(line.text);
+    if (typeof found === "string") {
+        const message = `${where()} ${found}. Nothing was replaced; fix or remove that line.`;
+        throw source === ARCHIVE ? new UsageError(message) : new Error(message);
+    }
+    return { ...found, source, offset: line.offset, length: line.length, terminated: line.terminated };
+}
+/**
+ * Collects bytes in one reused buffer and writes it when full, so copying a large archive allocates
+ * nothing per line (the process stays small, not only its heap).
+ */
+class BufferedWriter {
+    #out;
+    #buffer = Buffer.allocUnsafe(2 * RUN);
+    #size = 0;
+    constructor(out) {
+        this.#out = out;
+    }
+    /** Appends `length` bytes of `from` at `offset`. */
+    async copy(from, offset, length) {
+        if (this.#size + length > this.#buffer.length)
+            await this.flush();
+        // A single line longer than the buffer gets its own.
+        const target = length > this.#buffer.length ? Buffer.allocUnsafe(length) : this.#buffer;
+        const at = target === this.#buffer ? this.#size : 0;
+        for (let read = 0; read < length;) {
+            const { bytesRead } = await from.read(target, at + read, length - read, offset + read);
+            if (bytesRead === 0)
+                throw new Error("A file being merged became shorter during the merge.");
+            read += bytesRead;
+        }
+        if (target === this.#buffer)
+            this.#size += length;
+        else
+            await this.#write(target, length);
+    }
+    async add(bytes) {
+        if (this.#size + bytes.length > this.#buffer.length)
+            await this.flush();
+        bytes.copy(this.#buffer, this.#size);
+        this.#size += bytes.length;
+    }
+    async flush() {
+        await this.#write(this.#buffer, this.#size);
+        this.#size = 0;
+    }
+    async #write(data, length) {
+        for (let at = 0; at < length;) {
+            const { bytesWritten } = await this.#out.write(data, at, length - at);
+            at += bytesWritten;
+        }
+    }
+}
+/**
+ * The engine's after-completion step for `merge-into`: merges the output into the archive and hands
+ * over what changed. A malformed archive line stays an input error; anything else says the archive was
+ * left as it was.
+ */
+function mergeStep(archive, delta, done) {
+    return async () => {
+        try {
+            done(await archive.merge(delta));
+        }
+        catch (error) {
+            if (error instanceof UsageError)
+                throw error;
+            throw new Error(`Could not merge ${delta} into ${archive.path}, which was left as it was: ${errorMessage(error)}`, { cause: error });
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/sinks/ndjson-sink.ts
@@ -29347,6 +30095,49 @@ class FileCheckpointStore {
     }
     clear() {
         return removeFile(this.location);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stores/record-file.ts
+
+
+
+
+/**
+ * Where the script keeps the record of the last complete run: beside the output, one file per query
+ * (the fingerprint is in the name). So a daily run that writes each delta to a dated file in the same
+ * folder still finds yesterday's record, and two different queries there never share one.
+ */
+function recordPath(output, fingerprint) {
+    return (0,external_node_path_.join)((0,external_node_path_.dirname)(output), `health-backfill.last-run.${fingerprint}.json`);
+}
+/** The record as a small local JSON file, replaced atomically (temp file, fsync, rename). */
+class FileRecordStore {
+    location;
+    #fingerprint;
+    #probe;
+    constructor(path, fingerprint, probe) {
+        this.location = path;
+        this.#fingerprint = fingerprint;
+        this.#probe = probe;
+    }
+    async load() {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(this.location, "utf8");
+        }
+        catch (error) {
+            if (isMissing(error))
+                return undefined;
+            throw error;
+        }
+        return parseRecord(text, this.location, this.#fingerprint);
+    }
+    async save(record) {
+        // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
+        const probe = this.#probe && ((point) => this.#probe?.(point.replace("checkpoint-", "record-")));
+        await removeLeftovers(this.location); // the record is locked by this run
+        await writeFileAtomic(this.location, serializeRecord(record), probe);
     }
 }
 
@@ -29507,6 +30298,9 @@ async function acquireLock(file, options) {
 
 
 
+
+
+
 /** Codes that mean "this path cannot be written", as opposed to a passing fault. */
 const UNWRITABLE = new Set([
     "EACCES",
@@ -29552,40 +30346,121 @@ async function lock(name, path, purpose, onStale) {
         throw unwritable(name, path, error);
     }
 }
+/** Refuses two of the files naming one file, or one naming where another's lock goes. */
+function checkDistinct(files) {
+    for (const [i, later] of files.entries()) {
+        for (const earlier of files.slice(0, i)) {
+            if (realPath(later.path) === realPath(earlier.path)) {
+                const instead = later.name === INPUT.checkpoint ? `, or leave it empty for ${earlier.path}.checkpoint.json` : "";
+                throw new UsageError(`Invalid ${later.name}: ${later.path} is the same file as the ${earlier.what} ${earlier.path}. Allowed: another path${instead}.`);
+            }
+            const lockOf = (a, b) => realPath(a.path) === realPath(`${b.path}.lock`);
+            if (lockOf(later, earlier) || lockOf(earlier, later)) {
+                throw new UsageError(`Invalid ${later.name}: ${later.path} and the ${earlier.what} ${earlier.path} collide: one is where the other's lock goes. Allowed: another path.`);
+            }
+        }
+    }
+}
+/** The files of this backfill, in the order they are checked and locked. */
+function namedFiles(config) {
+    const files = [
+        { name: INPUT.output, what: "output", path: config.output },
+        { name: INPUT.checkpoint, what: "checkpoint", path: config.checkpoint },
+    ];
+    if (config.query.since === LAST_RUN) {
+        const path = recordPath(config.output, fingerprint(config.query));
+        files.push({ name: INPUT.output, what: "last-run record", path });
+    }
+    if (config.mergeInto !== undefined) {
+        files.push({ name: INPUT.mergeInto, what: "archive", path: config.mergeInto });
+    }
+    return files;
+}
 /**
- * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes one
- * lock on the output and one on the checkpoint, so two runs never write the same file.
+ * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes a lock
+ * on each file the backfill writes, so two runs never write the same file. A `merge-into` archive is
+ * read and checked line by line before any API call, so a malformed one is refused at once.
  */
 async function openLocalFiles(config, o) {
-    const { output, checkpoint } = config;
-    if (realPath(output) === realPath(checkpoint)) {
-        throw new UsageError(`Invalid ${INPUT.checkpoint}: ${checkpoint} is the same file as the output ${output}. Allowed: another path, or leave it empty for ${output}.checkpoint.json.`);
-    }
-    if (realPath(checkpoint) === realPath(`${output}.lock`) ||
-        realPath(output) === realPath(`${checkpoint}.lock`)) {
-        throw new UsageError(`Invalid ${INPUT.checkpoint}: ${checkpoint} is where the lock of ${output} goes. Allowed: another path.`);
-    }
-    await checkWritable(INPUT.output, output);
-    await checkWritable(INPUT.checkpoint, checkpoint);
-    const purpose = `A backfill into ${output}`;
+    const files = namedFiles(config);
+    checkDistinct(files);
+    for (const file of files)
+        await checkWritable(file.name, file.path);
+    const purpose = `A backfill into ${config.output}`;
     const locks = [];
     const release = async () => {
         for (const held of locks.splice(0))
             await held.release();
     };
     try {
-        locks.push(await lock(INPUT.output, output, purpose, o.onStale));
-        locks.push(await lock(INPUT.checkpoint, checkpoint, purpose, o.onStale));
+        for (const file of files)
+            locks.push(await lock(file.name, file.path, purpose, o.onStale));
+        const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, o.probe);
+        await archive?.prepare();
+        const record = files.find((f) => f.what === "last-run record");
+        return {
+            sink: new NdjsonFileSink(config.output, o.probe),
+            store: new FileCheckpointStore(config.checkpoint, o.probe),
+            ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), o.probe) }),
+            ...(archive && { archive }),
+            release,
+        };
     }
     catch (error) {
         await release();
         throw error;
     }
-    return {
-        sink: new NdjsonFileSink(output, o.probe),
-        store: new FileCheckpointStore(checkpoint, o.probe),
-        release,
-    };
+}
+
+;// CONCATENATED MODULE: ./src/sinks/tally.ts
+
+function tally_bump(map, key) {
+    map.set(key, (map.get(key) ?? 0) + 1);
+}
+function ranked(map, limit = Number.POSITIVE_INFINITY) {
+    return [...map.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+}
+function field(doc, name) {
+    const value = doc[name];
+    return typeof value === "string" && value !== "" ? value : "(none)";
+}
+/** Counts the events of a JSON Lines output by category, status and service, a line at a time. */
+async function tallyOutput(path, topServices = 5) {
+    const categories = new Map();
+    const statuses = new Map();
+    const services = new Map();
+    let events = 0;
+    await forEachLine(path, (line) => {
+        if (line.text.trim() === "")
+            return;
+        const doc = JSON.parse(line.text);
+        events += 1;
+        const category = field(doc, "eventTypeCategory");
+        const status = field(doc, "statusCode");
+        const byStatus = categories.get(category) ?? new Map();
+        categories.set(category, byStatus);
+        tally_bump(byStatus, status);
+        tally_bump(statuses, status);
+        tally_bump(services, field(doc, "service"));
+    });
+    const byCategory = [...categories.entries()]
+        .map(([name, counts]) => ({
+        name,
+        count: [...counts.values()].reduce((a, b) => a + b, 0),
+        byStatus: ranked(counts),
+    }))
+        .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1));
+    return { events, byCategory, byStatus: ranked(statuses), topServices: ranked(services, topServices) };
+}
+/** "issue 12 (open 2, closed 10) · scheduledChange 3 (upcoming 3)", for a log line. */
+function describeTally(t) {
+    if (t.events === 0)
+        return "no events";
+    const categories = t.byCategory
+        .map((c) => `${c.name} ${c.count} (${c.byStatus.map(([s, n]) => `${s} ${n}`).join(", ")})`)
+        .join(" · ");
+    const services = t.topServices.map(([s, n]) => `${s} ${n}`).join(", ");
+    return `${categories}; top services: ${services}`;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/advice.ts
@@ -29614,6 +30489,9 @@ function whatToDo(error) {
         return error.saved ? " Run the same command again to resume." : "";
     if (error instanceof LockedError)
         return " Wait for that run to end (or stop it), then run again.";
+    if (error instanceof FinishFailedError) {
+        return classOf(error) === "transient" ? " Run the same command again to finish." : "";
+    }
     const saved = error instanceof BackfillFailedError ? error.saved : undefined;
     const done = progress(saved);
     switch (classOf(error)) {
@@ -29649,6 +30527,9 @@ const FLAGS = [
     INPUT.maxCheckpointAge,
     INPUT.restart,
     INPUT.simulate,
+    INPUT.overlap,
+    INPUT.firstSince,
+    INPUT.mergeInto,
 ];
 /** `--simulate` takes an optional number and `--restart` an optional boolean; parseArgs has no optional values. */
 function normalise(argv) {
@@ -29710,8 +30591,15 @@ Flags (the same names as the GitHub Action's inputs):
                                  Default: organization
   --region REGION                Health API region: us-east-1 (default), us-east-2, cn-northwest-1,
                                  us-gov-west-1
-  --since TIME                   Lower bound on lastUpdatedTime: ISO 8601 (2026-08-01T00:00:00Z) or a
-                                 duration back from now (90d, 36h). Default: none (all 90 days kept)
+  --since TIME|last-run          Lower bound on lastUpdatedTime: ISO 8601 (2026-08-01T00:00:00Z), a
+                                 duration back from now (90d, 36h), or last-run: from the until of the
+                                 last complete run of the same flags, less --overlap (the output is
+                                 then what changed since). Default: none (all 90 days kept)
+  --first-since TIME             Where --since last-run starts when no complete run is on record.
+                                 Default: 90d (everything AWS keeps)
+  --overlap DURATION             How far before the last complete run's until --since last-run starts
+                                 again, for updates AWS publishes slightly back-dated; 0s-1d.
+                                 Default: 15m
   --until TIME                   Upper bound on lastUpdatedTime. Default: when the backfill first started
                                  (pinned in the checkpoint, so resumes see the same events)
   --filter JSON|@FILE            Further filter members: services, eventTypeCategories, awsAccountIds,
@@ -29723,11 +30611,17 @@ Flags (the same names as the GitHub Action's inputs):
   --locale TAG                   Locale for descriptions (en). Default: the API's
   --output FILE                  JSON Lines output. Default: health-events.ndjson
   --checkpoint FILE              Checkpoint file. Default: <output>.checkpoint.json
+  --merge-into FILE              After the backfill completes, fold the output into this JSON Lines
+                                 archive: one line per event, its newest version, newest first.
+                                 Replaced atomically. Default: none
   --max-checkpoint-age DURATION  Refuse a checkpoint whose token is older than this. Default: 24h
   --restart                      Discard the checkpoint and partial output; start from the first page
   --simulate [N]                 Run against the built-in AWS Health simulator with N events (2000)
   --debug                        Print stack traces
   -h, --help                     This help
+
+With --since last-run, the record of the last complete run is kept beside the output, one file per
+query (health-backfill.last-run.<fingerprint>.json); only a complete run moves it.
 
 AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
 identity, instance roles; AWS_ENDPOINT_URL_HEALTH).
@@ -29740,6 +30634,9 @@ what the message names); 130 interrupted.
 
 ;// CONCATENATED MODULE: ./src/cli/progress.ts
 
+
+
+
 const number = new Intl.NumberFormat("en-US");
 function seconds(ms) {
     return `${(ms / 1000).toFixed(1)} s`;
@@ -29749,6 +30646,35 @@ function ago(iso, now) {
 }
 function rate(p) {
     return p.elapsedMs > 0 ? `${number.format(Math.round((p.newEvents * 1000) / p.elapsedMs))} events/s` : "";
+}
+/** "~12 s left", "~3 min left", "~1.5 h left": an estimate, said as one. */
+function timeLeft(ms) {
+    if (ms < 90_000)
+        return `~${Math.max(1, Math.round(ms / 1000))} s left`;
+    if (ms < 5_400_000)
+        return `~${Math.round(ms / 60_000)} min left`;
+    return `~${(ms / 3_600_000).toFixed(1)} h left`;
+}
+/** "42% of the window, ~3 s left", or nothing before the first event. */
+function coverageText(p) {
+    const c = p.coverage;
+    if (c === undefined)
+        return "";
+    return `${percent(c.covered)} of the window${c.leftMs === undefined ? "" : `, ${timeLeft(c.leftMs)}`}`;
+}
+/** "Stopped at 63% of the window (events back to ...)" for an attempt that did not complete. */
+function stoppedText(p) {
+    const c = p?.coverage;
+    if (c === undefined || c.covered >= 1)
+        return undefined;
+    return `Stopped at ${percent(c.covered)} of the window (events written back to lastUpdatedTime ${c.reached}).`;
+}
+function mergedText(m, archive) {
+    return (`Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
+        `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`);
+}
+function recordedText(r, location) {
+    return `Recorded as the last complete run (until ${r.until}) in ${location}: the next --since last-run continues from there.`;
 }
 function resumeLine(r, now) {
     return (`Resuming from page ${r.page}: ${number.format(r.events)} events already written, ` +
@@ -29760,6 +30686,8 @@ class CliReporter {
     #live;
     #clock;
     #dirty = false;
+    /** The last page's progress, for "stopped at 63% of the window". */
+    last;
     constructor(write, live, clock) {
         this.#write = write;
         this.#live = live;
@@ -29777,8 +30705,13 @@ class CliReporter {
     restarted(location) {
         this.line(`Discarded the checkpoint ${location} (restart); starting from the first page.`);
     }
+    window(w) {
+        this.line(`${isWarning(w) ? "⚠ " : ""}${describeBasis(w, this.#clock())}`);
+    }
     page(p) {
-        const text = `${number.format(p.events)} events · ${p.pages} pages · ${rate(p)} · ${seconds(p.elapsedMs)}`;
+        this.last = p;
+        const covered = coverageText(p);
+        const text = `${number.format(p.events)} events · ${p.pages} pages · ${rate(p)} · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`;
         if (this.#live) {
             this.#write(`\r\x1b[K  ${text}`);
             this.#dirty = true;
@@ -29794,9 +30727,20 @@ class CliReporter {
         this.line(`✓ Complete: ${number.format(r.events)} events in ${r.pages} pages${resumed}, ${seconds(r.elapsedMs)}. ` +
             `Output: ${output}. Checkpoint removed.`);
     }
+    /** What the output holds, by category and status, and the top services. */
+    delta(t) {
+        this.line(`  Events by category (status): ${describeTally(t)}.`);
+    }
+    stopped() {
+        const text = stoppedText(this.last);
+        if (text)
+            this.line(text);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
+
+
 
 
 
@@ -29815,7 +30759,8 @@ const processIo = () => ({
 /**
  * Crash tests set HEALTH_BACKFILL_KILL_AT=<point>:<n> to have the script SIGKILL itself the n-th time it
  * reaches a named point of a write (page-half-written, page-written, checkpoint-temp-written,
- * checkpoint-temp-synced, checkpoint-renamed). Unset, nothing is probed.
+ * checkpoint-temp-synced, checkpoint-renamed; merge-line, merge-temp-synced, merge-renamed;
+ * record-temp-written, record-temp-synced, record-renamed). Unset, nothing is probed.
  */
 function killProbe(spec) {
     const match = /^([a-z-]+):(\d+)$/.exec(spec ?? "");
@@ -29834,6 +30779,8 @@ async function execute(config, reporter, signal) {
         const connection = await connect(config, signal);
         try {
             reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+            let merged;
+            const { archive, records } = files;
             const result = await backfill(config, {
                 source: connection.source,
                 sink: files.sink,
@@ -29841,8 +30788,15 @@ async function execute(config, reporter, signal) {
                 clock: Date.now,
                 reporter,
                 signal,
+                ...(records && { records }),
+                ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
             });
             reporter.done(result, config.output);
+            reporter.delta(await tallyOutput(config.output));
+            if (merged && archive)
+                reporter.line(mergedText(merged, archive.path));
+            if (result.recorded && records)
+                reporter.line(recordedText(result.recorded, records.location));
         }
         finally {
             await connection.close();
@@ -29867,6 +30821,7 @@ async function run(argv = process.argv.slice(2), io = processIo()) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     let debug = argv.includes("--debug");
+    let reporter;
     try {
         const args = parseCli(argv);
         debug = args.debug;
@@ -29877,11 +30832,14 @@ async function run(argv = process.argv.slice(2), io = processIo()) {
             readFile: (path) => (0,external_node_fs_.readFileSync)(path, "utf8"),
             endpoint: process.env.AWS_ENDPOINT_URL_HEALTH,
         });
-        const reporter = new CliReporter(io.stderr, io.live, Date.now);
+        reporter = new CliReporter(io.stderr, io.live, Date.now);
         await execute(config, reporter, controller.signal);
     }
     catch (error) {
         process.exitCode = exitCodeOf(error);
+        // A failure after completion (the merge) is no stop: the window was covered.
+        if (!(error instanceof FinishFailedError))
+            reporter?.stopped();
         io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
         if (debug || !isExpected(error))
             io.stderr(`${error?.stack ?? ""}\n${debugCause(error)}`);
@@ -29903,7 +30861,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7922);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5800);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -41448,6 +41448,18 @@ class BackfillFailedError extends Error {
         this.saved = saved;
     }
 }
+/**
+ * The backfill completed and its output is whole, but what follows completion (the merge into an
+ * archive, the last-run record) failed. The class is the cause's: a malformed archive is input.
+ */
+class FinishFailedError extends Error {
+    name = "FinishFailedError";
+    failureClass;
+    constructor(message, failureClass, options) {
+        super(message, options);
+        this.failureClass = failureClass;
+    }
+}
 /** The class of any thrown value; anything unclassified is treated as transient. */
 function classOf(error) {
     const c = error?.failureClass;
@@ -41471,7 +41483,8 @@ function errorMessage(error) {
 }
 /** Errors the user caused or must act on print without a stack trace; a bug in the program with it. */
 function isExpected(error) {
-    const cause = error instanceof BackfillFailedError ? error.cause : error;
+    const wraps = error instanceof BackfillFailedError || error instanceof FinishFailedError;
+    const cause = wraps ? error.cause : error;
     const bugs = [TypeError, RangeError, ReferenceError, SyntaxError];
     return !bugs.some((type) => cause instanceof type);
 }
