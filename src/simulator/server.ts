@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { defaultAnchor, generateDataset, generateNewerEvents, type SimEvent } from "./dataset.ts";
+import { defaultAnchor, generateDataset, generateNewerEvents, type Shape, type SimEvent } from "./dataset.ts";
 import { serve } from "./handler.ts";
 import { RateLimiter } from "./limits.ts";
 import type { SimState } from "./operations/context.ts";
@@ -31,6 +31,10 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
   seed?: number;
   /** Accounts in the organization, default 25. */
   accounts?: number;
+  /** A wide organization: account-specific events affect 1 to this many accounts (see DatasetOptions). */
+  accountsPerEvent?: number;
+  /** A wide organization: 0 to this many entities per (event, account) (see DatasetOptions). */
+  entitiesPerAccount?: number;
   /** Epoch ms, default defaultAnchor(now()). */
   anchor?: number;
   /** Clock for token age, default Date.now. */
@@ -80,7 +84,12 @@ const DAY = 86_400_000;
 /** Starts an AWS Health simulator (AWS JSON 1.1 over node:http) on a free port of 127.0.0.1. */
 export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulator> {
   const now = o.now ?? Date.now;
-  const shape = { seed: o.seed ?? 1, accounts: o.accounts ?? 25 };
+  const shape: Shape = {
+    seed: o.seed ?? 1,
+    accounts: o.accounts ?? 25,
+    accountsPerEvent: o.accountsPerEvent,
+    entitiesPerAccount: o.entitiesPerAccount,
+  };
   const dataset = generateDataset({
     ...shape,
     events: o.events ?? 1000,
