@@ -134,9 +134,9 @@ export async function backfill(o: BackfillOptions, deps: BackfillDeps): Promise<
     const feed = pagePipeline({
       source: deps.source,
       encode: (records) => deps.sink.encode(records),
+      write: (part) => deps.sink.append(part),
       request: start.request,
       firstToken: cp?.nextToken,
-      depth: start.request.details === "none" ? 4 : 8,
       clock: deps.clock,
       signal: deps.signal,
       maxEmptyPages: 100,
