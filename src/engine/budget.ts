@@ -84,11 +84,11 @@ export class Budget {
     if (bytes < 0) this.#pump();
   }
 
-  /** One more event of page `n` encoded, into a line of `bytes` that waits for the writer. */
-  encoded(n: number, bytes: number): void {
+  /** `events` more events of page `n` encoded, into lines of `bytes` that wait for the writer. */
+  encoded(n: number, bytes: number, events = 1): void {
     const state = this.#state(n);
     state.lines += bytes;
-    state.done += 1;
+    state.done += events;
     this.hold(bytes);
     this.#pump();
   }

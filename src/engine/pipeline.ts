@@ -155,8 +155,17 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
   const enrich = async (work: PageWork, page: Page, handle: PageHandle, enriched: Enriched) => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
+      const records = o.source.enrich(o.request, page.events, signal, handle);
+      // Records that are there at once (events only) are encoded in one go, as before; records
+      // handed over one by one are encoded one by one, so that none waits for the rest of its page.
+      if (Array.isArray(records)) {
+        const lines = o.encode(records);
+        work.add(lines);
+        budget.encoded(work.n, lines.length, records.length);
+        return { ...enriched, count: records.length };
+      }
       let count = 0;
-      for await (const record of o.source.enrich(o.request, page.events, signal, handle)) {
+      for await (const record of records) {
         const line = o.encode([record]);
         work.add(line);
         budget.encoded(work.n, line.length);
