@@ -13,6 +13,8 @@ import { checkOutput, type OutputCheck } from "../test/support/expected.ts";
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const RATE = Number(process.env.BENCH_RATE_LIMIT ?? 100);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
+/** Flags for the script's Node, e.g. BENCH_NODE_FLAGS=--max-semi-space-size=8 to cap V8's young generation. */
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
 
 interface Run {
   wallMs: number;
@@ -43,7 +45,7 @@ function backfill(sim: Simulator, details: string, check = false): Promise<Run> 
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["--trace-gc", "dist/index.js", "--details", details, "--output", join(dir, "out.ndjson")],
+    [...NODE_FLAGS, "--trace-gc", "dist/index.js", "--details", details, "--output", join(dir, "out.ndjson")],
     {
       env: {
         PATH: process.env.PATH,
@@ -188,7 +190,7 @@ async function wide(shape: "narrow" | "wide"): Promise<Run> {
 }
 
 console.log(
-  `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node dist/index.js (${process.version})`,
+  `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node ${[...NODE_FLAGS, ""].join(" ")}dist/index.js (${process.version})`,
 );
 // BENCH_ONLY=none|description|memory|wide runs one part.
 const only = process.env.BENCH_ONLY;
