@@ -1,16 +1,20 @@
 // npm run bench: the backfill against the simulator with a fixed latency and per-family rate limit.
 // Prints, per scenario: wall time, the lower bound the latency and rate limit allow, their ratio, the
-// share of throttled requests; then peak memory (RSS high-water mark) at 10,000 and 100,000 events.
+// share of throttled requests; then peak memory (RSS high-water mark) at 10,000 and 100,000 events, and
+// for a narrow and a wide organization (events that reach up to all of 1,500 accounts).
 // The simulator runs in this process; the backfill is the bundled script in a child process, as users run it.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Simulator, startSimulator } from "../src/simulator/server.ts";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../src/simulator/server.ts";
+import { checkOutput, type OutputCheck } from "../test/support/expected.ts";
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const RATE = Number(process.env.BENCH_RATE_LIMIT ?? 100);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
+/** Flags for the script's Node, e.g. BENCH_NODE_FLAGS=--max-semi-space-size=8 to cap V8's young generation. */
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
 
 interface Run {
   wallMs: number;
@@ -19,6 +23,8 @@ interface Run {
   liveHeapMb: number;
   code: number | null;
   stderr: string;
+  /** Present when the run was asked to check its output against the simulator's dataset. */
+  check?: OutputCheck;
 }
 
 function peakRss(pid: number): number {
@@ -30,13 +36,16 @@ function peakRss(pid: number): number {
   }
 }
 
-/** Runs the bundled script against `sim`, sampling its peak RSS until it exits; V8 traces its collections. */
-function backfill(sim: Simulator, details: string): Promise<Run> {
+/**
+ * Runs the bundled script against `sim`, sampling its peak RSS until it exits; V8 traces its
+ * collections. With `check`, the output is compared with the dataset before it is deleted.
+ */
+function backfill(sim: Simulator, details: string, check = false): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), "bench-"));
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["--trace-gc", "dist/index.js", "--details", details, "--output", join(dir, "out.ndjson")],
+    [...NODE_FLAGS, "--trace-gc", "dist/index.js", "--details", details, "--output", join(dir, "out.ndjson")],
     {
       env: {
         PATH: process.env.PATH,
@@ -62,11 +71,14 @@ function backfill(sim: Simulator, details: string): Promise<Run> {
   const sampler = setInterval(() => {
     peak = Math.max(peak, peakRss(child.pid ?? 0));
   }, 20);
-  return new Promise((resolve) =>
+  return new Promise((resolve, reject) =>
     child.on("exit", (code) => {
       clearInterval(sampler);
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ wallMs: performance.now() - started, peakRssMb: peak, liveHeapMb: live, code, stderr });
+      const run = { wallMs: performance.now() - started, peakRssMb: peak, liveHeapMb: live, code, stderr };
+      const checked = check && code === 0 ? checkOutput(join(dir, "out.ndjson"), sim.dataset) : undefined;
+      Promise.resolve(checked)
+        .then((result) => resolve(result ? { ...run, check: result } : run), reject)
+        .finally(() => rmSync(dir, { recursive: true, force: true }));
     }),
   );
 }
@@ -149,10 +161,38 @@ async function memory(events: number, details: "none" | "description"): Promise<
   }
 }
 
+const WIDE_EVENTS = Number(process.env.BENCH_WIDE_EVENTS ?? 300);
+
+/**
+ * An organization of 1,500 accounts whose account-specific events reach from one to all of them, with
+ * up to 5 entities per account, against a narrow organization with as many events: `details: entities`,
+ * the benchmark's latency, no rate limit. The output is checked against the dataset.
+ */
+async function wide(shape: "narrow" | "wide"): Promise<Run> {
+  const options: SimulatorOptions =
+    shape === "wide" ? { accounts: 1500, accountsPerEvent: 1500, entitiesPerAccount: 5 } : {};
+  const sim = await startSimulator({ events: WIDE_EVENTS, seed: 42, latencyMs: LATENCY_MS, ...options });
+  try {
+    const run = await backfill(sim, "entities", true);
+    if (run.code !== 0) throw new Error(`backfill failed (${run.code}):\n${run.stderr}`);
+    const check = run.check as OutputCheck;
+    console.log(
+      `memory, ${shape} organization, details entities, ${WIDE_EVENTS} events, ${LATENCY_MS} ms latency, no rate limit: ` +
+        `peak RSS ${run.peakRssMb.toFixed(1)} MiB, live heap after full GCs at most ${run.liveHeapMb.toFixed(1)} MB, ` +
+        `${(run.wallMs / 1000).toFixed(1)} s; output ${(check.bytes / 1e6).toFixed(1)} MB, ` +
+        `${check.mismatch ?? "exact"}, sha256 ${check.sha256.slice(0, 16)}`,
+    );
+    if (check.mismatch !== undefined) throw new Error(`output of the ${shape} backfill: ${check.mismatch}`);
+    return run;
+  } finally {
+    await sim.close();
+  }
+}
+
 console.log(
-  `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node dist/index.js (${process.version})`,
+  `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node ${[...NODE_FLAGS, ""].join(" ")}dist/index.js (${process.version})`,
 );
-// BENCH_ONLY=none|description|memory runs one part.
+// BENCH_ONLY=none|description|memory|wide runs one part.
 const only = process.env.BENCH_ONLY;
 if (!only || only === "none") await scenario("none");
 if (!only || only === "description") await scenario("description");
@@ -169,4 +209,11 @@ if (!only || only === "memory") {
         `(target <= 1.3), live heap ${(large.liveHeapMb / small.liveHeapMb).toFixed(2)}`,
     );
   }
+}
+if (!only || only === "wide") {
+  const narrow = await wide("narrow");
+  const broad = await wide("wide");
+  console.log(
+    `memory ratio wide / narrow organization, ${WIDE_EVENTS} events: peak RSS ${(broad.peakRssMb / narrow.peakRssMb).toFixed(2)} (target <= 2)`,
+  );
 }

@@ -200,21 +200,29 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     newEvents: events - base,
     ...(coverage === undefined ? {} : { coverage }),
   });
+  // The output is opened when the first bytes of the first page are ready (a wide page is written in
+  // parts ahead of its end), not before.
+  const opened = async () => {
+    if (!listed) await openOutput(start, options, deps);
+    listed = true;
+  };
   try {
     await deps.source.preflight(start.request, deps.signal);
     const feed = pagePipeline({
       source: deps.source,
       encode: (records) => deps.sink.encode(records),
+      write: async (part) => {
+        await opened();
+        return deps.sink.append(part);
+      },
       request: start.request,
       firstToken: cp?.nextToken,
-      depth: start.request.details === "none" ? 4 : 8,
       clock: deps.clock,
       signal: deps.signal,
       maxEmptyPages: 100,
     });
     for await (const page of feed) {
-      if (!listed) await openOutput(start, options, deps);
-      listed = true;
+      await opened();
       const bytes = await deps.sink.append(page.encoded);
       events += page.count;
       pages += 1;

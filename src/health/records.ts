@@ -25,9 +25,3 @@ export function toListedEvent(event: object): ListedEvent {
   if (typeof arn !== "string") throw new Error("The API returned an event without an arn.");
   return { arn, ...rest };
 }
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

@@ -7,7 +7,7 @@ import {
   type OrganizationEventFilter,
 } from "@aws-sdk/client-health";
 import type { ResolvedRequest } from "../engine/request.ts";
-import type { EventRecord, EventSource, Page } from "../engine/source.ts";
+import type { EventRecord, EventSource, Page, PageBudget } from "../engine/source.ts";
 import { SetupError } from "../errors.ts";
 import { enrichAccount, enrichOrganization } from "./details.ts";
 import { explainAwsError } from "./errors.ts";
@@ -100,14 +100,20 @@ export class HealthSource implements EventSource {
     }
   }
 
-  enrich(request: ResolvedRequest, raw: readonly object[], signal: AbortSignal): Promise<EventRecord[]> {
+  enrich(
+    request: ResolvedRequest,
+    raw: readonly object[],
+    signal: AbortSignal,
+    budget: PageBudget,
+  ): Iterable<EventRecord> | AsyncIterable<EventRecord> {
     const events = raw.map(toListedEvent);
-    if (request.details === "none" || events.length === 0) return Promise.resolve(events);
+    if (request.details === "none" || events.length === 0) return events;
     const ctx = {
       client: this.#client,
       signal,
       entities: request.details === "entities",
       locale: request.locale,
+      budget,
       endpoint: this.#endpoint,
     };
     return request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);

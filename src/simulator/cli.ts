@@ -11,6 +11,9 @@ an AWS account. Prints AWS_ENDPOINT_URL_HEALTH=<url> on stdout once it listens; 
   --events N                events in the dataset (1000)
   --seed N                  dataset seed; the same seed gives the same events and accepts the same tokens (1)
   --accounts N              accounts in the organization (25)
+  --accounts-per-event N    a wide organization: account-specific events affect 1 to N accounts
+                            (default: mostly 1-5, a few up to 150)
+  --entities-per-account N  a wide organization: 0 to N entities per event and account (default: 0-4)
   --latency MS              added to every answer, milliseconds (0)
   --rate-limit N            requests per second per API family, 0 = unlimited (0)
   --burst N                 rate-limit bucket size, 0 = a tenth of the rate (0)
@@ -30,6 +33,8 @@ const FLAGS = {
   events: { type: "string" },
   seed: { type: "string" },
   accounts: { type: "string" },
+  "accounts-per-event": { type: "string" },
+  "entities-per-account": { type: "string" },
   latency: { type: "string" },
   "rate-limit": { type: "string" },
   burst: { type: "string" },
@@ -108,6 +113,8 @@ export function parseCli(argv: string[]): SimulatorOptions | "help" {
   set("events", integer("events", text("events"), 0, 10_000_000));
   set("seed", integer("seed", text("seed"), -(2 ** 31), 2 ** 32 - 1));
   set("accounts", integer("accounts", text("accounts"), 1, 100_000));
+  set("accountsPerEvent", integer("accounts-per-event", text("accounts-per-event"), 1, 100_000));
+  set("entitiesPerAccount", integer("entities-per-account", text("entities-per-account"), 0, 1000));
   set("latencyMs", decimal("latency", text("latency"), 0, 60_000));
   set("rateLimit", decimal("rate-limit", text("rate-limit"), 0, 1_000_000));
   set("burst", integer("burst", text("burst"), 0, 1_000_000));

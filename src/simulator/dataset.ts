@@ -1,7 +1,7 @@
 import { organizationAccounts } from "./accounts.ts";
-import { CATEGORY_WEIGHT, EVENT_TYPES, type EventTypeSpec, REGIONS } from "./catalog.ts";
+import { CATEGORY_WEIGHT, type EntityKind, EVENT_TYPES, type EventTypeSpec, REGIONS } from "./catalog.ts";
 import { describeEvent } from "./descriptions.ts";
-import { buildEntities } from "./entities.ts";
+import { accountEntities, buildEntities, entityAccounts } from "./entities.ts";
 import { mixSeed, mulberry32, pick, type Rng, randInt, randomId, weighted } from "./prng.ts";
 
 export interface SimEntity {
@@ -30,8 +30,10 @@ export interface SimEvent {
   accounts: string[];
   description: string;
   metadata: Record<string, string>;
-  /** 0-4 per (event, account); for a PUBLIC event they belong to the caller's account. */
+  /** 0-4 per (event, account) by default; for a PUBLIC event they belong to the caller's account. */
   entities: SimEntity[];
+  /** Set in a wide organization: each (event, account) has 0 to this many entities, evenly spread. */
+  entitiesPerAccount?: number;
 }
 
 export interface DatasetOptions {
@@ -41,7 +43,17 @@ export interface DatasetOptions {
   accounts: number;
   /** Epoch ms; every lastUpdatedTime <= anchor. */
   anchor: number;
+  /**
+   * A wide organization: the first account-specific event affects this many accounts and every other
+   * one between 1 and this many, evenly spread. Unset: mostly 1-5 accounts, a few up to 150.
+   */
+  accountsPerEvent?: number | undefined;
+  /** A wide organization: 0 to this many entities per (event, account), evenly spread. Unset: 0-4, mostly 1-2. */
+  entitiesPerAccount?: number | undefined;
 }
+
+/** What shapes the generated events besides their number and times. */
+export type Shape = Pick<DatasetOptions, "seed" | "accounts" | "accountsPerEvent" | "entitiesPerAccount">;
 
 const DAY = 86_400_000;
 const SPREAD = 90 * DAY;
@@ -58,7 +70,7 @@ export function defaultAnchor(nowMs: number): number {
 /** A deterministic dataset, newest lastUpdatedTime first, ties broken by ARN. */
 export function generateDataset(o: DatasetOptions): SimEvent[] {
   checkOptions(o);
-  const gen = createGenerator(o.seed, o.accounts, 0, false);
+  const gen = createGenerator(o, 0, false);
   // Times first, sorted as numbers (much cheaper than sorting the events); ties are bulk updates.
   const times = new Float64Array(o.events);
   for (let i = 0; i < o.events; i++) {
@@ -93,13 +105,8 @@ function sortTies(events: SimEvent[]): SimEvent[] {
  * `count` events newer than `after` (epoch ms), newest first, for a dataset generated with the same
  * seed and accounts; `firstIndex` keeps their ARNs unique (pass how many events exist already).
  */
-export function generateNewerEvents(
-  o: Pick<DatasetOptions, "seed" | "accounts">,
-  firstIndex: number,
-  after: number,
-  count: number,
-): SimEvent[] {
-  const gen = createGenerator(o.seed, o.accounts, firstIndex, true);
+export function generateNewerEvents(o: Shape, firstIndex: number, after: number, count: number): SimEvent[] {
+  const gen = createGenerator(o, firstIndex, true);
   const events: SimEvent[] = [];
   let t = after;
   for (let i = 0; i < count; i++) {
@@ -113,12 +120,8 @@ export function generateNewerEvents(
  * One event updated at `lastUpdated` (epoch ms), for a dataset generated with the same seed and
  * accounts; `index` keeps its ARN unique (pass how many events were generated before it).
  */
-export function generateEventAt(
-  o: Pick<DatasetOptions, "seed" | "accounts">,
-  index: number,
-  lastUpdated: number,
-): SimEvent {
-  return createGenerator(o.seed, o.accounts, index, true).next(lastUpdated);
+export function generateEventAt(o: Shape, index: number, lastUpdated: number): SimEvent {
+  return createGenerator(o, index, true).next(lastUpdated);
 }
 
 /** The dataset order: newest lastUpdatedTime first, then ARN ascending. */
@@ -134,12 +137,46 @@ export function descriptionForAccount(event: SimEvent, accountId: string | undef
   return `${event.description}\n\nThis notification is for AWS account ${accountId}.`;
 }
 
+/** Whether an account-specific event affects the account (binary search: a wide event has thousands). */
+export function affects(event: SimEvent, accountId: string): boolean {
+  const list = event.accounts;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((list[mid] as string) < accountId) lo = mid + 1;
+    else hi = mid;
+  }
+  return list[lo] === accountId;
+}
+
+/**
+ * The entities one account owns in an event. Derives only that account's (a wide event has thousands
+ * of accounts, and an entities request names ten); an assigned `entities` list is filtered instead.
+ */
+export function entitiesOfAccount(event: SimEvent, accountId: string): SimEntity[] {
+  const own = Object.getOwnPropertyDescriptor(event, "entities");
+  if (own !== undefined && "value" in own)
+    return (own.value as SimEntity[]).filter((e) => e.awsAccountId === accountId);
+  const owners = entityAccounts(event);
+  const owns = event.eventScopeCode === "PUBLIC" ? owners.includes(accountId) : affects(event, accountId);
+  return owns ? accountEntities(event, entityKindOf(event), accountId) : [];
+}
+
+function entityKindOf(event: SimEvent): EntityKind {
+  return TYPE_BY_CODE.get(event.eventTypeCode)?.entity ?? "account";
+}
+
 function checkOptions(o: DatasetOptions): void {
   const ok = (n: number, min: number) => Number.isSafeInteger(n) && n >= min;
   if (!ok(o.events, 0)) throw new RangeError(`events must be an integer >= 0, got ${o.events}`);
   if (!ok(o.accounts, 1)) throw new RangeError(`accounts must be an integer >= 1, got ${o.accounts}`);
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`seed must be an integer, got ${o.seed}`);
   if (!Number.isFinite(o.anchor)) throw new RangeError(`anchor must be epoch milliseconds, got ${o.anchor}`);
+  if (o.accountsPerEvent !== undefined && !ok(o.accountsPerEvent, 1))
+    throw new RangeError(`accountsPerEvent must be an integer >= 1, got ${o.accountsPerEvent}`);
+  if (o.entitiesPerAccount !== undefined && !ok(o.entitiesPerAccount, 0))
+    throw new RangeError(`entitiesPerAccount must be an integer >= 0, got ${o.entitiesPerAccount}`);
 }
 
 interface Generator {
@@ -147,9 +184,10 @@ interface Generator {
   next(lastUpdated: number): SimEvent;
 }
 
-function createGenerator(seed: number, accounts: number, firstIndex: number, sawWide: boolean): Generator {
-  const rng = mulberry32(mixSeed(seed, firstIndex, 0xe7e7));
-  const org = organizationAccounts(seed, accounts);
+function createGenerator(shape: Shape, firstIndex: number, sawWide: boolean): Generator {
+  const rng = mulberry32(mixSeed(shape.seed, firstIndex, 0xe7e7));
+  const org = organizationAccounts(shape.seed, shape.accounts);
+  const widest = shape.accountsPerEvent ?? WIDE_ACCOUNTS;
   const state = { index: firstIndex, sawWide };
   return {
     rng,
@@ -157,11 +195,15 @@ function createGenerator(seed: number, accounts: number, firstIndex: number, saw
       const scope = rng() < 0.6 ? "PUBLIC" : "ACCOUNT_SPECIFIC";
       let affected: string[] = [];
       if (scope === "ACCOUNT_SPECIFIC") {
-        const n = state.sawWide ? affectedCount(rng) : WIDE_ACCOUNTS;
+        // The first account-specific event is the widest, so paging through its accounts is exercised.
+        let n = widest;
+        if (state.sawWide) n = shape.accountsPerEvent ? randInt(rng, 1, widest) : affectedCount(rng);
         state.sawWide = true;
         affected = sample(rng, org, n);
       }
-      return makeEvent(rng, state.index++, scope, lastUpdated, affected);
+      const event = makeEvent(rng, state.index++, scope, lastUpdated, affected);
+      if (shape.entitiesPerAccount !== undefined) event.entitiesPerAccount = shape.entitiesPerAccount;
+      return event;
     },
   };
 }
@@ -272,9 +314,7 @@ const LAZY_DESCRIPTION = derivedProperty("description", (e) => {
   const type = TYPE_BY_CODE.get(e.eventTypeCode);
   return describeEvent(e, type?.summary ?? `an event of type ${e.eventTypeCode}`);
 });
-const LAZY_ENTITIES = derivedProperty("entities", (e) =>
-  buildEntities(e, TYPE_BY_CODE.get(e.eventTypeCode)?.entity ?? "account"),
-);
+const LAZY_ENTITIES = derivedProperty("entities", (e) => buildEntities(e, entityKindOf(e)));
 
 function derivedProperty<K extends keyof SimEvent>(
   key: K,

@@ -22,19 +22,34 @@ export function entityAccounts(event: SimEvent): readonly string[] {
 
 /** All entities of an event: 0-4 per owning account, derived from the event's ARN (deterministic). */
 export function buildEntities(event: SimEvent, kind: EntityKind): SimEntity[] {
-  const out: SimEntity[] = [];
   const eventSeed = hashString(event.arn);
-  for (const account of entityAccounts(event)) {
-    const rng = mulberry32(mixSeed(eventSeed, hashString(account)));
-    const count = weighted(rng, [
-      [0, 2],
-      [1, 4],
-      [2, 3],
-      [3, 2],
-      [4, 1],
-    ] as const);
-    for (let i = 0; i < count; i++) out.push(makeEntity(rng, event, kind, account));
-  }
+  return entityAccounts(event).flatMap((account) => accountEntities(event, kind, account, eventSeed));
+}
+
+/**
+ * The entities one account owns in an event, the same as `buildEntities` gives for that account: each
+ * account's entities come from their own seed, so a wide event's entities can be served account by
+ * account without deriving them all for every request.
+ */
+export function accountEntities(
+  event: SimEvent,
+  kind: EntityKind,
+  account: string,
+  eventSeed = hashString(event.arn),
+): SimEntity[] {
+  const rng = mulberry32(mixSeed(eventSeed, hashString(account)));
+  const count =
+    event.entitiesPerAccount === undefined
+      ? weighted(rng, [
+          [0, 2],
+          [1, 4],
+          [2, 3],
+          [3, 2],
+          [4, 1],
+        ] as const)
+      : randInt(rng, 0, event.entitiesPerAccount);
+  const out: SimEntity[] = [];
+  for (let i = 0; i < count; i++) out.push(makeEntity(rng, event, kind, account));
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Churn, type SimVersion } from "./churn.ts";
-import { defaultAnchor, generateDataset, generateNewerEvents, type SimEvent } from "./dataset.ts";
+import { defaultAnchor, generateDataset, generateNewerEvents, type Shape, type SimEvent } from "./dataset.ts";
 import { serve } from "./handler.ts";
 import { RateLimiter } from "./limits.ts";
 import type { SimState } from "./operations/context.ts";
@@ -32,6 +32,10 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
   seed?: number;
   /** Accounts in the organization, default 25. */
   accounts?: number;
+  /** A wide organization: account-specific events affect 1 to this many accounts (see DatasetOptions). */
+  accountsPerEvent?: number;
+  /** A wide organization: 0 to this many entities per (event, account) (see DatasetOptions). */
+  entitiesPerAccount?: number;
   /** Epoch ms, default defaultAnchor(now()). */
   anchor?: number;
   /** Clock for token age and for events that appear and change over time, default Date.now. */
@@ -92,7 +96,12 @@ const DAY = 86_400_000;
 /** Starts an AWS Health simulator (AWS JSON 1.1 over node:http) on a free port of 127.0.0.1. */
 export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulator> {
   const now = o.now ?? Date.now;
-  const shape = { seed: o.seed ?? 1, accounts: o.accounts ?? 25 };
+  const shape: Shape = {
+    seed: o.seed ?? 1,
+    accounts: o.accounts ?? 25,
+    accountsPerEvent: o.accountsPerEvent,
+    entitiesPerAccount: o.entitiesPerAccount,
+  };
   const dataset = generateDataset({
     ...shape,
     events: o.events ?? 1000,

@@ -1,5 +1,6 @@
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { JsonItems } from "../engine/source.ts";
 import { CheckpointRefusedError } from "../errors.ts";
 import { isMissing, type Probe, realPath } from "../util/fs.ts";
 
@@ -102,7 +103,9 @@ export class NdjsonFileSink implements OutputSink {
   }
 
   encode(records: readonly object[]): Uint8Array {
-    return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+    if (!records.some(hasJsonItems))
+      return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+    return Buffer.concat(records.flatMap(spliced));
   }
 
   async append(buffer: Uint8Array): Promise<number> {
@@ -131,4 +134,41 @@ export class NdjsonFileSink implements OutputSink {
     await this.#handle?.close();
     this.#handle = undefined;
   }
+}
+
+function hasJsonItems(record: object): boolean {
+  for (const value of Object.values(record)) if (value instanceof JsonItems) return true;
+  return false;
+}
+
+const COMMA = Buffer.from(",");
+
+/**
+ * One record as the line JSON.stringify would write, except that JsonItems members go in as the JSON
+ * bytes they already are: a wide event's details and entities are never turned back into objects.
+ */
+function spliced(record: object): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let text = "{";
+  let separator = "";
+  for (const [key, value] of Object.entries(record)) {
+    if (value instanceof JsonItems) {
+      out.push(Buffer.from(`${text}${separator}${JSON.stringify(key)}:[`));
+      let first = true;
+      for (const piece of value.pieces) {
+        if (piece.length <= 2) continue; // "[]"
+        if (!first) out.push(COMMA);
+        out.push(piece.subarray(1, piece.length - 1));
+        first = false;
+      }
+      text = "]";
+    } else {
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined) continue; // left out, as JSON.stringify leaves out undefined members
+      text += `${separator}${JSON.stringify(key)}:${json}`;
+    }
+    separator = ",";
+  }
+  out.push(Buffer.from(`${text}}\n`));
+  return out;
 }

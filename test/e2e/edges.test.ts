@@ -212,7 +212,10 @@ describe("files the user already has", () => {
         /Invalid output: cannot write file\.txt\/out\.ndjson \(ENOTDIR\)/,
       ],
       [["--output", "y.ndjson", "--checkpoint", "folder"], /Invalid checkpoint: folder is a folder/],
-      [["--output", "y.ndjson", "--checkpoint", "y.ndjson.lock"], /Invalid checkpoint: y\.ndjson\.lock and the output y\.ndjson collide: one is where the other.s lock goes\./],
+      [
+        ["--output", "y.ndjson", "--checkpoint", "y.ndjson.lock"],
+        /Invalid checkpoint: y\.ndjson\.lock and the output y\.ndjson collide: one is where the other.s lock goes\./,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await runScript(["--details", "none", ...args], { cwd: dir, env });

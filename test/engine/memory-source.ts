@@ -44,10 +44,8 @@ export class MemorySource implements EventSource {
     };
   }
 
-  async enrich(_request: ResolvedRequest, events: readonly object[]): Promise<EventRecord[]> {
-    return (events as EventRecord[]).map((e) => ({
-      ...e,
-      details: [{ latestDescription: `about ${e.arn}` }],
-    }));
+  async *enrich(_request: ResolvedRequest, events: readonly object[]): AsyncGenerator<EventRecord> {
+    for (const e of events as EventRecord[])
+      yield { ...e, details: [{ latestDescription: `about ${e.arn}` }] };
   }
 }

@@ -1,5 +1,5 @@
 import { CALLER_ACCOUNT_ID } from "../accounts.ts";
-import type { SimEntity, SimEvent } from "../dataset.ts";
+import { entitiesOfAccount, type SimEntity, type SimEvent } from "../dataset.ts";
 import { visibleToCaller } from "../filters.ts";
 import { type EntityFilterInput, parseEntitiesInput, parseOrgEntitiesInput } from "../inputs.ts";
 import { type Cursor, compareKeys, pageSorted } from "../paging.ts";
@@ -14,8 +14,13 @@ interface Item {
 }
 
 /** Results are sorted by the entity's lastUpdatedTime, newest first (as AWS documents). */
-function collect(target: Map<string, Item>, event: SimEvent, keep: (e: SimEntity) => boolean): void {
-  for (const entity of event.entities) {
+function collect(
+  target: Map<string, Item>,
+  event: SimEvent,
+  entities: readonly SimEntity[],
+  keep: (e: SimEntity) => boolean,
+): void {
+  for (const entity of entities) {
     if (!keep(entity)) continue;
     const k = `${entity.entityArn}|${event.arn}`;
     target.set(k, { entity, eventArn: event.arn, key: { t: entity.lastUpdatedTime.getTime(), k } });
@@ -47,10 +52,14 @@ export function describeAffectedEntitiesForOrganization(ctx: OperationContext): 
     const failure = accountFilterFailure(event, f.eventArn, f.awsAccountId, false);
     if (failure !== undefined) failedSet.push(failure);
     else if (event !== undefined) {
-      collect(items, event, (e) => {
-        if (f.awsAccountId !== undefined && e.awsAccountId !== f.awsAccountId) return false;
-        return f.statusCodes === undefined || f.statusCodes.includes(e.statusCode);
-      });
+      const entities =
+        f.awsAccountId === undefined ? event.entities : entitiesOfAccount(event, f.awsAccountId);
+      collect(
+        items,
+        event,
+        entities,
+        (e) => f.statusCodes === undefined || f.statusCodes.includes(e.statusCode),
+      );
     }
   }
   const out = answer(ctx, items, cursor, req.maxResults);
@@ -66,7 +75,7 @@ export function describeAffectedEntities(ctx: OperationContext): Json {
   for (const arn of req.filter.eventArns) {
     const event = ctx.state.byArn.get(arn);
     if (event !== undefined && visibleToCaller(event))
-      collect(items, event, (e) => entityMatches(e, req.filter));
+      collect(items, event, entitiesOfAccount(event, CALLER_ACCOUNT_ID), (e) => entityMatches(e, req.filter));
   }
   return answer(ctx, items, cursor, req.maxResults);
 }

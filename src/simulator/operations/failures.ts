@@ -1,4 +1,4 @@
-import type { SimEvent } from "../dataset.ts";
+import { affects, type SimEvent } from "../dataset.ts";
 import type { Json } from "./context.ts";
 
 /**
@@ -31,7 +31,7 @@ export function accountFilterFailure(
   const notAffected =
     event.eventScopeCode === "ACCOUNT_SPECIFIC" &&
     awsAccountId !== undefined &&
-    !event.accounts.includes(awsAccountId);
+    !affects(event, awsAccountId);
   if (requireAffected && (publicWithAccount || notAffected)) {
     return item(
       "InvalidAccountInputError",
