@@ -5,7 +5,7 @@ import { INPUT } from "./config/names.ts";
 import { UsageError } from "./errors.ts";
 import { NdjsonFileSink } from "./sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "./stores/file-store.ts";
-import { isMissing, type Probe, realPath } from "./util/fs.ts";
+import { isMissing, type Probe, realPath, removeLeftoverTemps } from "./util/fs.ts";
 import { acquireLock, type Lock } from "./util/lock.ts";
 
 /** The output and the checkpoint of one backfill, checked and locked; `release` when done. */
@@ -68,7 +68,8 @@ async function lock(
 
 /**
  * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes one
- * lock on the output and one on the checkpoint, so two runs never write the same file.
+ * lock on the output and one on the checkpoint, so two runs never write the same file, and removes
+ * the temp files that killed checkpoint writes left beside the checkpoint.
  */
 export async function openLocalFiles(
   config: Config,
@@ -98,6 +99,8 @@ export async function openLocalFiles(
   try {
     locks.push(await lock(INPUT.output, output, purpose, o.onStale));
     locks.push(await lock(INPUT.checkpoint, checkpoint, purpose, o.onStale));
+    // Now that no other run writes the checkpoint, the temp files of killed writes can go.
+    await removeLeftoverTemps(checkpoint);
   } catch (error) {
     await release();
     throw error;
