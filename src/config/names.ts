@@ -15,6 +15,8 @@ export const INPUT = {
   simulate: "simulate",
   checkpointKey: "checkpoint-key",
   cacheSaveInterval: "cache-save-interval",
+  matrix: "matrix",
+  githubToken: "github-token",
 } as const;
 
 export type InputName = (typeof INPUT)[keyof typeof INPUT];

@@ -74,7 +74,7 @@ const all = () => sim.dataset.map((e) => e.arn);
 function unpack(entry: CacheEntry): string {
   const file = join(mkdtempSync(join(tmpdir(), "entry-")), "cache.tzst");
   writeFileSync(file, entry.data ?? Buffer.alloc(0));
-  return execFileSync("tar", ["--zstd", "-xOf", file]).toString("utf8");
+  return execFileSync("tar", ["--zstd", "-P", "-xOf", file]).toString("utf8");
 }
 
 /** Attempt 1 dies (SIGKILL, as a lost or timed-out runner) after a few pages; its post step runs. */
@@ -86,13 +86,14 @@ async function killedAttempt(): Promise<void> {
   const p = await post(1);
   expect(p.code, p.stdout).toBe(0);
   expect(p.stdout).toMatch(
-    /Saved the last checkpoint to the Actions cache as health-backfill-backfill-\w+-\d+-1-post/,
+    /Saved the checkpoint of page \d+ to the Actions cache as health-backfill-backfill-null-\w+-\d+-1-post/,
   );
 }
 
 describe("the action", () => {
   it("attempt 1 killed mid-way; attempt 2 of the same run resumes on a fresh runner and completes exactly", async () => {
     await killedAttempt();
+    expect(cache.counts.lookup).toBe(0); // a first attempt has nothing to continue and restores nothing
     const before = sim.stats.byOperation.DescribeEventsForOrganization ?? 0;
     const second = await attempt(2).done;
     expect(second.code, second.stdout).toBe(0);
@@ -102,14 +103,19 @@ describe("the action", () => {
       pages: "20",
       output: "health-events.ndjson",
     });
-    expect(second.outputs["checkpoint-key"]).toMatch(/^health-backfill-backfill-[0-9a-f]{16}-\d+-2-\d{6}$/);
+    expect(second.outputs["checkpoint-key"]).toMatch(
+      /^health-backfill-backfill-null-[0-9a-f]{16}-\d+-2-\d{6}$/,
+    );
     expect(second.stdout).toMatch(
-      /Restored checkpoint and partial output from the Actions cache: health-backfill-backfill-\w+-\d+-1-post/,
+      /Restored the checkpoint of page \d+ and its \d+ segments \(.* of output\) from the Actions cache: health-backfill-backfill-null-\w+-\d+-1-post/,
     );
     expect(second.summary).toMatch(/Resumed \| yes, from page (7|8|9) /);
     expect(output()).toEqual(all());
     // Nothing of the credentials reaches the logs, the summary or what was cached.
-    const cached = cache.entries.map(unpack).join("");
+    const cached = cache.entries
+      .filter((e) => e.finalized)
+      .map(unpack)
+      .join("");
     expect(cached).toContain('"nextToken"');
     for (const text of [second.stdout, second.summary, cached]) {
       expect(text).not.toMatch(/AKIDBACKFILLTEST|wJalrXUtnFEMIbackfillTESTKEY/);

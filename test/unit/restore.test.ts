@@ -1,0 +1,223 @@
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { CacheSyncedStore } from "../../src/action/cache-store.ts";
+import { entryDir, entryFiles } from "../../src/action/entry.ts";
+import { cacheKeys, earlierReleaseRun } from "../../src/action/keys.ts";
+import { type RestoreOptions, restoreProgress } from "../../src/action/restore.ts";
+import type { Checkpoint } from "../../src/engine/checkpoint.ts";
+import { CheckpointRefusedError } from "../../src/errors.ts";
+import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { MemoryCache } from "./memory-cache.ts";
+
+/** One runner: a workspace and a RUNNER_TEMP at fixed paths, wiped between attempts. */
+let root: string;
+let workspace: string;
+let temp: string;
+let output: string;
+let checkpoint: string;
+let cache: MemoryCache;
+
+const ctx = (attempt: number) => ({
+  job: "j",
+  runId: "7",
+  attempt,
+  repository: "o/r",
+  apiUrl: "http://x",
+  runnerTemp: temp,
+});
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "restore-"));
+  workspace = join(root, "workspace");
+  temp = join(root, "temp");
+  output = join(workspace, "out.ndjson");
+  checkpoint = join(workspace, "out.ndjson.checkpoint.json");
+  cache = new MemoryCache();
+  fresh();
+});
+
+function fresh(): void {
+  for (const d of [workspace, temp]) {
+    rmSync(d, { recursive: true, force: true });
+    mkdirSync(d, { recursive: true });
+  }
+}
+
+function checkpointAt(pages: number): Checkpoint {
+  return {
+    version: 2,
+    fingerprint: "f",
+    nextToken: `t${pages}`,
+    processedCount: pages * 2,
+    pages,
+    timestamp: "2026-11-26T00:00:00.000Z",
+    startedAt: "2026-11-26T00:00:00.000Z",
+    request: { scope: "organization", region: "us-east-1", filter: {}, pageSize: 2, details: "none" },
+    output: { path: output, bytes: statSync(output).size, lastArn: `p${pages}b` },
+  };
+}
+
+/** Attempt 1 backs up `n` pages with an upload after each, then its runner is gone. */
+async function firstAttempt(n: number): Promise<{ text: string; last: Checkpoint }> {
+  const keys = cacheKeys("hb", ctx(1), "null", "f");
+  const store = new CacheSyncedStore(new FileCheckpointStore(checkpoint), {
+    cache,
+    keys,
+    files: entryFiles(entryDir(temp, keys.run)),
+    output,
+    intervalMs: 0,
+    clock: () => 0,
+    log: { info: () => {}, warning: () => {}, debug: () => {} },
+  });
+  writeFileSync(output, "");
+  let last = checkpointAt(0);
+  for (let p = 1; p <= n; p++) {
+    appendFileSync(output, `{"arn":"p${p}a"}\n{"arn":"p${p}b"}\n`);
+    last = checkpointAt(p);
+    await store.save(last);
+    await store.flush();
+  }
+  const text = readFileSync(output, "utf8");
+  fresh();
+  return { text, last };
+}
+
+function options(attempt = 2, matrixLeg = false): RestoreOptions {
+  const keys = cacheKeys("hb", ctx(attempt), "null", "f");
+  return {
+    cache,
+    keys,
+    files: entryFiles(entryDir(temp, keys.run)),
+    local: new FileCheckpointStore(checkpoint),
+    output,
+    attempt,
+    earlier: {
+      run: earlierReleaseRun("hb", ctx(attempt), "f"),
+      paths: [checkpoint, output],
+      matrixLeg,
+    },
+  };
+}
+
+describe("restoring a re-run from the cache", () => {
+  it("restores the newest checkpoint, then each segment by exact key, and rebuilds the output exactly", async () => {
+    const { text, last } = await firstAttempt(5);
+    const restored = await restoreProgress(options());
+    expect(restored).toMatchObject({ kind: "checkpoint", key: cache.entries[4]?.key });
+    expect(readFileSync(output, "utf8")).toBe(text);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toEqual(last);
+    if (restored.kind !== "checkpoint") throw new Error("expected a checkpoint");
+    expect(restored.chain).toMatchObject({ bytes: text.length, pages: 5 });
+    expect(restored.chain.segments.map((s) => s.key)).toEqual(cache.entries.map((e) => e.key));
+  });
+
+  it("the first attempt of a run restores nothing at all", async () => {
+    await firstAttempt(2);
+    expect(await restoreProgress(options(1))).toEqual({ kind: "fresh", firstAttempt: true });
+    expect(cache.restores).toEqual([]);
+    expect(readdirSync(workspace)).toEqual([]);
+  });
+
+  const damage: [string, (c: MemoryCache, segment: string) => void, RegExp][] = [
+    [
+      "missing (evicted)",
+      (c) => c.entries.splice(2, 1),
+      /its segment \S+-000003 is not in the cache any more/,
+    ],
+    [
+      "of another length",
+      (c, segment) => c.entries[1]?.files.set(segment, Buffer.from("{}\n")),
+      /its segment \S+-000002 has 3 bytes, not \d+/,
+    ],
+    [
+      "with other bytes of the same length",
+      (c, segment) => {
+        const bytes = c.entries[1]?.files.get(segment) ?? Buffer.alloc(0);
+        c.entries[1]?.files.set(segment, Buffer.from(bytes.toString().replace("p2a", "p9a")));
+      },
+      /its segment \S+-000002 does not match its SHA-256/,
+    ],
+  ];
+
+  it.each(damage)("a segment %s makes the checkpoint unusable: nothing is written", async (_n, harm, why) => {
+    await firstAttempt(5);
+    harm(cache, entryFiles(entryDir(temp, options().keys.run)).segment);
+    const restored = await restoreProgress(options());
+    expect(restored).toMatchObject({ kind: "unusable", pages: 5 });
+    if (restored.kind !== "unusable") throw new Error("expected unusable");
+    expect(restored.why).toMatch(why);
+    // Never a partial or spliced output, and no file left over.
+    expect(readdirSync(workspace)).toEqual([]);
+  });
+
+  it("a completion marker as the newest entry: start fresh", async () => {
+    await firstAttempt(2);
+    const keys = cacheKeys("hb", ctx(1), "null", "f");
+    const files = entryFiles(entryDir(temp, keys.run));
+    mkdirSync(files.dir, { recursive: true });
+    writeFileSync(files.checkpoint, '{"version":2,"complete":true,"completedAt":"x","events":4,"pages":2}');
+    writeFileSync(files.segment, "");
+    await cache.save(files.paths, keys.upload(99));
+    fresh();
+    expect(await restoreProgress(options())).toEqual({ kind: "complete", key: keys.upload(99) });
+  });
+
+  it("refuses, loudly, a newest entry that is not a checkpoint of this release", async () => {
+    await firstAttempt(1);
+    const files = entryFiles(entryDir(temp, options().keys.run));
+    const entry = cache.entries[0];
+    const doc = JSON.parse(entry?.files.get(files.checkpoint)?.toString() ?? "");
+    entry?.files.set(files.checkpoint, Buffer.from(JSON.stringify({ ...doc, version: 3 })));
+    const error = await restoreProgress(options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckpointRefusedError);
+    expect(error).toMatchObject({ reason: "unreadable" });
+    entry?.files.set(files.checkpoint, Buffer.from(JSON.stringify({ ...doc, segments: [] })));
+    expect(await restoreProgress(options()).catch((e: unknown) => e)).toMatchObject({
+      message: expect.stringMatching(/its segments add up to 0 bytes, not the \d+ it records/),
+    });
+  });
+
+  describe("an entry of release 0.1.0 (checkpoint and whole output, version 1)", () => {
+    async function earlierEntry(doc: object): Promise<string> {
+      writeFileSync(output, '{"arn":"a"}\n{"arn":"b"}\n');
+      writeFileSync(checkpoint, JSON.stringify(doc));
+      const key = `${earlierReleaseRun("hb", ctx(1), "f")}1-post`;
+      await cache.save([checkpoint, output], key);
+      fresh();
+      return key;
+    }
+
+    it("outside a matrix: restored as it is, for the engine to continue", async () => {
+      const key = await earlierEntry({ version: 1, pages: 1 });
+      expect(await restoreProgress(options())).toEqual({ kind: "earlier-release", key });
+      expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toEqual({ version: 1, pages: 1 });
+      expect(readFileSync(output, "utf8")).toBe('{"arn":"a"}\n{"arn":"b"}\n');
+    });
+
+    it("its completion marker: start fresh, the marker removed", async () => {
+      const key = await earlierEntry({ complete: true, events: 2, pages: 1 });
+      expect(await restoreProgress(options())).toEqual({ kind: "complete", key });
+      expect(existsSync(checkpoint)).toBe(false);
+    });
+
+    it("in a matrix leg: refused, since it may be another leg's; nothing restored", async () => {
+      await earlierEntry({ version: 1, pages: 1 });
+      const error = await restoreProgress(options(2, true)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckpointRefusedError);
+      expect(error).toMatchObject({ reason: "ambiguous-leg" });
+      expect(readdirSync(workspace)).toEqual([]);
+    });
+  });
+});
