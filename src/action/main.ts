@@ -75,7 +75,7 @@ function openCache(a: ActionConfig, files: LocalFiles, ctx: RunContext): CacheSi
 function describeRestore(r: Restored): string {
   switch (r.kind) {
     case "checkpoint":
-      return `Restored the checkpoint of page ${r.chain.pages} and its ${r.chain.segments.length} segments (${size(r.chain.bytes)} of output) from the Actions cache: ${r.key}`;
+      return `Restored the checkpoint of page ${r.chain.pages} and its ${r.chain.count} segments (${size(r.chain.bytes)} of output) from the Actions cache: ${r.key}`;
     case "earlier-release":
       return `Restored a checkpoint that release 0.1.0 saved (checkpoint and whole output in one entry): ${r.key}. This attempt continues it; its own uploads hold only new output.`;
     case "complete":

@@ -4,9 +4,17 @@ import { CheckpointRefusedError, errorMessage } from "../errors.ts";
 import type { FileCheckpointStore } from "../stores/file-store.ts";
 import { isMissing, removeFile } from "../util/fs.ts";
 import type { CacheApi } from "./cache.ts";
-import { type Chain, type EntryFiles, parseCachedEntry, type Segment } from "./entry.ts";
+import {
+  type Chain,
+  chainHash,
+  EMPTY_SHA256,
+  type EntryFiles,
+  parseCachedEntry,
+  type Segment,
+  type SegmentList,
+} from "./entry.ts";
 import type { CacheKeys } from "./keys.ts";
-import { appendSegment } from "./segments.ts";
+import { placeSegment } from "./segments.ts";
 
 /** What a re-run found in the cache, and what is now in the workspace. */
 export type Restored =
@@ -55,48 +63,70 @@ async function fromEntry(key: string, o: RestoreOptions): Promise<Restored> {
   const entry = parseCachedEntry(text, key);
   if (entry.kind === "complete") return { kind: "complete", key };
   const { checkpoint, segments } = entry;
-  const why = await rebuild(segments, key, o).catch((error: unknown) => errorMessage(error));
+  const why = await rebuild(segments, checkpoint.output.bytes, key, o).catch((error: unknown) =>
+    errorMessage(error),
+  );
   if (why !== undefined) return { kind: "unusable", key, pages: checkpoint.pages, why };
   await o.local.save(checkpoint);
   return {
     kind: "checkpoint",
     key,
-    chain: { segments, bytes: checkpoint.output.bytes, pages: checkpoint.pages },
+    chain: { ...segments, bytes: checkpoint.output.bytes, pages: checkpoint.pages },
   };
 }
 
+/** The last segment the checkpoint staged from entry `key` records; throws when it is no checkpoint. */
+async function recordIn(files: EntryFiles, key: string): Promise<Segment | undefined> {
+  const entry = parseCachedEntry(await readFile(files.checkpoint, "utf8"), key);
+  return entry.kind === "checkpoint" ? entry.segments.last : undefined;
+}
+
 /**
- * Writes the segments, checked, into a file beside the output, and renames it over the output when
- * all are there; returns why not otherwise. The newest entry's own segment came with its checkpoint.
+ * Walks the chain from the checkpoint's last segment back to the first. Each entry, restored by its
+ * exact key, must hold the segment the chain names there, with the length and SHA-256 its record
+ * gives; each is written at its place in a file beside the output. Only when the whole chain is there
+ * and hashes to what the checkpoint records does that file replace the output. Returns why not otherwise.
  */
 async function rebuild(
-  segments: readonly Segment[],
-  key: string,
+  list: SegmentList,
+  bytes: number,
+  newest: string,
   o: RestoreOptions,
 ): Promise<string | undefined> {
-  const newest = `${o.files.segment}.newest`;
-  await rename(o.files.segment, newest);
   const target = join(dirname(o.output), `.${basename(o.output)}.${process.pid}.restoring`);
   await writeFile(target, "");
   try {
-    for (const segment of segments) {
-      const file = segment.key === key ? newest : await restoreSegment(segment, o);
-      if (file === undefined)
-        return `its segment ${segment.key} is not in the cache any more (evicted or deleted)`;
-      const problem = await appendSegment(file, segment, target);
+    const records: Segment[] = [];
+    let end = bytes;
+    let staged = newest;
+    for (let wanted = list.last?.key; wanted !== undefined; wanted = records[0]?.previous) {
+      if (records.length >= list.count)
+        return `its chain of segments is longer than the ${list.count} it records`;
+      if (wanted !== staged) {
+        // Restore matches a key's prefix too: only the exact entry will do.
+        const got = await o.cache.restore(o.files.paths, wanted);
+        if (got.key !== wanted)
+          return `its segment ${wanted} is not in the cache any more (evicted or deleted)`;
+        staged = wanted;
+      }
+      const record = await recordIn(o.files, wanted);
+      if (record?.key !== wanted || record.bytes > end) {
+        return `the cache entry ${wanted} does not hold the segment its chain records`;
+      }
+      const problem = await placeSegment(o.files.segment, record, target, end - record.bytes);
       if (problem) return problem;
+      end -= record.bytes;
+      records.unshift(record);
+    }
+    const sha256 = records.reduce((h, r) => chainHash(h, r), EMPTY_SHA256);
+    if (end !== 0 || records.length !== list.count || sha256 !== list.sha256) {
+      return "its segments do not make up the chain its checkpoint records";
     }
     await rename(target, o.output);
     return undefined;
   } finally {
     await rm(target, { force: true });
   }
-}
-
-async function restoreSegment(segment: Segment, o: RestoreOptions): Promise<string | undefined> {
-  // Restore matches a key's prefix too: only the exact entry will do.
-  const got = await o.cache.restore(o.files.paths, segment.key);
-  return got.key === segment.key ? o.files.segment : undefined;
 }
 
 /**

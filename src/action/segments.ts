@@ -41,18 +41,23 @@ export async function copyRange(output: string, from: number, to: number, target
 }
 
 /**
- * Appends a restored segment file to `target` when it holds exactly the segment's bytes; returns why
- * not otherwise (and then `target` must be thrown away).
+ * Writes a restored segment file into `target` at `position` when it holds exactly the segment's
+ * bytes; returns why not otherwise (and then `target` must be thrown away).
  */
-export async function appendSegment(
+export async function placeSegment(
   file: string,
   segment: Segment,
   target: string,
+  position: number,
 ): Promise<string | undefined> {
   const size = (await stat(file)).size;
   if (size !== segment.bytes) return `its segment ${segment.key} has ${size} bytes, not ${segment.bytes}`;
   const hash = createHash("sha256");
-  await pipeline(createReadStream(file), tap(hash), createWriteStream(target, { flags: "a" }));
+  await pipeline(
+    createReadStream(file),
+    tap(hash),
+    createWriteStream(target, { flags: "r+", start: position }),
+  );
   const sha256 = hash.digest("hex");
   return sha256 === segment.sha256 ? undefined : `its segment ${segment.key} does not match its SHA-256`;
 }

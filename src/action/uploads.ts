@@ -8,7 +8,7 @@ import {
   type CompletionMarker,
   EMPTY_CHAIN,
   type EntryFiles,
-  type Segment,
+  extend,
   serializeCachedCheckpoint,
   serializeMarker,
 } from "./entry.ts";
@@ -32,9 +32,9 @@ export interface Uploaded {
 }
 
 /**
- * Uploads one checkpoint as one entry: the checkpoint, listing the stored segments plus this one, and
- * this segment, the output bytes since the previous stored upload. Stored, it records the new chain
- * in the manifest, for the post step. Never throws: a failure is an answer with its reason.
+ * Uploads one checkpoint as one entry: the checkpoint, whose segment list ends with this upload's
+ * segment, and that segment, the output bytes since the previous stored upload. Stored, it records
+ * the new chain in the manifest, for the post step. Never throws: a failure is an answer with its reason.
  */
 export async function uploadCheckpoint(
   checkpoint: Checkpoint,
@@ -49,12 +49,13 @@ export async function uploadCheckpoint(
       throw new Error(`the checkpoint records ${to} bytes, fewer than the ${from} already stored`);
     await mkdir(d.files.dir, { recursive: true });
     const sha256 = await copyRange(d.output, from, to, d.files.segment);
-    const added: Segment[] = to > from ? [{ key, bytes: to - from, sha256 }] : [];
-    const segments = [...chain.segments, ...added];
-    await writeFile(d.files.checkpoint, serializeCachedCheckpoint(checkpoint, segments));
+    const next =
+      to > from
+        ? extend(chain, { key, bytes: to - from, sha256 }, checkpoint.pages)
+        : { ...chain, pages: checkpoint.pages };
+    await writeFile(d.files.checkpoint, serializeCachedCheckpoint(checkpoint, next));
     const saved = await d.cache.save(d.files.paths, key);
     if (!saved.stored) return { stored: false, chain, segmentBytes: to - from, reason: saved.reason };
-    const next: Chain = { segments, bytes: to, pages: checkpoint.pages };
     await writeManifest(d.files, next);
     return { stored: true, chain: next, segmentBytes: to - from, archiveBytes: saved.archiveBytes };
   } catch (error) {
@@ -87,7 +88,9 @@ export function writeManifest(files: EntryFiles, chain: Chain): Promise<void> {
 export async function readManifest(files: EntryFiles): Promise<Chain> {
   try {
     const chain = JSON.parse(await readFile(files.manifest, "utf8")) as Chain;
-    return Array.isArray(chain.segments) && Number.isSafeInteger(chain.bytes) ? chain : EMPTY_CHAIN;
+    const valid =
+      [chain.count, chain.bytes, chain.pages].every(Number.isSafeInteger) && typeof chain.sha256 === "string";
+    return valid ? chain : EMPTY_CHAIN;
   } catch {
     return EMPTY_CHAIN;
   }

@@ -137,7 +137,7 @@ describe("segments", () => {
     expect(arns()).toEqual(all());
   });
 
-  it("a segment with other bytes on re-run: one warning, a fresh start, never a spliced output", async () => {
+  it("an entry holding another upload's archive on re-run: one warning, a fresh start, never a spliced output", async () => {
     await killedAttempt(12);
     const [a, b] = stored();
     if (!a?.data || !b?.data) throw new Error("expected two entries");
@@ -147,7 +147,7 @@ describe("segments", () => {
     const warnings = visible(second).filter((l) => l.startsWith("::warning::"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /cannot be used: its segment \S+-1-000001 (has \d+ bytes, not \d+|does not match its SHA-256)/,
+      /cannot be used: the cache entry \S+-1-00000[12] does not hold the segment its chain records/,
     );
     expect(second.outputs.resumed).toBe("false");
     expect(arns()).toEqual(all());

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CacheSyncedStore } from "../../src/action/cache-store.ts";
-import { entryDir, entryFiles, type Segment } from "../../src/action/entry.ts";
+import { chainHash, EMPTY_SHA256, entryDir, entryFiles, type SegmentList } from "../../src/action/entry.ts";
 import { cacheKeys } from "../../src/action/keys.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
 import { FileCheckpointStore } from "../../src/stores/file-store.ts";
@@ -75,7 +75,7 @@ function opened(): { gate: Promise<void>; open: () => void } {
 function entryOf(cache: MemoryCache, files: ReturnType<typeof setup>["files"], key: string) {
   const stored = cache.files(key);
   const doc = JSON.parse(stored.get(files.checkpoint)?.toString("utf8") ?? "") as Checkpoint & {
-    segments: Segment[];
+    segments: SegmentList;
   };
   return { doc, segment: stored.get(files.segment) ?? Buffer.alloc(0) };
 }
@@ -106,11 +106,22 @@ describe("the cache-synced checkpoint store", () => {
     const whole = readFileSync(output);
     const segments = cache.entries.map((e) => e.files.get(files.segment) ?? Buffer.alloc(0));
     expect(Buffer.concat(segments).equals(whole)).toBe(true);
-    // The newest checkpoint lists exactly the stored segments, which make up its output.bytes.
-    const last = entryOf(cache, files, cache.entries.at(-1)?.key ?? "").doc;
-    expect(last.output.bytes).toBe(whole.length);
-    expect(last.segments.map((s) => s.key)).toEqual(cache.entries.map((e) => e.key));
-    expect(last.segments.map((s) => s.bytes)).toEqual(segments.map((s) => s.length));
+    // Each entry records its own segment and the one before it; the newest checkpoint's list is the
+    // whole chain (count and hash), of constant size however many uploads came before.
+    const docs = cache.entries.map((e) => entryOf(cache, files, e.key).doc);
+    const records = docs.map((d) => d.segments.last);
+    expect(records.map((r) => r?.key)).toEqual(cache.entries.map((e) => e.key));
+    expect(records.map((r) => r?.previous)).toEqual([
+      undefined,
+      ...cache.entries.slice(0, -1).map((e) => e.key),
+    ]);
+    expect(records.map((r) => r?.bytes)).toEqual(segments.map((s) => s.length));
+    const last = docs.at(-1);
+    expect(last?.output.bytes).toBe(whole.length);
+    expect(last?.segments).toMatchObject({ count: cache.entries.length });
+    expect(last?.segments.sha256).toBe(records.reduce((h, r) => (r ? chainHash(h, r) : h), EMPTY_SHA256));
+    const sizes = cache.entries.map((e) => e.files.get(files.checkpoint)?.length ?? 0);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(200);
     expect(store.stats.outputBytes).toBe(whole.length);
     expect(logged.info).toHaveLength(cache.entries.length); // one line per stored upload
     expect(logged.info[0]).toMatch(
@@ -155,7 +166,7 @@ describe("the cache-synced checkpoint store", () => {
     const { doc, segment } = entryOf(cache, files, cache.entries[0]?.key ?? "");
     expect(doc.pages).toBe(3);
     expect(segment.equals(readFileSync(output))).toBe(true);
-    expect(doc.segments).toHaveLength(1);
+    expect(doc.segments).toMatchObject({ count: 1, last: { bytes: segment.length } });
     expect(store.cachedPages).toBe(3);
   });
 

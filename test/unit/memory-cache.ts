@@ -5,7 +5,7 @@ import type { CacheApi, RestoreResult, SaveResult } from "../../src/action/cache
 interface Stored {
   readonly key: string;
   readonly paths: string;
-  readonly files: Map<string, Buffer>;
+  files: Map<string, Buffer>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   appendFileSync,
   existsSync,
@@ -10,10 +11,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CacheSyncedStore } from "../../src/action/cache-store.ts";
-import { entryDir, entryFiles } from "../../src/action/entry.ts";
+import { type Chain, entryDir, entryFiles } from "../../src/action/entry.ts";
 import { cacheKeys, earlierReleaseRun } from "../../src/action/keys.ts";
 import { type RestoreOptions, restoreProgress } from "../../src/action/restore.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
@@ -70,8 +71,20 @@ function checkpointAt(pages: number): Checkpoint {
 }
 
 /** Attempt 1 backs up `n` pages with an upload after each, then its runner is gone. */
-async function firstAttempt(n: number): Promise<{ text: string; last: Checkpoint }> {
-  const keys = cacheKeys("hb", ctx(1), "null", "f");
+function firstAttempt(n: number): Promise<{ text: string; last: Checkpoint }> {
+  writeFileSync(output, "");
+  return backUp(1, 1, n);
+}
+
+/** Pages `from` to `to` in attempt `attempt`, continuing `chain`, an upload after each; then the runner is gone. */
+async function backUp(
+  attempt: number,
+  from: number,
+  to: number,
+  chain?: Chain,
+  withBytes = true,
+): Promise<{ text: string; last: Checkpoint }> {
+  const keys = cacheKeys("hb", ctx(attempt), "null", "f");
   const store = new CacheSyncedStore(new FileCheckpointStore(checkpoint), {
     cache,
     keys,
@@ -81,10 +94,10 @@ async function firstAttempt(n: number): Promise<{ text: string; last: Checkpoint
     clock: () => 0,
     log: { info: () => {}, warning: () => {}, debug: () => {} },
   });
-  writeFileSync(output, "");
-  let last = checkpointAt(0);
-  for (let p = 1; p <= n; p++) {
-    appendFileSync(output, `{"arn":"p${p}a"}\n{"arn":"p${p}b"}\n`);
+  if (chain) await store.adopt(chain);
+  let last = checkpointAt(from - 1);
+  for (let p = from; p <= to; p++) {
+    if (withBytes) appendFileSync(output, `{"arn":"p${p}a"}\n{"arn":"p${p}b"}\n`);
     last = checkpointAt(p);
     await store.save(last);
     await store.flush();
@@ -120,7 +133,41 @@ describe("restoring a re-run from the cache", () => {
     expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toEqual(last);
     if (restored.kind !== "checkpoint") throw new Error("expected a checkpoint");
     expect(restored.chain).toMatchObject({ bytes: text.length, pages: 5 });
-    expect(restored.chain.segments.map((s) => s.key)).toEqual(cache.entries.map((e) => e.key));
+    expect(restored.chain).toMatchObject({ count: 5, last: { key: cache.entries[4]?.key } });
+  });
+
+  it("continues the chain across attempts: attempt 3 rebuilds what attempts 1 and 2 uploaded", async () => {
+    await firstAttempt(3);
+    const second = await restoreProgress(options(2));
+    if (second.kind !== "checkpoint") throw new Error("expected a checkpoint");
+    const { text, last } = await backUp(2, 4, 6, second.chain);
+    const third = await restoreProgress(options(3));
+    expect(third).toMatchObject({ kind: "checkpoint", chain: { count: 6, pages: 6 } });
+    expect(readFileSync(output, "utf8")).toBe(text);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toEqual(last);
+    expect(cache.entries.map((e) => e.key.slice(-8))).toEqual([
+      "1-000001",
+      "1-000002",
+      "1-000003",
+      "2-000001",
+      "2-000002",
+      "2-000003",
+    ]);
+  });
+
+  it("a newest upload that added no bytes points back to the entry holding the last segment", async () => {
+    const { text } = await firstAttempt(3);
+    const second = await restoreProgress(options(2));
+    if (second.kind !== "checkpoint") throw new Error("expected a checkpoint");
+    await backUp(2, 4, 4, second.chain, false); // page 4 brought no events: an entry with an empty segment
+    const newest = cache.entries.at(-1);
+    expect(newest?.files.get(entryFiles(entryDir(temp, options().keys.run)).segment)?.length).toBe(0);
+    expect(await restoreProgress(options(3))).toMatchObject({
+      kind: "checkpoint",
+      key: newest?.key,
+      chain: { count: 3, pages: 4, last: { key: cache.entries[2]?.key } },
+    });
+    expect(readFileSync(output, "utf8")).toBe(text);
   });
 
   it("the first attempt of a run restores nothing at all", async () => {
@@ -140,6 +187,26 @@ describe("restoring a re-run from the cache", () => {
       "of another length",
       (c, segment) => c.entries[1]?.files.set(segment, Buffer.from("{}\n")),
       /its segment \S+-000002 has 3 bytes, not \d+/,
+    ],
+    [
+      "swapped for another entry (its own checkpoint and segment, each fine)",
+      (c) => {
+        const [one, two] = [c.entries[0], c.entries[1]];
+        if (one && two) [one.files, two.files] = [two.files, one.files];
+      },
+      /the cache entry \S+-000002 does not hold the segment its chain records/,
+    ],
+    [
+      "replaced, with a record that fits it, under the same key",
+      (c, segment) => {
+        const files = c.entries[1]?.files;
+        const doc = JSON.parse(files?.get(join(dirname(segment), "checkpoint.json"))?.toString() ?? "");
+        const other = Buffer.from((files?.get(segment) ?? Buffer.alloc(0)).toString().replace("p2a", "p9a"));
+        doc.segments.last.sha256 = createHash("sha256").update(other).digest("hex");
+        files?.set(segment, other);
+        files?.set(join(dirname(segment), "checkpoint.json"), Buffer.from(JSON.stringify(doc)));
+      },
+      /its segments do not make up the chain its checkpoint records/,
     ],
     [
       "with other bytes of the same length",
@@ -183,9 +250,12 @@ describe("restoring a re-run from the cache", () => {
     const error = await restoreProgress(options()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointRefusedError);
     expect(error).toMatchObject({ reason: "unreadable" });
-    entry?.files.set(files.checkpoint, Buffer.from(JSON.stringify({ ...doc, segments: [] })));
+    const none = { count: 0, sha256: doc.segments.sha256 };
+    entry?.files.set(files.checkpoint, Buffer.from(JSON.stringify({ ...doc, segments: none })));
     expect(await restoreProgress(options()).catch((e: unknown) => e)).toMatchObject({
-      message: expect.stringMatching(/its segments add up to 0 bytes, not the \d+ it records/),
+      message: expect.stringMatching(
+        /its segment list \(0 segments\) cannot make up the \d+ bytes it records/,
+      ),
     });
   });
 
