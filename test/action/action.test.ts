@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -111,6 +111,8 @@ describe("the action", () => {
     );
     expect(second.summary).toMatch(/Resumed \| yes, from page (7|8|9) /);
     expect(output()).toEqual(all());
+    // Nothing left beside the output: no checkpoint, lock, temp or half-restored file.
+    expect(readdirSync(runner.workspace)).toEqual(["health-events.ndjson"]);
     // Nothing of the credentials reaches the logs, the summary or what was cached.
     const cached = cache.entries
       .filter((e) => e.finalized)
@@ -212,6 +214,8 @@ describe("the action", () => {
     const second = await attempt(2).done;
     expect(second.code, second.stdout).toBe(0);
     expect(second.outputs.resumed).toBe("true");
+    // The flush waited for the newest checkpoint: the re-run continues right after the last page saved.
+    expect(second.summary).toContain(`Resumed | yes, from page ${Number(first.outputs.pages) + 1} (`);
     expect(output()).toEqual(all());
   });
 
