@@ -44,10 +44,11 @@ export interface RestoreOptions {
 }
 
 /**
- * Restores the newest checkpoint of this run and leg, then each of its segments by exact key, checks
- * length and SHA-256 of each, and only then puts the rebuilt output and the checkpoint in place.
- * A segment missing, evicted or corrupt makes the checkpoint unusable as a whole: never a partial or
- * spliced output. The first attempt of a run has nothing to continue and restores nothing.
+ * Restores the newest checkpoint of this run and leg, then each of its segments by exact key (walking
+ * its chain back), checks length and SHA-256 of each, and only then puts the rebuilt output and the
+ * checkpoint in place. A segment missing, evicted or corrupt makes the checkpoint unusable as a whole:
+ * never a partial or spliced output. The first attempt of a run has nothing to continue and restores
+ * nothing. A newest entry that is no checkpoint of this release is refused (CheckpointRefusedError).
  */
 export async function restoreProgress(o: RestoreOptions): Promise<Restored> {
   if (o.attempt === 1) return { kind: "fresh", firstAttempt: true };
