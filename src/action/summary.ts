@@ -34,7 +34,7 @@ export function describeUploads(s: UploadStats | undefined): string {
 }
 
 export function describeCleanup(c: Cleanup | undefined): string {
-  if (!c) return "kept";
+  if (!c) return "none: the Actions cache is not available";
   if (c.kind === "deleted") return `${c.entries} deleted (${size(c.bytes)})`;
   if (c.kind === "not-permitted")
     return "kept until GitHub evicts them, 7 days after their last use (grant `actions: write` to delete them)";
