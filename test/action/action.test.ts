@@ -169,6 +169,25 @@ describe("the action", () => {
     expect(output()).toEqual(all());
   });
 
+  it("cleanup: deleted with actions: write; a failing delete is one warning, and the step still succeeds", async () => {
+    const deleted = await attempt(1, { "github-token": cache.grant("write") }).done;
+    expect(deleted.code, deleted.stdout).toBe(0);
+    expect(deleted.stdout).toMatch(/^Deleted the \d+ cache entries of this backfill/m);
+    expect(cache.entries.filter((e) => e.finalized)).toEqual([]);
+    expect(deleted.summary).toMatch(/Cache entries \| \d+ deleted/);
+    runner = newRun();
+    cache.fail("delete", { status: 500, times: Number.POSITIVE_INFINITY });
+    const failing = await attempt(1, { "github-token": cache.grant("write") }).done;
+    expect(failing.code, failing.stdout).toBe(0);
+    const warnings = failing.stdout.split("\n").filter((l) => l.startsWith("::warning::"));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^::warning::Could not delete the cache entries of this backfill \(DELETE caches: HTTP 500 /,
+      ),
+    ]);
+    expect(output()).toEqual(all());
+  });
+
   it("ACTIONS_CACHE_MODE=read skips saves with a notice, and the backfill completes", async () => {
     const run = await attempt(1, {}, { ACTIONS_CACHE_MODE: "read" }).done;
     expect(run.code, run.stdout).toBe(0);
