@@ -52,7 +52,9 @@ export type RefusalReason =
   | "expired"
   | "output-short"
   | "output-changed"
-  | "token-refused";
+  | "token-refused"
+  /** An Actions cache entry of an earlier release that may belong to another matrix leg. */
+  | "ambiguous-leg";
 
 /** The checkpoint exists but cannot be used; a person must decide (`restart`). Nothing was deleted. */
 export class CheckpointRefusedError extends Error {

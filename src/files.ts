@@ -8,7 +8,7 @@ import { ArchiveFile } from "./sinks/archive.ts";
 import { NdjsonFileSink } from "./sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "./stores/file-store.ts";
 import { FileRecordStore, recordPath } from "./stores/record-file.ts";
-import { isMissing, type Probe, realPath } from "./util/fs.ts";
+import { isMissing, type Probe, realPath, removeLeftoverTemps } from "./util/fs.ts";
 import { acquireLock, type Lock } from "./util/lock.ts";
 
 /**
@@ -120,8 +120,9 @@ function namedFiles(config: Config): Named[] {
 
 /**
  * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes a lock
- * on each file the backfill writes, so two runs never write the same file. A `merge-into` archive is
- * read and checked line by line before any API call, so a malformed one is refused at once.
+ * on each file the backfill writes, so two runs never write the same file, and removes the temp files
+ * that killed checkpoint writes left beside the checkpoint. A `merge-into` archive is read and checked
+ * line by line before any API call, so a malformed one is refused at once.
  */
 export async function openLocalFiles(
   config: Config,
@@ -137,6 +138,8 @@ export async function openLocalFiles(
   };
   try {
     for (const file of files) locks.push(await lock(file.name, file.path, purpose, o.onStale));
+    // Now that no other run writes the checkpoint, the temp files of killed writes can go.
+    await removeLeftoverTemps(config.checkpoint);
     const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, o.probe);
     await archive?.prepare();
     const record = files.find((f) => f.what === "last-run record");

@@ -26,6 +26,7 @@ const REFUSED: Record<RefusalReason, string> = {
   "output-short": NEW_RUN,
   "output-changed": NEW_RUN,
   "token-refused": NEW_RUN,
+  "ambiguous-leg": NEW_RUN,
 };
 
 function rerun(cache: CacheProgress): string {

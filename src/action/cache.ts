@@ -1,40 +1,66 @@
 import * as cache from "@actions/cache";
 import { errorMessage } from "../errors.ts";
+import { CacheOutput, quietly } from "./cache-log.ts";
 
-/** The slice of @actions/cache the action uses; tests may pass another, e2e tests use the real one. */
-export interface CacheApi {
-  available(): boolean;
-  /** The matched key, or undefined on a miss. Failures are warnings, never fatal. */
-  restore(paths: string[], primaryKey: string): Promise<string | undefined>;
-  /** True when the entry was stored. */
-  save(paths: string[], key: string): Promise<boolean>;
+export interface SaveResult {
+  readonly stored: boolean;
+  /** Size of the compressed archive sent, when the library said. */
+  readonly archiveBytes?: number | undefined;
+  /** Why it was not stored, in the library's words. */
+  readonly reason?: string | undefined;
 }
 
-export type Warn = (message: string) => void;
+export interface RestoreResult {
+  /** The key restored (or found, with `lookupOnly`); undefined on a miss or a failure. */
+  readonly key?: string | undefined;
+  readonly archiveBytes?: number | undefined;
+  /** Why a restore failed, in the library's words; undefined on a plain miss. */
+  readonly reason?: string | undefined;
+}
 
-export function actionsCache(warn: Warn): CacheApi {
+/**
+ * The slice of @actions/cache the action uses, quiet (see cache-log.ts) and never throwing: a cache
+ * that fails is a warning for the caller to word. Unit tests pass another; e2e tests use this one.
+ * Paths are passed exactly as given: the entry's version is a hash of these strings (REFERENCE.md, section 2).
+ */
+export interface CacheApi {
+  available(): boolean;
+  /** Exact key first, else the newest entry whose key starts with `key`. */
+  restore(paths: readonly string[], key: string, options?: { lookupOnly?: boolean }): Promise<RestoreResult>;
+  save(paths: readonly string[], key: string): Promise<SaveResult>;
+}
+
+/** "Cache Size: ~0 MB (1234 B)" on restore, the debug line "File Size: 1234" on save. */
+const RESTORED_SIZE = /^Cache Size: ~\d+ MB \((\d+) B\)$/;
+const SAVED_SIZE = /^::debug::File Size: (\d+)$/;
+
+export function actionsCache(): CacheApi {
   return {
     available: () => cache.isFeatureAvailable(),
-    async restore(paths, primaryKey) {
+    async restore(paths, key, options) {
+      const output = new CacheOutput();
       try {
-        return await cache.restoreCache(paths, primaryKey);
+        const hit = await quietly(output, () =>
+          cache.restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }),
+        );
+        return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
       } catch (error) {
-        warn(`Could not restore the checkpoint from the Actions cache: ${errorMessage(error)}`);
-        return undefined;
+        return { reason: errorMessage(error) };
       }
     },
     async save(paths, key) {
+      const output = new CacheOutput();
       try {
         // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
-        // logged why, often as a plain info line, so say it where it is seen.
-        if ((await cache.saveCache(paths, key)) !== -1) return true;
-        warn(
-          `The Actions cache did not store ${key} (see the line above for why); the next save tries again.`,
-        );
-        return false;
+        // says why, often as a plain info line (REFERENCE.md, section 2).
+        const id = await quietly(output, () => cache.saveCache([...paths], key));
+        return {
+          stored: id !== -1,
+          archiveBytes: output.number(SAVED_SIZE),
+          reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
+        };
       } catch (error) {
-        warn(`Could not save the checkpoint to the Actions cache: ${errorMessage(error)}`);
-        return false;
+        return { stored: false, reason: errorMessage(error) };
       }
     },
   };

@@ -1,8 +1,16 @@
+import { tmpdir } from "node:os";
+
 /** What the runner tells a JavaScript action about the run, read once (REFERENCE.md, sections 2 and 3). */
 export interface RunContext {
   readonly job: string;
   readonly runId: string;
   readonly attempt: number;
+  /** `owner/name`, for the REST API; undefined outside a runner. */
+  readonly repository: string | undefined;
+  /** GITHUB_API_URL: api.github.com, or a GitHub Enterprise Server's API. */
+  readonly apiUrl: string;
+  /** RUNNER_TEMP: the same path in every attempt on a hosted runner, emptied after each job. */
+  readonly runnerTemp: string;
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -11,5 +19,8 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     job: env.GITHUB_JOB || "job",
     runId: env.GITHUB_RUN_ID || "local",
     attempt: Number.isSafeInteger(attempt) && attempt > 0 ? attempt : 1,
+    repository: env.GITHUB_REPOSITORY || undefined,
+    apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
+    runnerTemp: env.RUNNER_TEMP || tmpdir(),
   };
 }

@@ -8,6 +8,10 @@ export interface ActionConfig {
   readonly config: Config;
   readonly checkpointKey: string;
   readonly cacheSaveIntervalMs: number;
+  /** `${{ toJSON(matrix) }}` as the runner expanded the input's default; `null` outside a matrix. */
+  readonly matrix: string;
+  /** Deletes this backfill's cache entries once it completes, when the job grants `actions: write`. */
+  readonly githubToken: string;
 }
 
 /** Reads the action's inputs once, through the same validation as the script's flags. */
@@ -29,5 +33,7 @@ export function readActionConfig(getInput: (name: string) => string, now: number
     config,
     checkpointKey,
     cacheSaveIntervalMs: parseDuration(INPUT.cacheSaveInterval, raw[INPUT.cacheSaveInterval] || "30s"),
+    matrix: raw[INPUT.matrix]?.trim() || "null",
+    githubToken: raw[INPUT.githubToken]?.trim() ?? "",
   });
 }

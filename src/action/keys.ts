@@ -1,25 +1,27 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../engine/request.ts";
 import type { RunContext } from "./env.ts";
 
 /**
- * Cache keys. Keys are immutable, so every save gets a new one; restore asks for the prefix of this
- * run and the service returns the newest entry under it (REFERENCE.md, section 2).
- *   <prefix>-<job>-<query fingerprint>-<run id>-<attempt>-<sequence>
+ * Cache keys. Keys are immutable, so every upload gets a new one; a re-run asks for the prefix of its
+ * run and leg and the service returns the newest entry under it (REFERENCE.md, section 2).
+ *   <prefix>-<job>-<leg>-<query fingerprint>-<run id>-<attempt>-<sequence>
+ * The leg part keeps matrix legs of one job apart: they share the job, run and attempt.
  */
 export interface CacheKeys {
-  /** Every entry of this job, query and run starts with this; restore uses it. */
+  /** Every entry of this job, leg, query and run starts with this: restore and cleanup use it. */
   readonly run: string;
-  /** The key of the n-th save of this attempt. */
-  save(sequence: number): string;
-  /** The key of the post step's save of this attempt. */
+  /** The key of the n-th upload of this attempt. */
+  upload(sequence: number): string;
+  /** The key of the post step's upload of this attempt. */
   readonly post: string;
 }
 
 /**
  * A key part: kept as it is when it is short and plain, else a readable slug plus a hash of the whole
  * value, so two different values never share a key (keys hold no commas and at most 512 characters).
- * A plain part has no "~", a hashed one has: the two forms cannot meet. The job part holds no "-"
- * either, so `<prefix>-<job>` splits one way only ("a-b" + "c" and "a" + "b-c" stay apart).
+ * A plain part has no "~", a hashed one has: the two forms cannot meet. Parts after the prefix hold no
+ * "-", so a key splits one way only, read from its end ("a-b" + "c" and "a" + "b-c" stay apart).
  */
 export function keyPart(part: string, dashes = true): string {
   const plain = dashes ? /^[A-Za-z0-9._-]{1,40}$/ : /^[A-Za-z0-9._]{1,40}$/;
@@ -28,11 +30,40 @@ export function keyPart(part: string, dashes = true): string {
   return `${slug}~${createHash("sha256").update(part).digest("hex").slice(0, 12)}`;
 }
 
-export function cacheKeys(prefix: string, ctx: RunContext, fingerprint: string): CacheKeys {
-  const run = `${keyPart(prefix)}-${keyPart(ctx.job, false)}-${fingerprint}-${keyPart(ctx.runId)}-`;
+/**
+ * The leg part, from the `matrix` input (`${{ toJSON(matrix) }}`, `null` outside a matrix). The JSON is
+ * put in canonical form first, so a runner that spaces it differently in a later attempt still finds
+ * the leg's entries.
+ */
+export function legPart(matrix: string): string {
+  const text = matrix.trim() || "null";
+  let canonical = text;
+  try {
+    canonical = canonicalJson(JSON.parse(text));
+  } catch {
+    // Not JSON (set by hand): the text itself tells legs apart.
+  }
+  return keyPart(canonical, false);
+}
+
+/** Whether the job runs as one leg of a matrix. */
+export function isMatrixLeg(matrix: string): boolean {
+  return legPart(matrix) !== "null";
+}
+
+export function cacheKeys(prefix: string, ctx: RunContext, leg: string, fingerprint: string): CacheKeys {
+  const run = `${keyPart(prefix)}-${keyPart(ctx.job, false)}-${leg}-${fingerprint}-${keyPart(ctx.runId, false)}-`;
   return {
     run,
-    save: (sequence) => `${run}${ctx.attempt}-${String(sequence).padStart(6, "0")}`,
+    upload: (sequence) => `${run}${ctx.attempt}-${String(sequence).padStart(6, "0")}`,
     post: `${run}${ctx.attempt}-post`,
   };
+}
+
+/**
+ * The prefix release 0.1.0 gave the entries of a run: no leg, the checkpoint and the whole output in
+ * each entry. A re-run that this release serves may find the earlier attempt's entries under it.
+ */
+export function earlierReleaseRun(prefix: string, ctx: RunContext, fingerprint: string): string {
+  return `${keyPart(prefix)}-${keyPart(ctx.job, false)}-${fingerprint}-${keyPart(ctx.runId)}-`;
 }

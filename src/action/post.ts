@@ -1,27 +1,63 @@
-import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import * as core from "@actions/core";
+import { parseCheckpoint } from "../engine/checkpoint.ts";
 import { errorMessage } from "../errors.ts";
+import { isMissing } from "../util/fs.ts";
 import { actionsCache } from "./cache.ts";
+import { routeCacheOutput } from "./cache-log.ts";
+import { entryFiles } from "./entry.ts";
 import { STATE } from "./state.ts";
+import { readManifest, uploadCheckpoint } from "./uploads.ts";
+
+async function readLocal(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
 
 /**
- * The post step (`post-if: always()`): when the main step did not get to save (killed after the
- * runner's SIGTERM grace, or crashed), upload the last local checkpoint so a re-run can continue.
+ * Uploads the newest local checkpoint, with the output bytes the cache does not hold yet, when the
+ * main step stored less (it was killed after the runner's SIGTERM grace, or crashed).
  */
+async function saveRemainder(): Promise<void> {
+  if (core.getState(STATE.finished) === "true") return core.info("The main step saved its own progress.");
+  const [path, output, dir, key] = [STATE.checkpoint, STATE.output, STATE.entryDir, STATE.postKey].map(
+    (name) => core.getState(name),
+  );
+  const text = path ? await readLocal(path) : undefined;
+  if (!path || !output || !dir || !key || text === undefined) return core.info("No checkpoint to save.");
+  const checkpoint = parseCheckpoint(text, path);
+  const files = entryFiles(dir);
+  const chain = await readManifest(files);
+  if (checkpoint.pages <= chain.pages) {
+    return core.info(`The Actions cache already holds the newest checkpoint (page ${checkpoint.pages}).`);
+  }
+  const cache = actionsCache();
+  if (!cache.available()) {
+    return core.warning(
+      "The Actions cache service is not available: the checkpoint cannot be saved for a re-run.",
+    );
+  }
+  const result = await uploadCheckpoint(checkpoint, chain, key, { cache, files, output });
+  if (result.stored)
+    core.info(`Saved the checkpoint of page ${checkpoint.pages} to the Actions cache as ${key}.`);
+  else
+    core.warning(
+      `The Actions cache did not store the checkpoint of page ${checkpoint.pages}: ${result.reason}`,
+    );
+}
+
+/** The post step (`post-if: always()`). */
 export async function run(): Promise<void> {
+  const unroute = routeCacheOutput();
   try {
-    if (core.getState(STATE.finished) === "true") return core.info("The main step saved its own progress.");
-    const key = core.getState(STATE.postKey);
-    const paths = JSON.parse(core.getState(STATE.paths) || "[]") as string[];
-    const checkpoint = paths[0];
-    if (!key || !checkpoint || !existsSync(checkpoint)) return core.info("No checkpoint to save.");
-    const cache = actionsCache(core.warning);
-    if (!cache.available())
-      return core.warning(
-        "The Actions cache service is not available: the checkpoint cannot be saved for a re-run.",
-      );
-    if (await cache.save(paths, key)) core.info(`Saved the last checkpoint to the Actions cache as ${key}.`);
+    await saveRemainder();
   } catch (error) {
     core.warning(`Could not save the last checkpoint: ${errorMessage(error)}`);
+  } finally {
+    unroute();
   }
 }

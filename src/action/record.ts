@@ -6,22 +6,23 @@ import { fingerprint } from "../engine/request.ts";
 import type { FileRecordStore } from "../stores/record-file.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
 import { type RunContext, readRunContext } from "./env.ts";
-import { keyPart } from "./keys.ts";
+import { keyPart, legPart } from "./keys.ts";
 
 /**
- * Cache keys of the last-run record: its own, per job, leg (`checkpoint-key`) and query, not per run,
- * so the next scheduled run finds it. Keys are immutable: each completed backfill saves a new entry and
- * a restore asks for the newest under the prefix (REFERENCE.md, section 2).
- *   <checkpoint-key>-last-run-<job>-<query fingerprint>-<run id>-<attempt>-<completion time>
+ * Cache keys of the last-run record: its own, per job, matrix leg and query, not per run, so the next
+ * scheduled run finds it. Keys are immutable: each completed backfill saves a new entry and a restore
+ * asks for the newest under the prefix (https://github.com/actions/cache#cache-matching).
+ *   <checkpoint-key>-last-run-<job>-<leg>-<query fingerprint>-<run id>-<attempt>-<completion time>
  * A checkpoint key is `<checkpoint-key>-<job>-...` with a job part that holds no "-", so the two
  * families never match each other's prefixes.
  */
 export function recordKeys(
   prefix: string,
   ctx: RunContext,
+  leg: string,
   fingerprint: string,
 ): { readonly prefix: string; save(at: number): string } {
-  const base = `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${fingerprint}-`;
+  const base = `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${fingerprint}-`;
   return { prefix: base, save: (at) => `${base}${keyPart(ctx.runId)}-${ctx.attempt}-${at.toString(36)}` };
 }
 
@@ -54,7 +55,10 @@ export class CacheRecordStore implements RunRecordStore {
 
   async load(): Promise<RunRecord | undefined> {
     const { cache, keys, log } = this.#o;
-    const key = this.#o.cacheOn ? await cache.restore([this.#local.location], keys.prefix) : undefined;
+    const restored = this.#o.cacheOn ? await cache.restore([this.#local.location], keys.prefix) : undefined;
+    const key = restored?.key;
+    if (restored?.reason)
+      this.#o.warn(`Could not restore the last-run record from the Actions cache: ${restored.reason}`);
     if (key) {
       this.restoredKey = key;
       log(`Restored the record of the last complete run from the Actions cache: ${key}`);
@@ -69,7 +73,7 @@ export class CacheRecordStore implements RunRecordStore {
   async save(record: RunRecord): Promise<void> {
     await this.#local.save(record);
     const key = this.#o.keys.save(this.#o.clock());
-    if (this.#o.cacheOn && (await this.#o.cache.save([this.#local.location], key))) {
+    if (this.#o.cacheOn && (await this.#o.cache.save([this.#local.location], key)).stored) {
       this.savedKey = key;
       this.#o.log(`Saved the record of this run (until ${record.until}) to the Actions cache: ${key}`);
       return;
@@ -83,12 +87,17 @@ export class CacheRecordStore implements RunRecordStore {
 /** The record store of an action step: the local record file, carried through the cache when it is on. */
 export function openRecordStore(
   local: FileRecordStore,
-  o: { readonly checkpointKey: string; readonly query: Query; readonly cacheOn: boolean },
+  o: {
+    readonly checkpointKey: string;
+    readonly matrix: string;
+    readonly query: Query;
+    readonly cacheOn: boolean;
+  },
 ): CacheRecordStore {
   return new CacheRecordStore(local, {
-    cache: actionsCache(core.warning),
+    cache: actionsCache(),
     cacheOn: o.cacheOn,
-    keys: recordKeys(o.checkpointKey, readRunContext(), fingerprint(o.query)),
+    keys: recordKeys(o.checkpointKey, readRunContext(), legPart(o.matrix), fingerprint(o.query)),
     clock: Date.now,
     log: core.info,
     warn: core.warning,

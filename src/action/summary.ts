@@ -1,4 +1,6 @@
 import type { BackfillResult } from "../engine/backfill.ts";
+import type { UploadStats } from "./cache-store.ts";
+import type { Cleanup } from "./cleanup.ts";
 
 /** The job summary, as Markdown. */
 const number = new Intl.NumberFormat("en-US");
@@ -7,12 +9,36 @@ function table(rows: [string, string][]): string {
   return ["| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`)].join("\n");
 }
 
+/** Bytes the way a person reads them. */
+export function size(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
 export interface SummaryContext {
   readonly source: string;
   readonly output: string;
   readonly restoredKey: string | undefined;
-  readonly uploads: number;
-  readonly lastKey: string | undefined;
+  /** Undefined when the cache service is not available. */
+  readonly uploads: UploadStats | undefined;
+  readonly cleanup?: Cleanup | undefined;
+}
+
+/** Count and bytes of what this attempt stored in the cache. */
+export function describeUploads(s: UploadStats | undefined): string {
+  if (!s) return "none: the Actions cache is not available";
+  const failed = s.failed > 0 ? `; ${s.failed} not stored` : "";
+  const last = s.lastKey ? ` (last: \`${s.lastKey}\`)` : "";
+  return `${s.uploads} stored, ${size(s.archiveBytes)} sent, holding ${size(s.outputBytes)} of output${failed}${last}`;
+}
+
+export function describeCleanup(c: Cleanup | undefined): string {
+  if (!c) return "none: the Actions cache is not available";
+  if (c.kind === "deleted") return `${c.entries} deleted (${size(c.bytes)})`;
+  if (c.kind === "not-permitted")
+    return "kept until GitHub evicts them, 7 days after their last use (grant `actions: write` to delete them)";
+  return `kept: deleting them failed after ${c.entries} (${c.detail})`;
 }
 
 export function successSummary(r: BackfillResult, c: SummaryContext): string {
@@ -31,7 +57,8 @@ export function successSummary(r: BackfillResult, c: SummaryContext): string {
       ["Source", c.source],
       ["Output", `\`${c.output}\``],
       ["Window (lastUpdatedTime)", describeWindow(r)],
-      ["Cache uploads", `${c.uploads}${c.lastKey ? ` (last: \`${c.lastKey}\`)` : ""}`],
+      ["Cache uploads", describeUploads(c.uploads)],
+      ["Cache entries", describeCleanup(c.cleanup)],
     ]),
   ].join("\n");
 }
@@ -45,11 +72,7 @@ function describeWindow(r: BackfillResult): string {
   return `${range.from ?? "(all kept)"} to ${range.to ?? "now"}`;
 }
 
-export function failureSummary(
-  message: string,
-  whatToDo: string,
-  c: Pick<SummaryContext, "lastKey" | "uploads">,
-): string {
+export function failureSummary(message: string, whatToDo: string, uploads: UploadStats | undefined): string {
   return [
     "### ❌ AWS Health backfill stopped",
     "",
@@ -57,8 +80,6 @@ export function failureSummary(
     "",
     `**What to do:** ${whatToDo}`,
     "",
-    c.lastKey
-      ? `Progress saved in the Actions cache as \`${c.lastKey}\` (${c.uploads} uploads this attempt).`
-      : "",
+    uploads?.lastKey ? `Cache uploads of this attempt: ${describeUploads(uploads)}.` : "",
   ].join("\n");
 }

@@ -21,6 +21,7 @@ const REFUSED: Record<RefusalReason, string> = {
   "output-short": "Restore the output file, or start again from the first page with --restart.",
   "output-changed": "Restore the output file, or start again from the first page with --restart.",
   "token-refused": "Start again from the first page with --restart.",
+  "ambiguous-leg": "Start again from the first page with --restart.",
 };
 
 function progress(saved: Saved | undefined): string {

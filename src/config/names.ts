@@ -18,6 +18,8 @@ export const INPUT = {
   overlap: "overlap",
   firstSince: "first-since",
   mergeInto: "merge-into",
+  matrix: "matrix",
+  githubToken: "github-token",
 } as const;
 
 /** `since: last-run`: continue from the pinned `until` of the last complete backfill of the query. */

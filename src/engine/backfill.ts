@@ -139,7 +139,7 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
     return { request, window, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
   }
   checkUsable(checkpoint, print, options, deps);
-  await deps.sink.verify(checkpoint.output.bytes);
+  await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
   const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
     events: checkpoint.processedCount,
@@ -187,6 +187,8 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   const cp = start.checkpoint;
   let events = cp?.processedCount ?? 0;
   let pages = cp?.pages ?? 0;
+  // Verify before continuing: the next resume checks that the output's last line is this event.
+  let lastArn = cp?.output.lastArn;
   // What the last checkpoint written records: the facts behind "progress is saved".
   let saved: Saved = { pages, events, location: deps.store.location };
   let listed = false;
@@ -224,6 +226,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     for await (const page of feed) {
       await opened();
       const bytes = await deps.sink.append(page.encoded);
+      lastArn = deps.sink.lastArnOf(page.encoded) ?? lastArn;
       events += page.count;
       pages += 1;
       if (page.nextToken !== undefined) {
@@ -236,7 +239,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
           timestamp: new Date(page.receivedAt).toISOString(),
           startedAt: start.startedAt,
           request: start.request,
-          output: { path: deps.sink.location, bytes },
+          output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
         });
         saved = { pages, events, location: deps.store.location };
       }

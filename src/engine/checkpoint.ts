@@ -1,11 +1,24 @@
 import { CheckpointRefusedError } from "../errors.ts";
 import type { ResolvedRequest } from "./request.ts";
 
-export const CHECKPOINT_VERSION = 1;
+/**
+ * Version 2 adds `output.lastArn`. Version 1 (release 0.1.0) is still read: it resumes with the
+ * line-end check only, so a backfill interrupted before an upgrade continues after it.
+ */
+export const CHECKPOINT_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, CHECKPOINT_VERSION];
+
+/** Where the output stood when the checkpoint was taken. */
+export interface OutputMark {
+  readonly path: string;
+  readonly bytes: number;
+  /** ARN of the last event before `bytes` (absent while nothing was written, and in version 1). */
+  readonly lastArn?: string;
+}
 
 /** The checkpoint document (documented in the README). */
 export interface Checkpoint {
-  readonly version: typeof CHECKPOINT_VERSION;
+  readonly version: 1 | typeof CHECKPOINT_VERSION;
   /** Fingerprint of the query as configured: decides whether this checkpoint belongs to a run. */
   readonly fingerprint: string;
   /** The token for the next page, exactly as the API sent it. */
@@ -17,7 +30,7 @@ export interface Checkpoint {
   /** When the first attempt of this backfill started. */
   readonly startedAt: string;
   readonly request: ResolvedRequest;
-  readonly output: { readonly path: string; readonly bytes: number };
+  readonly output: OutputMark;
 }
 
 /** Where the checkpoints live; the engine knows only this. */
@@ -38,10 +51,16 @@ function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
+/** Version 2 names the last event whenever the output has any; version 1 never does. */
+function lastArnFits(version: unknown, output: Record<string, unknown>): boolean {
+  if (output.lastArn !== undefined) return typeof output.lastArn === "string";
+  return version === 1 || output.bytes === 0;
+}
+
 /** Why the parsed JSON is not a usable checkpoint, or undefined when it is. */
 function problemOf(doc: Record<string, unknown>): string | undefined {
-  if (doc.version !== CHECKPOINT_VERSION)
-    return `version ${JSON.stringify(doc.version)} is not ${CHECKPOINT_VERSION}`;
+  if (!READABLE_VERSIONS.includes(doc.version))
+    return `version ${JSON.stringify(doc.version)} is not one this release reads (${READABLE_VERSIONS.join(" or ")})`;
   if (typeof doc.fingerprint !== "string") return "fingerprint is missing";
   if (typeof doc.nextToken !== "string" || doc.nextToken === "") return "nextToken is missing";
   if (!isCount(doc.processedCount) || !isCount(doc.pages)) return "processedCount or pages is not a count";
@@ -54,6 +73,7 @@ function problemOf(doc: Record<string, unknown>): string | undefined {
   const output = doc.output;
   if (!isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
     return "output is incomplete";
+  if (!lastArnFits(doc.version, output)) return "output.lastArn is missing";
   return undefined;
 }
 

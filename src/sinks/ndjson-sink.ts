@@ -10,10 +10,11 @@ export interface OutputSink {
   /** Whether `path` (as a checkpoint recorded it) names this output, compared as real paths. */
   isSameAs(path: string): boolean;
   /**
-   * Checks, changing nothing, that the output can continue at `resumeAt` bytes: it is that long and
-   * a line ends there. Throws CheckpointRefusedError otherwise.
+   * Checks, changing nothing, that the output can continue at `resumeAt` bytes: it is that long, a
+   * line ends there, and that line is the event `lastArn` (when the checkpoint names one). Throws
+   * CheckpointRefusedError otherwise.
    */
-  verify(resumeAt: number): Promise<void>;
+  verify(resumeAt: number, lastArn?: string): Promise<void>;
   /**
    * Starts writing: a new output (empty), or the resumed one cut back to `resumeAt`. The engine calls
    * it when the first page is ready, so a run that fails before then leaves the file as it was.
@@ -24,12 +25,33 @@ export interface OutputSink {
    * only compact bytes wait for the writer, not the objects (which would outlive the young heap).
    */
   encode(records: readonly object[]): Uint8Array;
+  /** The ARN of the last record of an encoded page; undefined for an empty page. */
+  lastArnOf(page: Uint8Array): string | undefined;
   /** Appends one encoded page durably and returns the new length. */
   append(page: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }
 
 type Handle = Awaited<ReturnType<typeof open>>;
+
+/** Bytes read at a time when looking for the start of the last line (an event may span megabytes). */
+const LINE_CHUNK = 64 * 1024;
+
+/**
+ * The `arn` of one output line. Records start with it (`{"arn":"...`), so the string is cut out
+ * without parsing a line that may be large; anything else parses the whole line.
+ */
+export function arnOfLine(line: Buffer): string | undefined {
+  const head = /^\{"arn":("(?:[^"\\]|\\.)*")/.exec(line.subarray(0, 4096).toString("utf8"));
+  try {
+    const arn: unknown = head
+      ? JSON.parse(head[1] as string)
+      : (JSON.parse(line.toString("utf8")) as { arn?: unknown }).arn;
+    return typeof arn === "string" ? arn : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * JSON Lines file. Exactly-once on the sink side: on resume the file is truncated back to the length
@@ -50,7 +72,7 @@ export class NdjsonFileSink implements OutputSink {
     return realPath(path) === realPath(this.location);
   }
 
-  async verify(resumeAt: number): Promise<void> {
+  async verify(resumeAt: number, lastArn?: string): Promise<void> {
     const size = await this.#size();
     if (size < resumeAt) {
       const found = size < 0 ? "is missing" : `has ${size} bytes`;
@@ -64,6 +86,35 @@ export class NdjsonFileSink implements OutputSink {
         "output-changed",
         `The output ${this.location} has no line end at byte ${resumeAt}, where the checkpoint's last page ended: the file was changed since.`,
       );
+    }
+    if (lastArn === undefined || resumeAt === 0) return;
+    const found = arnOfLine(await this.#lineBefore(resumeAt));
+    if (found !== lastArn) {
+      throw new CheckpointRefusedError(
+        "output-changed",
+        `The output ${this.location} does not end at byte ${resumeAt} with the event the checkpoint recorded last (${lastArn}) but with ${found ?? "a line that is not an event"}: the file was replaced or edited since.`,
+      );
+    }
+  }
+
+  /** The line that ends at `end` (which is just after its newline), read backwards in chunks. */
+  async #lineBefore(end: number): Promise<Buffer> {
+    const handle = await open(this.location, "r");
+    try {
+      const chunks: Buffer[] = [];
+      let at = end - 1; // the newline itself
+      while (at > 0) {
+        const size = Math.min(LINE_CHUNK, at);
+        const chunk = Buffer.alloc(size);
+        await handle.read(chunk, 0, size, at - size);
+        const newline = chunk.lastIndexOf(0x0a);
+        chunks.unshift(newline < 0 ? chunk : chunk.subarray(newline + 1));
+        if (newline >= 0) break;
+        at -= size;
+      }
+      return Buffer.concat(chunks);
+    } finally {
+      await handle.close();
     }
   }
 
@@ -106,6 +157,13 @@ export class NdjsonFileSink implements OutputSink {
     if (!records.some(hasJsonItems))
       return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
     return Buffer.concat(records.flatMap(spliced));
+  }
+
+  lastArnOf(page: Uint8Array): string | undefined {
+    if (page.length === 0) return undefined;
+    const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
+    const start = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
+    return arnOfLine(bytes.subarray(start, bytes.length - 1));
   }
 
   async append(buffer: Uint8Array): Promise<number> {

@@ -8,11 +8,38 @@ import { basename, dirname, join, resolve } from "node:path";
  */
 export type Probe = (point: string) => void;
 
+const TEMP_SUFFIX = ".tmp";
+
+/**
+ * Removes the temp files that writes of `path` killed before their rename left behind
+ * (`.<name>.<pid>.tmp`, see writeFileAtomic), and nothing else. Only for a caller that holds the lock on
+ * `path`: then no other process is writing it, and every such file is left over.
+ */
+export async function removeLeftoverTemps(path: string): Promise<number> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (isMissing(error)) return 0;
+    throw error;
+  }
+  const leftovers = names.filter(
+    (name) =>
+      name.startsWith(prefix) &&
+      name.endsWith(TEMP_SUFFIX) &&
+      /^\d+$/.test(name.slice(prefix.length, -TEMP_SUFFIX.length)),
+  );
+  for (const name of leftovers) await removeFile(join(dir, name));
+  return leftovers.length;
+}
+
 /** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
 export async function writeFileAtomic(path: string, contents: string, probe?: Probe): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}${TEMP_SUFFIX}`);
   const file = await open(temp, "w");
   try {
     await file.writeFile(contents);

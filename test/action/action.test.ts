@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -74,7 +74,7 @@ const all = () => sim.dataset.map((e) => e.arn);
 function unpack(entry: CacheEntry): string {
   const file = join(mkdtempSync(join(tmpdir(), "entry-")), "cache.tzst");
   writeFileSync(file, entry.data ?? Buffer.alloc(0));
-  return execFileSync("tar", ["--zstd", "-xOf", file]).toString("utf8");
+  return execFileSync("tar", ["--zstd", "-P", "-xOf", file]).toString("utf8");
 }
 
 /** Attempt 1 dies (SIGKILL, as a lost or timed-out runner) after a few pages; its post step runs. */
@@ -86,13 +86,14 @@ async function killedAttempt(): Promise<void> {
   const p = await post(1);
   expect(p.code, p.stdout).toBe(0);
   expect(p.stdout).toMatch(
-    /Saved the last checkpoint to the Actions cache as health-backfill-backfill-\w+-\d+-1-post/,
+    /Saved the checkpoint of page \d+ to the Actions cache as health-backfill-backfill-null-\w+-\d+-1-post/,
   );
 }
 
 describe("the action", () => {
   it("attempt 1 killed mid-way; attempt 2 of the same run resumes on a fresh runner and completes exactly", async () => {
     await killedAttempt();
+    expect(cache.counts.lookup).toBe(0); // a first attempt has nothing to continue and restores nothing
     const before = sim.stats.byOperation.DescribeEventsForOrganization ?? 0;
     const second = await attempt(2).done;
     expect(second.code, second.stdout).toBe(0);
@@ -102,14 +103,21 @@ describe("the action", () => {
       pages: "20",
       output: "health-events.ndjson",
     });
-    expect(second.outputs["checkpoint-key"]).toMatch(/^health-backfill-backfill-[0-9a-f]{16}-\d+-2-\d{6}$/);
+    expect(second.outputs["checkpoint-key"]).toMatch(
+      /^health-backfill-backfill-null-[0-9a-f]{16}-\d+-2-\d{6}$/,
+    );
     expect(second.stdout).toMatch(
-      /Restored checkpoint and partial output from the Actions cache: health-backfill-backfill-\w+-\d+-1-post/,
+      /Restored the checkpoint of page \d+ and its \d+ segments \(.* of output\) from the Actions cache: health-backfill-backfill-null-\w+-\d+-1-post/,
     );
     expect(second.summary).toMatch(/Resumed \| yes, from page (7|8|9) /);
     expect(output()).toEqual(all());
+    // Nothing left beside the output: no checkpoint, lock, temp or half-restored file.
+    expect(readdirSync(runner.workspace)).toEqual(["health-events.ndjson"]);
     // Nothing of the credentials reaches the logs, the summary or what was cached.
-    const cached = cache.entries.map(unpack).join("");
+    const cached = cache.entries
+      .filter((e) => e.finalized)
+      .map(unpack)
+      .join("");
     expect(cached).toContain('"nextToken"');
     for (const text of [second.stdout, second.summary, cached]) {
       expect(text).not.toMatch(/AKIDBACKFILLTEST|wJalrXUtnFEMIbackfillTESTKEY/);
@@ -161,6 +169,25 @@ describe("the action", () => {
     expect(output()).toEqual(all());
   });
 
+  it("cleanup: deleted with actions: write; a failing delete is one warning, and the step still succeeds", async () => {
+    const deleted = await attempt(1, { "github-token": cache.grant("write") }).done;
+    expect(deleted.code, deleted.stdout).toBe(0);
+    expect(deleted.stdout).toMatch(/^Deleted the \d+ cache entries of this backfill/m);
+    expect(cache.entries.filter((e) => e.finalized)).toEqual([]);
+    expect(deleted.summary).toMatch(/Cache entries \| \d+ deleted/);
+    runner = newRun();
+    cache.fail("delete", { status: 500, times: Number.POSITIVE_INFINITY });
+    const failing = await attempt(1, { "github-token": cache.grant("write") }).done;
+    expect(failing.code, failing.stdout).toBe(0);
+    const warnings = failing.stdout.split("\n").filter((l) => l.startsWith("::warning::"));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^::warning::Could not delete the cache entries of this backfill \(DELETE caches: HTTP 500 /,
+      ),
+    ]);
+    expect(output()).toEqual(all());
+  });
+
   it("ACTIONS_CACHE_MODE=read skips saves with a notice, and the backfill completes", async () => {
     const run = await attempt(1, {}, { ACTIONS_CACHE_MODE: "read" }).done;
     expect(run.code, run.stdout).toBe(0);
@@ -206,6 +233,8 @@ describe("the action", () => {
     const second = await attempt(2).done;
     expect(second.code, second.stdout).toBe(0);
     expect(second.outputs.resumed).toBe("true");
+    // The flush waited for the newest checkpoint: the re-run continues right after the last page saved.
+    expect(second.summary).toContain(`Resumed | yes, from page ${Number(first.outputs.pages) + 1} (`);
     expect(output()).toEqual(all());
   });
 

@@ -136,7 +136,7 @@ describe("since: last-run, the action", () => {
       expect(result.summary).toMatch(/\*\*Services with the most events:\*\* \w+ \d+/);
       expect(result.summary).toMatch(/Merged into `archive\.ndjson`: \d+ new and \d+ updated events/);
       expect(result.summary).toMatch(
-        /Recorded as the last complete run \(until \S+\) in the Actions cache as `health-backfill-last-run-backup-[0-9a-f]{16}-\d+-1-\w+`/,
+        /Recorded as the last complete run \(until \S+\) in the Actions cache as `health-backfill-last-run-backup-null-[0-9a-f]{16}-\d+-1-\w+`/,
       );
       expect(result.stdout).toMatch(/^page \d+: \d+ events · [\d.]+ s · \d+% of the window/m);
       if (i === 0) {

@@ -81,6 +81,8 @@ describe("save and restore through the real @actions/cache against the fake (v2)
       download: 0,
       uploadedBytes: entry?.size,
       downloadedBytes: 0,
+      list: 0,
+      delete: 0,
       rejected: 0,
     });
     expect(service.counts.uploadedBytes).toBeGreaterThan(64 * 1024);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -20,6 +20,9 @@ const POINTS = [
   "checkpoint-renamed",
 ];
 const ARGS = ["--page-size", "40", "--details", "description", "--output", "out.ndjson"];
+
+/** Files a run leaves besides the output: none but the output itself once it completed. */
+const leftovers = (dir: string) => readdirSync(dir).filter((name) => name !== "out.ndjson");
 
 let sim: Simulator;
 let reference: string;
@@ -76,6 +79,7 @@ describe("crash and resume", () => {
         expect(last.code, last.stderr).toBe(0);
         expect(last.stderr).toMatch(/Resuming from page/);
         expect(readFileSync(join(dir, "out.ndjson"), "utf8")).toBe(reference);
+        expect(leftovers(dir)).toEqual([]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -113,6 +117,7 @@ describe("crash and resume", () => {
           expect(last.code, last.stderr).toBe(0);
           expect(readFileSync(join(dir, "out.ndjson"), "utf8")).toBe(reference);
           expect(existsSync(join(dir, "out.ndjson.checkpoint.json"))).toBe(false);
+          expect(leftovers(dir)).toEqual([]);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -136,6 +136,33 @@ describe("the script", () => {
     expect(arnsOf(read(dir))).toEqual(s.dataset.map((e) => e.arn));
   });
 
+  it("refuses an output whose last line before the checkpoint is another event: exit 3, nothing deleted", async () => {
+    const s = await simulator({ events: 200, latencyMs: 5 });
+    const dir = dirOf();
+    const args = ["--page-size", "10", "--details", "none", "--output", "out.ndjson"];
+    await runScript(args, {
+      cwd: dir,
+      env: { ...awsEnv(s.url), HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:4" },
+    });
+    const cpPath = join(dir, "out.ndjson.checkpoint.json");
+    const { output } = JSON.parse(readFileSync(cpPath, "utf8"));
+    expect(output.lastArn).toBe(s.dataset[39]?.arn);
+    // An output replaced by another backfill's: the same length and line ends, other events.
+    const text = read(dir);
+    const rows = text.slice(0, output.bytes).split("\n");
+    [rows[rows.length - 2], rows[rows.length - 3]] = [rows.at(-3) as string, rows.at(-2) as string];
+    writeFileSync(join(dir, "out.ndjson"), rows.join("\n") + text.slice(output.bytes));
+    const before = [readFileSync(cpPath, "utf8"), read(dir)];
+    const requests = s.stats.requests;
+    const run = await runScript(args, { cwd: dir, env: awsEnv(s.url) });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(
+      /does not end at byte \d+ with the event the checkpoint recorded last .* the file was replaced or edited since\. Nothing was deleted\. Restore the output file, or start again from the first page with --restart\.$/m,
+    );
+    expect(s.stats.requests).toBe(requests);
+    expect([readFileSync(cpPath, "utf8"), read(dir)]).toEqual(before);
+  });
+
   it("reports the API refusing the checkpoint's token (InvalidPaginationToken) as exit 3", async () => {
     let clock = Date.now();
     const s = await simulator({ events: 200, latencyMs: 5, now: () => clock });

@@ -85,7 +85,7 @@ describe("backfill", () => {
     expect(error.message).toBe("boom.");
     expect(error).toMatchObject({ failureClass: "transient", saved: { pages: 3, events: 30 } });
     const cp = saved();
-    expect(cp).toMatchObject({ version: 1, nextToken: "t30", processedCount: 30, pages: 3 });
+    expect(cp).toMatchObject({ version: 2, nextToken: "t30", processedCount: 30, pages: 3 });
     expect(cp.output.bytes).toBe(statSync(output).size);
     expect(cp.request.filter).toEqual({ lastUpdatedTime: { to: new Date(now).toISOString() } });
     const result = await run(source);
@@ -244,6 +244,63 @@ describe("backfill", () => {
     expect(await fails(run(source))).toMatchObject({ reason: "output-changed" });
     writeFileSync(output, text);
     expect((await run(source)).resumed).toMatchObject({ page: 3 });
+  });
+
+  it("records the last event written, and refuses an output whose line there is another event", async () => {
+    const source = new MemorySource(60);
+    source.failAt.set(4, new Error("x"));
+    await fails(run(source));
+    const cp = saved();
+    expect(cp).toMatchObject({ version: 2, pages: 3, output: { lastArn: arns(source)[29] } });
+    // Swap the last two lines: the same length and a line end at the same byte, but another event.
+    const text = readFileSync(output, "utf8");
+    const rows = text.slice(0, cp.output.bytes).split("\n");
+    const [a, b] = [rows.at(-3) as string, rows.at(-2) as string];
+    const swapped = `${rows.slice(0, -3).join("\n")}\n${b}\n${a}\n${text.slice(cp.output.bytes)}`;
+    writeFileSync(output, swapped);
+    const calls = source.calls;
+    const error = await fails(run(source));
+    expect(error).toBeInstanceOf(CheckpointRefusedError);
+    expect(error).toMatchObject({ reason: "output-changed" });
+    expect(error.message).toContain(
+      `the event the checkpoint recorded last (${arns(source)[29]}) but with ${arns(source)[28]}`,
+    );
+    expect(source.calls).toBe(calls);
+    expect(readFileSync(output, "utf8")).toBe(swapped);
+    expect(readFileSync(checkpoint, "utf8")).toBe(`${JSON.stringify(cp, null, 2)}\n`);
+    writeFileSync(output, text);
+    expect((await run(source)).resumed).toMatchObject({ page: 4 });
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+
+  it("finds the last line however long it is", async () => {
+    const source = new MemorySource(30);
+    for (const e of source.events) Object.assign(e, { padding: "x".repeat(150_000) });
+    source.failAt.set(3, new Error("x"));
+    await fails(run(source));
+    expect((await run(source)).resumed).toMatchObject({ page: 3 });
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+
+  it("still resumes a version 1 checkpoint (earlier release, no lastArn), with the line-end check", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(3, new Error("x"));
+    await fails(run(source));
+    const { lastArn: _, ...output1 } = saved().output;
+    writeFileSync(checkpoint, JSON.stringify({ ...saved(), version: 1, output: output1 }));
+    expect((await run(source)).resumed).toMatchObject({ page: 3 });
+    expect(lines().map((l) => l.arn)).toEqual(arns(source));
+  });
+
+  it("refuses a version 2 checkpoint that names no last event although the output has some", async () => {
+    const source = new MemorySource(40);
+    source.failAt.set(3, new Error("x"));
+    await fails(run(source));
+    const { lastArn: _, ...output1 } = saved().output;
+    writeFileSync(checkpoint, JSON.stringify({ ...saved(), output: output1 }));
+    const error = await fails(run(source));
+    expect(error).toMatchObject({ reason: "unreadable" });
+    expect(error.message).toMatch(/output\.lastArn is missing/);
   });
 
   it("after a failed checkpoint write, the error tells the page the checkpoint holds", async () => {

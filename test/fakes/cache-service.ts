@@ -25,6 +25,17 @@
  * Fake-specific choices: FinalizeCacheEntryUpload without uploaded data, or with a size that differs
  * from the uploaded bytes, is a 400 `invalid_argument`; finalizing an unknown entry is a 404
  * `not_found`; an upload URL stops working once its entry is finalized (403).
+ *
+ * The REST API a workflow token uses to manage caches (https://docs.github.com/en/rest/actions/cache),
+ * on the same server (GITHUB_API_URL), for one repository (GITHUB_REPOSITORY):
+ * - `GET /repos/{owner}/{repo}/actions/caches?key=&per_page=&page=`: finalized entries whose key starts
+ *   with `key`, newest first, `{total_count, actions_caches: [{id, ref, key, version, ...}]}`;
+ * - `DELETE /repos/{owner}/{repo}/actions/caches?key=`: every entry with exactly that key (200 with
+ *   the deleted ones, 404 when none);
+ * - `DELETE /repos/{owner}/{repo}/actions/caches/{cache_id}`: 204, or 404.
+ * A token is `Authorization: Bearer <token>` (or `token <token>`) from `grant()`: listing needs
+ * `actions: read`, deleting `actions: write`; less is 403 "Resource not accessible by integration",
+ * as GitHub answers a GITHUB_TOKEN without that permission; an unknown token is 401 "Bad credentials".
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -41,7 +52,10 @@ export interface CacheEntry {
   id: number;
 }
 
-export type CacheOp = "create" | "finalize" | "lookup" | "upload" | "download";
+export type CacheOp = "create" | "finalize" | "lookup" | "upload" | "download" | "list" | "delete";
+
+/** What `permissions: actions:` grants the token (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions). */
+export type ActionsPermission = "none" | "read" | "write";
 
 export interface CacheFault {
   status: number;
@@ -64,6 +78,9 @@ export interface CacheCounts {
   uploadedBytes: number;
   /** Body bytes sent by successful downloads. */
   downloadedBytes: number;
+  /** REST requests: listing caches, and deleting them (by key or by id). */
+  list: number;
+  delete: number;
   /** Requests refused: any non-2xx answer, plus the read-only refusal (200 with ok: false). */
   rejected: number;
 }
@@ -73,8 +90,16 @@ export interface FakeCacheService {
   url: string;
   /** Value for ACTIONS_RUNTIME_TOKEN. */
   token: string;
-  /** ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_SERVICE_V2=true. */
+  /** ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN, ACTIONS_CACHE_SERVICE_V2=true, GITHUB_API_URL, GITHUB_REPOSITORY. */
   env(): Record<string, string>;
+  /** GITHUB_REPOSITORY: the one repository whose caches the REST API serves. */
+  repository: string;
+  /** A new REST token with this actions permission (a workflow's `github.token`). */
+  grant(permission: ActionsPermission): string;
+  /** Adds a finalized entry, the way an earlier run left it. */
+  put(entry: { key: string; version: string; data: Buffer }): CacheEntry;
+  /** Removes the entries with this key, the way GitHub evicts an entry unused for 7 days; returns how many. */
+  evict(key: string): number;
   /** Every entry, finalized or not, in creation order. */
   entries: CacheEntry[];
   counts: CacheCounts;
@@ -207,9 +232,13 @@ class FakeCacheServer implements FakeCacheService {
     download: 0,
     uploadedBytes: 0,
     downloadedBytes: 0,
+    list: 0,
+    delete: 0,
     rejected: 0,
   };
   readOnly = false;
+  readonly repository = "octo-org/health-backup";
+  readonly #apiTokens = new Map<string, ActionsPermission>();
   readonly #server: Server;
   readonly #faults = new Map<CacheOp, CacheFault[]>();
   readonly #blobs = new Map<number, BlobState>();
@@ -234,7 +263,42 @@ class FakeCacheServer implements FakeCacheService {
       ACTIONS_RESULTS_URL: this.url,
       ACTIONS_RUNTIME_TOKEN: this.token,
       ACTIONS_CACHE_SERVICE_V2: "true",
+      GITHUB_API_URL: this.url.replace(/\/$/, ""),
+      GITHUB_REPOSITORY: this.repository,
     };
+  }
+
+  grant(permission: ActionsPermission): string {
+    const token = `ghs_${randomSig()}`;
+    this.#apiTokens.set(token, permission);
+    return token;
+  }
+
+  put(e: { key: string; version: string; data: Buffer }): CacheEntry {
+    this.#lastCreatedAt = Math.max(Date.now(), this.#lastCreatedAt + 1);
+    const entry: CacheEntry = {
+      ...e,
+      size: e.data.length,
+      createdAt: this.#lastCreatedAt,
+      finalized: true,
+      id: this.#nextId++,
+    };
+    this.entries.push(entry);
+    this.#blobs.set(entry.id, { uploadSig: randomSig(), downloadSig: randomSig(), blocks: new Map() });
+    return entry;
+  }
+
+  evict(key: string): number {
+    return this.#remove((e) => e.key === key).length;
+  }
+
+  #remove(match: (e: CacheEntry) => boolean): CacheEntry[] {
+    const removed = this.entries.filter(match);
+    for (const e of removed) {
+      this.entries.splice(this.entries.indexOf(e), 1);
+      this.#blobs.delete(e.id);
+    }
+    return removed;
   }
 
   fail(op: CacheOp, fault: CacheFault): void {
@@ -265,6 +329,8 @@ class FakeCacheServer implements FakeCacheService {
       this.#onTwirp(req, url.pathname.slice(TWIRP_SERVICE_PATH.length), body, res);
     } else if (url.pathname.startsWith(BLOB_PATH)) {
       this.#onBlob(req, url, body, res);
+    } else if (url.pathname.startsWith("/repos/")) {
+      this.#onRest(req, url, res);
     } else {
       this.#twirpError(res, 404, "bad_route", `no handler for ${req.method ?? "?"} ${url.pathname}`);
     }
@@ -571,6 +637,77 @@ class FakeCacheServer implements FakeCacheService {
     this.counts.downloadedBytes += slice.length;
     send(res, status, slice, headers);
   }
+
+  #restError(res: ServerResponse, status: number, message: string): void {
+    this.counts.rejected += 1;
+    sendJson(res, status, {
+      message,
+      documentation_url: "https://docs.github.com/rest/actions/cache",
+      status: String(status),
+    });
+  }
+
+  #onRest(req: IncomingMessage, url: URL, res: ServerResponse): void {
+    const base = `/repos/${this.repository}/actions/caches`;
+    const id = url.pathname.startsWith(`${base}/`) ? Number(url.pathname.slice(base.length + 1)) : undefined;
+    const op: CacheOp | undefined =
+      url.pathname === base && req.method === "GET"
+        ? "list"
+        : req.method === "DELETE" && (url.pathname === base || Number.isSafeInteger(id))
+          ? "delete"
+          : undefined;
+    if (op === undefined) {
+      this.#restError(res, 404, "Not Found");
+      return;
+    }
+    this.counts[op] += 1;
+    const token = /^(?:Bearer|token) (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const permission = this.#apiTokens.get(token);
+    const fault = permission === undefined ? undefined : this.#takeFault(op);
+    if (permission === undefined) this.#restError(res, 401, "Bad credentials");
+    else if (fault !== undefined) this.#sendFault(res, fault, false);
+    else if (permission === "none" || (op === "delete" && permission !== "write")) {
+      this.#restError(res, 403, "Resource not accessible by integration");
+    } else if (op === "list") this.#list(url, res);
+    else this.#delete(url, id, res);
+  }
+
+  #delete(url: URL, id: number | undefined, res: ServerResponse): void {
+    const removed =
+      id === undefined
+        ? this.#remove((e) => e.finalized && e.key === url.searchParams.get("key"))
+        : this.#remove((e) => e.finalized && e.id === id);
+    if (removed.length === 0) this.#restError(res, 404, "Not Found");
+    else if (id !== undefined) res.writeHead(204).end();
+    else sendJson(res, 200, { total_count: removed.length, actions_caches: removed.map(restView) });
+  }
+
+  #list(url: URL, res: ServerResponse): void {
+    const prefix = url.searchParams.get("key") ?? "";
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page") ?? 30) || 30));
+    const page = Math.max(1, Number(url.searchParams.get("page") ?? 1) || 1);
+    const matching = this.entries
+      .filter((e) => e.finalized && e.key.startsWith(prefix))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    sendJson(res, 200, {
+      total_count: matching.length,
+      actions_caches: matching.slice((page - 1) * perPage, page * perPage).map(restView),
+    });
+  }
+}
+
+/** An entry as the REST API shows it. */
+function restView(e: CacheEntry): Json {
+  const at = new Date(e.createdAt).toISOString();
+  return {
+    id: e.id,
+    ref: "refs/heads/main",
+    key: e.key,
+    version: e.version,
+    last_accessed_at: at,
+    created_at: at,
+    size_in_bytes: e.size,
+  };
 }
 
 function randomSig(): string {

@@ -5,7 +5,12 @@ import { HELP } from "../../src/cli/help.ts";
 import { INPUT } from "../../src/config/names.ts";
 
 /** The two front doors name things alike: action.yml, the INPUT object, the flags and --help. */
-const ACTION_ONLY: readonly string[] = [INPUT.checkpointKey, INPUT.cacheSaveInterval];
+const ACTION_ONLY: readonly string[] = [
+  INPUT.checkpointKey,
+  INPUT.cacheSaveInterval,
+  INPUT.matrix,
+  INPUT.githubToken,
+];
 
 function section(yaml: string, name: string): string[] {
   const body = yaml.split(/^(?=\S)/m).find((part) => part.startsWith(`${name}:`)) ?? "";

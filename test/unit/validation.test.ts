@@ -131,7 +131,14 @@ describe("inputs validated as the service model allows", () => {
 });
 
 describe("cache keys", () => {
-  const run = { job: "backfill", runId: "42", attempt: 1 };
+  const run = {
+    job: "backfill",
+    runId: "42",
+    attempt: 1,
+    repository: "o/r",
+    apiUrl: "http://127.0.0.1",
+    runnerTemp: "/tmp",
+  };
 
   it("keep distinct checkpoint-keys distinct, however long or unusual", () => {
     const prefix = "health-backfill-organization-o-abcdefghij-production-eu-central-1-management-account";
@@ -144,7 +151,7 @@ describe("cache keys", () => {
       "team~a",
       "x".repeat(200),
       `${"x".repeat(199)}y`,
-    ].map((p) => cacheKeys(p, run, "f".repeat(16)).run);
+    ].map((p) => cacheKeys(p, run, "null", "f".repeat(16)).run);
     expect(new Set(keys).size).toBe(keys.length);
     for (const key of keys) {
       expect(key.length).toBeLessThan(140);
@@ -154,11 +161,11 @@ describe("cache keys", () => {
 
   it("keep a plain prefix readable and as it was, and split prefix and job one way only", () => {
     expect(keyPart("health-backfill")).toBe("health-backfill");
-    expect(cacheKeys("health-backfill", run, "0123456789abcdef").save(3)).toBe(
-      "health-backfill-backfill-0123456789abcdef-42-1-000003",
+    expect(cacheKeys("health-backfill", run, "null", "0123456789abcdef").upload(3)).toBe(
+      "health-backfill-backfill-null-0123456789abcdef-42-1-000003",
     );
-    const a = cacheKeys("a-b", { ...run, job: "c" }, "f").run;
-    const b = cacheKeys("a", { ...run, job: "b-c" }, "f").run;
+    const a = cacheKeys("a-b", { ...run, job: "c" }, "null", "f").run;
+    const b = cacheKeys("a", { ...run, job: "b-c" }, "null", "f").run;
     expect(a).not.toBe(b);
   });
 });

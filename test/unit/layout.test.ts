@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/** Relative import specifiers of every .ts file under `dir`. */
+function importsUnder(dir: string): { file: string; spec: string }[] {
+  const found: { file: string; spec: string }[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g))
+      found.push({ file, spec: m[1] as string });
+  }
+  return found;
+}
+
+describe("the layout tells the architecture", () => {
+  it("the engine and the checkpoint stores know nothing of the action (or of GitHub)", () => {
+    for (const dir of ["src/engine", "src/stores", "src/sinks"]) {
+      const imports = importsUnder(dir);
+      expect(imports.length).toBeGreaterThan(0);
+      const bad = imports.filter(({ spec }) => /(^|\/)action(\/|\.ts$)|^@actions\//.test(spec));
+      expect(bad, JSON.stringify(bad)).toEqual([]);
+    }
+  });
+
+  it("the cache-backed store lives with the action", () => {
+    expect(readdirSync("src/stores").sort()).toEqual(["file-store.ts", "record-file.ts"]);
+    expect(readdirSync("src/action")).toContain("cache-store.ts");
+  });
+});
