@@ -25703,7 +25703,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 5800:
+/***/ 129:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -25848,6 +25848,8 @@ const INPUT = {
     overlap: "overlap",
     firstSince: "first-since",
     mergeInto: "merge-into",
+    matrix: "matrix",
+    githubToken: "github-token",
 };
 /** `since: last-run`: continue from the pinned `until` of the last complete backfill of the query. */
 const LAST_RUN = "last-run";
@@ -26425,7 +26427,222 @@ function createPacedClient(o) {
     return client;
 }
 
+;// CONCATENATED MODULE: ./src/engine/budget.ts
+/**
+ * What a request counts while it is in flight, until its answer is measured instead: the client's
+ * state for it and an answer of ordinary size. Counting requests, not only answers, keeps a backfill
+ * from queueing thousands of small requests that each cost memory before anything has arrived.
+ */
+const REQUEST_BYTES = 16 * 1024;
+/** About the length of `value` as JSON, without building the JSON: what a page's data costs to hold. */
+function jsonBytes(value) {
+    if (typeof value === "string")
+        return value.length + 2;
+    if (value === null || typeof value !== "object")
+        return 8;
+    if (value instanceof Date)
+        return 26;
+    let n = 2;
+    if (Array.isArray(value)) {
+        for (const item of value)
+            n += jsonBytes(item) + 1;
+        return n;
+    }
+    for (const key in value)
+        n += key.length + 4 + jsonBytes(value[key]);
+    return n;
+}
+/**
+ * The bytes a backfill holds ahead of its writer (listed events, requests in flight, answers not yet
+ * encoded, encoded lines not yet written) against a limit. Work waits for room in the order of the
+ * output: by page, then by event within the page. Two exceptions keep it from ever deadlocking, whatever
+ * the size of a page or of an event:
+ * - the page the writer waits for (the head) does not count its own encoded lines against itself,
+ *   because it cannot hand them over before it is complete;
+ * - work for the event the head page's output waits for goes at once.
+ * So one page always gets through, an event at a time if need be, and everything else waits for room.
+ */
+class Budget {
+    limit;
+    #held = 0;
+    #peak = 0;
+    /** The page the writer waits for: the lowest page not yet handed over. */
+    #head = 0;
+    #pages = new Map();
+    #waiting = [];
+    constructor(limit) {
+        if (!(limit > 0))
+            throw new RangeError(`The byte budget must be positive, got ${limit}.`);
+        this.limit = limit;
+    }
+    /** Bytes held now. */
+    get held() {
+        return this.#held;
+    }
+    /** The most bytes held at once so far. */
+    get peak() {
+        return this.#peak;
+    }
+    /** The budget as the enrichment of page `n` sees it. */
+    page(n) {
+        return new PageHandle(this, n);
+    }
+    /** Counts bytes taken (positive) or given back (negative). */
+    hold(bytes) {
+        this.#held += bytes;
+        if (this.#held > this.#peak)
+            this.#peak = this.#held;
+        if (bytes < 0)
+            this.#pump();
+    }
+    /** `events` more events of page `n` encoded, into lines of `bytes` that wait for the writer. */
+    encoded(n, bytes, events = 1) {
+        const state = this.#state(n);
+        state.lines += bytes;
+        state.done += events;
+        this.hold(bytes);
+        this.#pump();
+    }
+    /** Page `n` goes to the writer: the next page becomes the one the writer waits for. */
+    handed(n) {
+        this.#head = Math.max(this.#head, n + 1);
+        this.#pump();
+    }
+    /** The first `bytes` of page `n`'s lines are written ahead of the rest. */
+    wrote(n, bytes) {
+        const state = this.#state(n);
+        state.lines -= bytes;
+        this.hold(-bytes);
+    }
+    /** Page `n` is written: its lines are no longer held. */
+    written(n) {
+        const state = this.#pages.get(n);
+        this.#pages.delete(n);
+        if (state)
+            this.hold(-state.lines);
+    }
+    /** Waits until `bytes` of work for event `index` of page `n` may start, and takes them. */
+    admit(n, index, bytes, signal) {
+        signal.throwIfAborted();
+        return new Promise((resolve, reject) => {
+            const onAbort = () => {
+                const at = this.#waiting.indexOf(waiter);
+                if (at >= 0)
+                    this.#waiting.splice(at, 1);
+                reject(signal.reason);
+                this.#pump();
+            };
+            const waiter = { page: n, index, bytes, resolve, reject, signal, onAbort };
+            let at = this.#waiting.length;
+            while (at > 0 && comesAfter(this.#waiting[at - 1], waiter))
+                at--;
+            this.#waiting.splice(at, 0, waiter);
+            signal.addEventListener("abort", onAbort, { once: true });
+            this.#pump();
+        });
+    }
+    #fits(n, index, bytes) {
+        if (n < this.#head)
+            return true;
+        if (n > this.#head)
+            return this.#held + bytes <= this.limit;
+        const state = this.#pages.get(n);
+        if (index <= (state?.done ?? 0))
+            return true;
+        return this.#held - (state?.lines ?? 0) + bytes <= this.limit;
+    }
+    /** Lets waiters go in order while they fit; the first that does not holds the others back. */
+    #pump() {
+        while (this.#waiting.length > 0) {
+            const next = this.#waiting[0];
+            if (!this.#fits(next.page, next.index, next.bytes))
+                return;
+            this.#waiting.shift();
+            next.signal.removeEventListener("abort", next.onAbort);
+            this.hold(next.bytes);
+            next.resolve();
+        }
+    }
+    #state(n) {
+        let state = this.#pages.get(n);
+        if (!state) {
+            state = { lines: 0, done: 0 };
+            this.#pages.set(n, state);
+        }
+        return state;
+    }
+}
+function comesAfter(a, b) {
+    return a.page > b.page || (a.page === b.page && a.index > b.index);
+}
+/**
+ * One page's share of the budget. It keeps count of what the page holds (listed events, requests in
+ * flight, answers), so that `close` gives it all back however the page's enrichment ended.
+ */
+class PageHandle {
+    #budget;
+    #n;
+    #held = 0;
+    #closed = false;
+    constructor(budget, n) {
+        this.#budget = budget;
+        this.#n = n;
+    }
+    async admit(index, signal) {
+        await this.#budget.admit(this.#n, index, REQUEST_BYTES, signal);
+        this.#take(REQUEST_BYTES);
+    }
+    admitNow() {
+        this.#budget.hold(REQUEST_BYTES);
+        this.#take(REQUEST_BYTES);
+    }
+    answered(bytes) {
+        this.hold(bytes - REQUEST_BYTES);
+    }
+    drop(bytes) {
+        this.hold(-bytes);
+    }
+    /** Counts bytes this page takes (positive) or gives back (negative). */
+    hold(bytes) {
+        if (this.#closed)
+            return;
+        this.#held += bytes;
+        this.#budget.hold(bytes);
+    }
+    /** Gives back everything the page still holds; later counts are ignored. */
+    close() {
+        if (this.#closed)
+            return;
+        this.#budget.hold(-this.#held);
+        this.#held = 0;
+        this.#closed = true;
+    }
+    #take(bytes) {
+        // Admitted after the page closed (its enrichment failed meanwhile): give it straight back.
+        if (!this.#closed)
+            this.#held += bytes;
+        else
+            this.#budget.hold(-bytes);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/source.ts
+/**
+ * A record member whose items are already JSON: pieces of JSON array text (`[...]`) whose elements, in
+ * order, are the member's items. A source hands over a long list this way so that what it fetched
+ * waits as compact bytes outside the heap instead of as objects; the sink splices the pieces into the
+ * line as they are. Serialized any other way (`JSON.stringify`), it is the array of its items.
+ */
+class JsonItems {
+    pieces;
+    constructor(pieces) {
+        this.pieces = pieces;
+    }
+    toJSON() {
+        const decoder = new TextDecoder();
+        return this.pieces.flatMap((piece) => JSON.parse(decoder.decode(piece)));
+    }
+}
 /** The API said the token is not valid for this request (expired, other request, other region). */
 class InvalidTokenError extends Error {
     name = "InvalidTokenError";
@@ -26523,32 +26740,58 @@ function toListedEvent(event) {
         throw new Error("The API returned an event without an arn.");
     return { arn, ...rest };
 }
-function chunk(items, size) {
-    const out = [];
-    for (let i = 0; i < items.length; i += size)
-        out.push(items.slice(i, i + size));
-    return out;
-}
 
 ;// CONCATENATED MODULE: ./src/health/details.ts
 
 
 
-/** Per-event results, collected in call order. */
-class Collected {
-    details = new Map();
-    entities = new Map();
-    failures = new Map();
-    add(map, arn, item) {
-        if (arn === undefined)
-            return;
-        const list = map.get(arn) ?? [];
-        list.push(item);
-        map.set(arn, list);
+
+
+/** Targets per details or entities call: the API's limit. */
+const CHUNK = 10;
+/** Events whose affected accounts are listed ahead of the chunk being cut. */
+const ACCOUNTS_AHEAD = 32;
+const ENCODER = new TextEncoder();
+/**
+ * Keeps the items of an answer as JSON bytes, one piece per event in the answer's order, and returns
+ * their size. Objects would live until their event is complete (for a wide event, until a few hundred
+ * calls have answered), long enough for the garbage collector to promote them and to grow its young
+ * generation; bytes stay outside the heap, take a fraction of the room and go into the output as they
+ * are (JsonItems).
+ */
+function pack(into, items) {
+    const byEvent = new Map();
+    for (const { arn, value } of items) {
+        const list = byEvent.get(arn);
+        if (list)
+            list.push(value);
+        else
+            byEvent.set(arn, [value]);
     }
-    fail(operation, item) {
-        const { eventArn, ...rest } = item;
-        this.add(this.failures, eventArn, { operation, ...plain(rest) });
+    let bytes = 0;
+    for (const [arn, values] of byEvent) {
+        const json = ENCODER.encode(JSON.stringify(values));
+        into.push({ arn, json });
+        bytes += json.byteLength;
+    }
+    return bytes;
+}
+/** Ten targets and what their calls answered, kept until the last event they serve is handed over. */
+class Chunk {
+    targets;
+    first;
+    last;
+    details = [];
+    entities = [];
+    detailFailures = [];
+    entityFailures = [];
+    /** What the kept answers take, counted in the budget. */
+    bytes = 0;
+    done = Promise.resolve();
+    constructor(targets) {
+        this.targets = targets;
+        this.first = targets[0].index;
+        this.last = targets[targets.length - 1].index;
     }
 }
 async function call(ctx, operation, send) {
@@ -26560,27 +26803,31 @@ async function call(ctx, operation, send) {
     }
 }
 /**
- * Every page of a paged details call, in order. A token the API repeats is an error, not a loop.
+ * Every page of a paged call, in order, each handed to `take`, which keeps what it needs and returns
+ * the bytes kept. The caller has admitted the first request; `admit` admits each later one. A token
+ * the API repeats is an error, not a loop.
  */
-async function allPages(ctx, operation, page) {
-    const outs = [];
+async function eachPage(ctx, operation, admit, page, take) {
     let nextToken;
+    let first = true;
     do {
         const token = nextToken;
-        const out = await call(ctx, operation, () => page(token ? { nextToken: token } : {}));
-        outs.push(out);
-        nextToken = out.nextToken || undefined;
+        if (!first)
+            await admit();
+        first = false;
+        let kept = 0;
+        try {
+            const out = await call(ctx, operation, () => page(token ? { nextToken: token } : {}));
+            kept = take(out);
+            nextToken = out.nextToken || undefined;
+        }
+        finally {
+            ctx.budget.answered(kept);
+        }
         if (nextToken !== undefined && nextToken === token) {
             throw new Error(`${operation} returned the same pagination token twice; stopping rather than looping.`);
         }
     } while (nextToken);
-    return outs;
-}
-async function affectedAccounts(ctx, eventArn) {
-    const outs = await allPages(ctx, "DescribeAffectedAccountsForOrganization", (token) => ctx.client.send(new dist_cjs.DescribeAffectedAccountsForOrganizationCommand({ eventArn, maxResults: 100, ...token }), {
-        abortSignal: ctx.signal,
-    }));
-    return outs.flatMap((out) => out.affectedAccounts ?? []);
 }
 function detailOf(item) {
     const description = item.eventDescription
@@ -26595,99 +26842,285 @@ function entityOf(entity) {
     const { eventArn: _omit, ...rest } = plain(entity);
     return rest;
 }
-async function orgDetails(ctx, targets, into) {
-    const operation = "DescribeEventDetailsForOrganization";
-    const outs = await Promise.all(chunk(targets, 10).map((filters) => {
-        const input = {
-            organizationEventDetailFilters: filters,
-            ...localeOf(ctx),
-        };
-        return call(ctx, operation, () => ctx.client.send(new dist_cjs.DescribeEventDetailsForOrganizationCommand(input), { abortSignal: ctx.signal }));
-    }));
-    collectDetails(operation, outs, into);
-}
-/** Adds details in call order, whichever call answered first. */
-function collectDetails(operation, outs, into) {
-    for (const out of outs) {
-        for (const item of out.successfulSet ?? [])
-            into.add(into.details, item.event?.arn, detailOf(item));
-        for (const item of out.failedSet ?? [])
-            into.fail(operation, item);
-    }
-}
-async function orgEntities(ctx, targets, into) {
-    const operation = "DescribeAffectedEntitiesForOrganization";
-    const perChunk = await Promise.all(chunk(targets, 10).map((filters) => allPages(ctx, operation, (token) => {
-        const input = {
-            organizationEntityAccountFilters: filters,
-            maxResults: 100,
-            ...token,
-            ...localeOf(ctx),
-        };
-        return ctx.client.send(new dist_cjs.DescribeAffectedEntitiesForOrganizationCommand(input), {
-            abortSignal: ctx.signal,
-        });
-    })));
-    for (const out of perChunk.flat()) {
-        for (const e of out.entities ?? [])
-            into.add(into.entities, e.eventArn, entityOf(e));
-        for (const f of out.failedSet ?? [])
-            into.fail(operation, f);
-    }
-}
-function assemble(events, into, extra, entities) {
-    return events.map((event) => {
-        const failures = into.failures.get(event.arn);
-        return {
-            ...event,
-            ...extra(event),
-            details: into.details.get(event.arn) ?? [],
-            ...(entities ? { entities: into.entities.get(event.arn) ?? [] } : {}),
-            ...(failures ? { failures } : {}),
-        };
-    });
-}
-/** Organization scope: affected accounts, then details and entities per (event, account). */
-async function enrichOrganization(ctx, events) {
-    const specific = events.filter((e) => e.eventScopeCode === "ACCOUNT_SPECIFIC");
-    const accounts = new Map(await Promise.all(specific.map(async (e) => [e.arn, await affectedAccounts(ctx, e.arn)])));
-    // PUBLIC events are asked without an account, ACCOUNT_SPECIFIC ones once per affected account.
-    const targets = events.flatMap((e) => {
-        const list = accounts.get(e.arn);
-        return list ? list.map((awsAccountId) => ({ eventArn: e.arn, awsAccountId })) : [{ eventArn: e.arn }];
-    });
-    const into = new Collected();
-    await Promise.all([
-        orgDetails(ctx, targets, into),
-        ctx.entities ? orgEntities(ctx, targets, into) : undefined,
-    ]);
-    return assemble(events, into, (e) => ({ affectedAccounts: accounts.get(e.arn) ?? [] }), ctx.entities);
-}
-/** Account scope: details and entities per event. */
-async function enrichAccount(ctx, events) {
-    const into = new Collected();
-    const groups = chunk(events.map((e) => e.arn), 10);
-    const details = Promise.all(groups.map((eventArns) => {
-        const input = { eventArns, ...localeOf(ctx) };
-        return call(ctx, "DescribeEventDetails", () => ctx.client.send(new dist_cjs.DescribeEventDetailsCommand(input), { abortSignal: ctx.signal }));
-    }));
-    const entities = ctx.entities ? groups.map((eventArns) => accountEntities(ctx, eventArns)) : [];
-    collectDetails("DescribeEventDetails", await details, into);
-    for (const found of await Promise.all(entities)) {
-        for (const e of found)
-            into.add(into.entities, e.eventArn, entityOf(e));
-    }
-    return assemble(events, into, () => ({}), ctx.entities);
-}
-async function accountEntities(ctx, eventArns) {
-    const outs = await allPages(ctx, "DescribeAffectedEntities", (token) => {
-        const input = { filter: { eventArns }, maxResults: 100, ...token, ...localeOf(ctx) };
-        return ctx.client.send(new dist_cjs.DescribeAffectedEntitiesCommand(input), { abortSignal: ctx.signal });
-    });
-    return outs.flatMap((out) => out.entities ?? []);
+function failureOf(operation, item) {
+    const { eventArn, ...rest } = item;
+    return { arn: eventArn, value: { operation, ...plain(rest) } };
 }
 function localeOf(ctx) {
     return ctx.locale ? { locale: ctx.locale } : {};
+}
+function filterOf(t) {
+    return t.awsAccountId === undefined
+        ? { eventArn: t.eventArn }
+        : { eventArn: t.eventArn, awsAccountId: t.awsAccountId };
+}
+const ORGANIZATION = {
+    details: "DescribeEventDetailsForOrganization",
+    entities: "DescribeAffectedEntitiesForOrganization",
+    sendDetails: (ctx, targets) => ctx.client.send(new dist_cjs.DescribeEventDetailsForOrganizationCommand({
+        organizationEventDetailFilters: targets.map(filterOf),
+        ...localeOf(ctx),
+    }), { abortSignal: ctx.signal }),
+    sendEntities: (ctx, targets, token) => ctx.client.send(new dist_cjs.DescribeAffectedEntitiesForOrganizationCommand({
+        organizationEntityAccountFilters: targets.map(filterOf),
+        maxResults: 100,
+        ...token,
+        ...localeOf(ctx),
+    }), { abortSignal: ctx.signal }),
+};
+const ACCOUNT = {
+    details: "DescribeEventDetails",
+    entities: "DescribeAffectedEntities",
+    sendDetails: (ctx, targets) => ctx.client.send(new dist_cjs.DescribeEventDetailsCommand({ eventArns: targets.map((t) => t.eventArn), ...localeOf(ctx) }), { abortSignal: ctx.signal }),
+    sendEntities: (ctx, targets, token) => ctx.client.send(new dist_cjs.DescribeAffectedEntitiesCommand({
+        filter: { eventArns: targets.map((t) => t.eventArn) },
+        maxResults: 100,
+        ...token,
+        ...localeOf(ctx),
+    }), { abortSignal: ctx.signal }),
+};
+/** Lets one waiter sleep until something changes, or learn that something failed. */
+class Change {
+    #wake;
+    #failed = false;
+    #error;
+    notify() {
+        this.#wake?.();
+        this.#wake = undefined;
+    }
+    fail(error) {
+        this.#failed = true;
+        this.#error = error;
+        this.notify();
+    }
+    next() {
+        if (this.#failed)
+            return Promise.reject(this.#error);
+        return new Promise((resolve) => (this.#wake = resolve)).then(() => {
+            if (this.#failed)
+                throw this.#error;
+        });
+    }
+}
+/**
+ * The affected accounts of one event, listed page by page as fast as the API answers. The requests go
+ * out without waiting for room: the chunk that holds the end of an earlier event may need this event's
+ * first accounts, so they must not wait behind it. Listing only a few events ahead bounds them.
+ */
+class AccountsListing {
+    accounts = [];
+    complete = false;
+    bytes = 0;
+    #change = new Change();
+    constructor(ctx, eventArn) {
+        this.#list(ctx, eventArn).then(() => {
+            this.complete = true;
+            this.#change.notify();
+        }, (error) => this.#change.fail(error));
+    }
+    /** Resolves when more accounts arrived or the listing is complete. */
+    more() {
+        return this.#change.next();
+    }
+    async #list(ctx, eventArn) {
+        ctx.budget.admitNow();
+        const admit = () => {
+            ctx.budget.admitNow();
+            return undefined;
+        };
+        await eachPage(ctx, "DescribeAffectedAccountsForOrganization", admit, (token) => ctx.client.send(new dist_cjs.DescribeAffectedAccountsForOrganizationCommand({ eventArn, maxResults: 100, ...token }), { abortSignal: ctx.signal }), (out) => {
+            const found = out.affectedAccounts ?? [];
+            for (const account of found)
+                this.accounts.push(account);
+            const bytes = jsonBytes(found);
+            this.bytes += bytes;
+            this.#change.notify();
+            return bytes;
+        });
+    }
+}
+/** One page's details: cuts the targets into chunks and fetches them; assembles each event's record. */
+class PageDetails {
+    #ctx;
+    #calls;
+    #events;
+    #organization;
+    /** Per event: the chunks its targets are in. */
+    #chunks;
+    /** Per account-specific event (organization scope): its affected accounts. */
+    #accounts;
+    #listedUpTo = 0;
+    #pending = [];
+    /** Events before this one are in chunks that have been sent (or waited for room). */
+    #cutUpTo = 0;
+    #change = new Change();
+    constructor(ctx, calls, events, organization) {
+        this.#ctx = ctx;
+        this.#calls = calls;
+        this.#events = events;
+        this.#organization = organization;
+        this.#chunks = events.map(() => []);
+        this.#accounts = events.map(() => undefined);
+    }
+    /** Cuts and sends every chunk of the page; reports a failure to `record`. */
+    async run() {
+        try {
+            for (let i = 0; i < this.#events.length; i++) {
+                this.#listAhead(i + ACCOUNTS_AHEAD);
+                await this.#place(i);
+                this.#reach(this.#pending.length > 0 ? this.#pending[0].index : i + 1);
+            }
+            if (this.#pending.length > 0)
+                await this.#cut();
+            this.#reach(this.#events.length);
+        }
+        catch (error) {
+            this.#change.fail(error);
+        }
+    }
+    /** Event `i`'s record, once every chunk it is in has answered. */
+    async record(i) {
+        while (this.#cutUpTo <= i)
+            await this.#change.next();
+        const chunks = this.#chunks[i];
+        for (const chunk of chunks)
+            await chunk.done;
+        const event = this.#events[i];
+        const pick = (...lists) => {
+            const pieces = [];
+            for (const list of lists)
+                for (const chunk of chunks)
+                    for (const p of list(chunk))
+                        if (p.arn === event.arn)
+                            pieces.push(p.json);
+            return new JsonItems(pieces);
+        };
+        const failures = pick((c) => c.detailFailures, (c) => c.entityFailures);
+        return {
+            ...event,
+            ...(this.#organization ? { affectedAccounts: this.#accounts[i]?.accounts ?? [] } : {}),
+            details: pick((c) => c.details),
+            ...(this.#ctx.entities ? { entities: pick((c) => c.entities) } : {}),
+            ...(failures.pieces.length > 0 ? { failures } : {}),
+        };
+    }
+    /** Event `i` is handed over: drops its accounts and the chunks that served no later event. */
+    drop(i) {
+        let bytes = this.#accounts[i]?.bytes ?? 0;
+        for (const chunk of this.#chunks[i])
+            if (chunk.last === i)
+                bytes += chunk.bytes;
+        this.#ctx.budget.drop(bytes);
+        this.#accounts[i] = undefined;
+        this.#chunks[i] = [];
+    }
+    #listAhead(end) {
+        if (!this.#organization)
+            return;
+        for (; this.#listedUpTo < Math.min(end, this.#events.length); this.#listedUpTo++) {
+            const event = this.#events[this.#listedUpTo];
+            if (event.eventScopeCode === "ACCOUNT_SPECIFIC")
+                this.#accounts[this.#listedUpTo] = new AccountsListing(this.#ctx, event.arn);
+        }
+    }
+    /** Adds event `i`'s targets: one per affected account, or the event itself. */
+    async #place(i) {
+        const eventArn = this.#events[i].arn;
+        const listing = this.#accounts[i];
+        if (!listing)
+            return this.#add({ index: i, eventArn });
+        for (let seen = 0;;) {
+            while (seen < listing.accounts.length)
+                await this.#add({ index: i, eventArn, awsAccountId: listing.accounts[seen++] });
+            if (listing.complete)
+                return;
+            await listing.more();
+        }
+    }
+    async #add(target) {
+        this.#pending.push(target);
+        if (this.#pending.length === CHUNK)
+            await this.#cut();
+    }
+    /** Sends the pending targets as one chunk, once the budget has room for it. */
+    async #cut() {
+        const chunk = new Chunk(this.#pending);
+        this.#pending = [];
+        for (let e = chunk.first; e <= chunk.last; e++)
+            this.#chunks[e].push(chunk);
+        const parts = [];
+        const track = (part) => {
+            part.catch(() => { }); // awaited through chunk.done
+            parts.push(part);
+        };
+        await this.#ctx.budget.admit(chunk.first, this.#ctx.signal);
+        track(this.#details(chunk));
+        if (this.#ctx.entities) {
+            await this.#ctx.budget.admit(chunk.first, this.#ctx.signal);
+            track(this.#entities(chunk));
+        }
+        chunk.done = Promise.all(parts);
+        chunk.done.catch(() => { }); // awaited by record(); avoids an unhandled rejection if it never is
+        // Every event before the chunk's last is now in chunks that are sent. Saying so at once matters:
+        // the next chunk may wait for room that only handing those events over makes.
+        this.#reach(chunk.last);
+    }
+    async #details(chunk) {
+        const operation = this.#calls.details;
+        let kept = 0;
+        try {
+            const out = await call(this.#ctx, operation, () => this.#calls.sendDetails(this.#ctx, chunk.targets));
+            const found = (out.successfulSet ?? []).map((item) => ({
+                arn: item.event?.arn,
+                value: detailOf(item),
+            }));
+            const failed = (out.failedSet ?? []).map((item) => failureOf(operation, item));
+            kept = pack(chunk.details, found) + pack(chunk.detailFailures, failed);
+        }
+        finally {
+            chunk.bytes += kept;
+            this.#ctx.budget.answered(kept);
+        }
+    }
+    #entities(chunk) {
+        const operation = this.#calls.entities;
+        return eachPage(this.#ctx, operation, () => this.#ctx.budget.admit(chunk.first, this.#ctx.signal), (token) => this.#calls.sendEntities(this.#ctx, chunk.targets, token), (out) => {
+            const found = (out.entities ?? []).map((e) => ({ arn: e.eventArn, value: entityOf(e) }));
+            const failed = (out.failedSet ?? []).map((item) => failureOf(operation, item));
+            const kept = pack(chunk.entities, found) + pack(chunk.entityFailures, failed);
+            chunk.bytes += kept;
+            return kept;
+        });
+    }
+    #reach(upTo) {
+        if (upTo <= this.#cutUpTo)
+            return;
+        this.#cutUpTo = upTo;
+        this.#change.notify();
+    }
+}
+/** Hands over each event's record as soon as it is complete; stops the page's requests when it ends. */
+async function* enrichPage(ctx, calls, events, organization) {
+    const stop = new AbortController();
+    const page = new PageDetails({ ...ctx, signal: AbortSignal.any([ctx.signal, stop.signal]) }, calls, events, organization);
+    void page.run(); // never rejects: a failure reaches record()
+    try {
+        for (let i = 0; i < events.length; i++) {
+            yield await page.record(i);
+            page.drop(i);
+        }
+    }
+    finally {
+        stop.abort();
+    }
+}
+/** Organization scope: affected accounts, then details and entities per (event, account). */
+function enrichOrganization(ctx, events) {
+    return enrichPage(ctx, ORGANIZATION, events, true);
+}
+/** Account scope: details and entities per event. */
+function enrichAccount(ctx, events) {
+    return enrichPage(ctx, ACCOUNT, events, false);
 }
 
 ;// CONCATENATED MODULE: ./src/health/source.ts
@@ -26774,15 +27207,16 @@ class HealthSource {
             throw explainAwsError(error, operation, this.#endpoint);
         }
     }
-    enrich(request, raw, signal) {
+    enrich(request, raw, signal, budget) {
         const events = raw.map(toListedEvent);
         if (request.details === "none" || events.length === 0)
-            return Promise.resolve(events);
+            return events;
         const ctx = {
             client: this.#client,
             signal,
             entities: request.details === "entities",
             locale: request.locale,
+            budget,
             endpoint: this.#endpoint,
         };
         return request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);
@@ -27201,20 +27635,28 @@ function entityAccounts(event) {
 }
 /** All entities of an event: 0-4 per owning account, derived from the event's ARN (deterministic). */
 function buildEntities(event, kind) {
-    const out = [];
     const eventSeed = hashString(event.arn);
-    for (const account of entityAccounts(event)) {
-        const rng = mulberry32(mixSeed(eventSeed, hashString(account)));
-        const count = weighted(rng, [
+    return entityAccounts(event).flatMap((account) => accountEntities(event, kind, account, eventSeed));
+}
+/**
+ * The entities one account owns in an event, the same as `buildEntities` gives for that account: each
+ * account's entities come from their own seed, so a wide event's entities can be served account by
+ * account without deriving them all for every request.
+ */
+function accountEntities(event, kind, account, eventSeed = hashString(event.arn)) {
+    const rng = mulberry32(mixSeed(eventSeed, hashString(account)));
+    const count = event.entitiesPerAccount === undefined
+        ? weighted(rng, [
             [0, 2],
             [1, 4],
             [2, 3],
             [3, 2],
             [4, 1],
-        ]);
-        for (let i = 0; i < count; i++)
-            out.push(makeEntity(rng, event, kind, account));
-    }
+        ])
+        : randInt(rng, 0, event.entitiesPerAccount);
+    const out = [];
+    for (let i = 0; i < count; i++)
+        out.push(makeEntity(rng, event, kind, account));
     return out;
 }
 function makeEntity(rng, event, kind, account) {
@@ -27303,7 +27745,7 @@ function defaultAnchor(nowMs) {
 /** A deterministic dataset, newest lastUpdatedTime first, ties broken by ARN. */
 function generateDataset(o) {
     checkOptions(o);
-    const gen = createGenerator(o.seed, o.accounts, 0, false);
+    const gen = createGenerator(o, 0, false);
     // Times first, sorted as numbers (much cheaper than sorting the events); ties are bulk updates.
     const times = new Float64Array(o.events);
     for (let i = 0; i < o.events; i++) {
@@ -27339,7 +27781,7 @@ function sortTies(events) {
  * seed and accounts; `firstIndex` keeps their ARNs unique (pass how many events exist already).
  */
 function generateNewerEvents(o, firstIndex, after, count) {
-    const gen = createGenerator(o.seed, o.accounts, firstIndex, true);
+    const gen = createGenerator(o, firstIndex, true);
     const events = [];
     let t = after;
     for (let i = 0; i < count; i++) {
@@ -27354,7 +27796,7 @@ function generateNewerEvents(o, firstIndex, after, count) {
  * accounts; `index` keeps its ARN unique (pass how many events were generated before it).
  */
 function generateEventAt(o, index, lastUpdated) {
-    return createGenerator(o.seed, o.accounts, index, true).next(lastUpdated);
+    return createGenerator(o, index, true).next(lastUpdated);
 }
 /** The dataset order: newest lastUpdatedTime first, then ARN ascending. */
 function compareEvents(a, b) {
@@ -27369,6 +27811,35 @@ function descriptionForAccount(event, accountId) {
         return event.description;
     return `${event.description}\n\nThis notification is for AWS account ${accountId}.`;
 }
+/** Whether an account-specific event affects the account (binary search: a wide event has thousands). */
+function affects(event, accountId) {
+    const list = event.accounts;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (list[mid] < accountId)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return list[lo] === accountId;
+}
+/**
+ * The entities one account owns in an event. Derives only that account's (a wide event has thousands
+ * of accounts, and an entities request names ten); an assigned `entities` list is filtered instead.
+ */
+function entitiesOfAccount(event, accountId) {
+    const own = Object.getOwnPropertyDescriptor(event, "entities");
+    if (own !== undefined && "value" in own)
+        return own.value.filter((e) => e.awsAccountId === accountId);
+    const owners = entityAccounts(event);
+    const owns = event.eventScopeCode === "PUBLIC" ? owners.includes(accountId) : affects(event, accountId);
+    return owns ? accountEntities(event, entityKindOf(event), accountId) : [];
+}
+function entityKindOf(event) {
+    return TYPE_BY_CODE.get(event.eventTypeCode)?.entity ?? "account";
+}
 function checkOptions(o) {
     const ok = (n, min) => Number.isSafeInteger(n) && n >= min;
     if (!ok(o.events, 0))
@@ -27379,10 +27850,15 @@ function checkOptions(o) {
         throw new RangeError(`seed must be an integer, got ${o.seed}`);
     if (!Number.isFinite(o.anchor))
         throw new RangeError(`anchor must be epoch milliseconds, got ${o.anchor}`);
+    if (o.accountsPerEvent !== undefined && !ok(o.accountsPerEvent, 1))
+        throw new RangeError(`accountsPerEvent must be an integer >= 1, got ${o.accountsPerEvent}`);
+    if (o.entitiesPerAccount !== undefined && !ok(o.entitiesPerAccount, 0))
+        throw new RangeError(`entitiesPerAccount must be an integer >= 0, got ${o.entitiesPerAccount}`);
 }
-function createGenerator(seed, accounts, firstIndex, sawWide) {
-    const rng = mulberry32(mixSeed(seed, firstIndex, 0xe7e7));
-    const org = organizationAccounts(seed, accounts);
+function createGenerator(shape, firstIndex, sawWide) {
+    const rng = mulberry32(mixSeed(shape.seed, firstIndex, 0xe7e7));
+    const org = organizationAccounts(shape.seed, shape.accounts);
+    const widest = shape.accountsPerEvent ?? WIDE_ACCOUNTS;
     const state = { index: firstIndex, sawWide };
     return {
         rng,
@@ -27390,11 +27866,17 @@ function createGenerator(seed, accounts, firstIndex, sawWide) {
             const scope = rng() < 0.6 ? "PUBLIC" : "ACCOUNT_SPECIFIC";
             let affected = [];
             if (scope === "ACCOUNT_SPECIFIC") {
-                const n = state.sawWide ? affectedCount(rng) : WIDE_ACCOUNTS;
+                // The first account-specific event is the widest, so paging through its accounts is exercised.
+                let n = widest;
+                if (state.sawWide)
+                    n = shape.accountsPerEvent ? randInt(rng, 1, widest) : affectedCount(rng);
                 state.sawWide = true;
                 affected = sample(rng, org, n);
             }
-            return makeEvent(rng, state.index++, scope, lastUpdated, affected);
+            const event = makeEvent(rng, state.index++, scope, lastUpdated, affected);
+            if (shape.entitiesPerAccount !== undefined)
+                event.entitiesPerAccount = shape.entitiesPerAccount;
+            return event;
         },
     };
 }
@@ -27486,7 +27968,7 @@ const LAZY_DESCRIPTION = derivedProperty("description", (e) => {
     const type = TYPE_BY_CODE.get(e.eventTypeCode);
     return describeEvent(e, type?.summary ?? `an event of type ${e.eventTypeCode}`);
 });
-const LAZY_ENTITIES = derivedProperty("entities", (e) => buildEntities(e, TYPE_BY_CODE.get(e.eventTypeCode)?.entity ?? "account"));
+const LAZY_ENTITIES = derivedProperty("entities", (e) => buildEntities(e, entityKindOf(e)));
 function derivedProperty(key, compute) {
     return {
         enumerable: true,
@@ -28354,6 +28836,7 @@ function entityJson(entity, eventArn) {
 }
 
 ;// CONCATENATED MODULE: ./src/simulator/operations/failures.ts
+
 /**
  * Per-item failures of the details and entities operations. AWS documents no list of error names:
  * `InvalidAccountInputError` is the one the service model names (an account id missing for an
@@ -28375,7 +28858,7 @@ function accountFilterFailure(event, eventArn, awsAccountId, requireAffected) {
     const publicWithAccount = event.eventScopeCode === "PUBLIC" && awsAccountId !== undefined;
     const notAffected = event.eventScopeCode === "ACCOUNT_SPECIFIC" &&
         awsAccountId !== undefined &&
-        !event.accounts.includes(awsAccountId);
+        !affects(event, awsAccountId);
     if (requireAffected && (publicWithAccount || notAffected)) {
         return item("InvalidAccountInputError", "We couldn't find an account specific event for the specified AWS account. To find an event that is public, you must enter a null value for the AWS account ID in the request.");
     }
@@ -28432,9 +28915,10 @@ function describeEventDetails(ctx) {
 
 
 
+
 /** Results are sorted by the entity's lastUpdatedTime, newest first (as AWS documents). */
-function collect(target, event, keep) {
-    for (const entity of event.entities) {
+function collect(target, event, entities, keep) {
+    for (const entity of entities) {
         if (!keep(entity))
             continue;
         const k = `${entity.entityArn}|${event.arn}`;
@@ -28461,11 +28945,8 @@ function describeAffectedEntitiesForOrganization(ctx) {
         if (failure !== undefined)
             failedSet.push(failure);
         else if (event !== undefined) {
-            collect(items, event, (e) => {
-                if (f.awsAccountId !== undefined && e.awsAccountId !== f.awsAccountId)
-                    return false;
-                return f.statusCodes === undefined || f.statusCodes.includes(e.statusCode);
-            });
+            const entities = f.awsAccountId === undefined ? event.entities : entitiesOfAccount(event, f.awsAccountId);
+            collect(items, event, entities, (e) => f.statusCodes === undefined || f.statusCodes.includes(e.statusCode));
         }
     }
     const out = answer(ctx, items, cursor, req.maxResults);
@@ -28481,7 +28962,7 @@ function describeAffectedEntities(ctx) {
     for (const arn of req.filter.eventArns) {
         const event = ctx.state.byArn.get(arn);
         if (event !== undefined && visibleToCaller(event))
-            collect(items, event, (e) => entityMatches(e, req.filter));
+            collect(items, event, entitiesOfAccount(event, CALLER_ACCOUNT_ID), (e) => entityMatches(e, req.filter));
     }
     return answer(ctx, items, cursor, req.maxResults);
 }
@@ -28865,7 +29346,12 @@ const server_DAY = 86_400_000;
 /** Starts an AWS Health simulator (AWS JSON 1.1 over node:http) on a free port of 127.0.0.1. */
 async function startSimulator(o = {}) {
     const now = o.now ?? Date.now;
-    const shape = { seed: o.seed ?? 1, accounts: o.accounts ?? 25 };
+    const shape = {
+        seed: o.seed ?? 1,
+        accounts: o.accounts ?? 25,
+        accountsPerEvent: o.accountsPerEvent,
+        entitiesPerAccount: o.entitiesPerAccount,
+    };
     const dataset = generateDataset({
         ...shape,
         events: o.events ?? 1000,
@@ -29015,17 +29501,28 @@ async function connect(config, signal) {
 
 ;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
 
-const CHECKPOINT_VERSION = 1;
+/**
+ * Version 2 adds `output.lastArn`. Version 1 (release 0.1.0) is still read: it resumes with the
+ * line-end check only, so a backfill interrupted before an upgrade continues after it.
+ */
+const CHECKPOINT_VERSION = 2;
+const READABLE_VERSIONS = [1, CHECKPOINT_VERSION];
 function checkpoint_isObject(value) {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function isCount(value) {
     return Number.isSafeInteger(value) && value >= 0;
 }
+/** Version 2 names the last event whenever the output has any; version 1 never does. */
+function lastArnFits(version, output) {
+    if (output.lastArn !== undefined)
+        return typeof output.lastArn === "string";
+    return version === 1 || output.bytes === 0;
+}
 /** Why the parsed JSON is not a usable checkpoint, or undefined when it is. */
 function problemOf(doc) {
-    if (doc.version !== CHECKPOINT_VERSION)
-        return `version ${JSON.stringify(doc.version)} is not ${CHECKPOINT_VERSION}`;
+    if (!READABLE_VERSIONS.includes(doc.version))
+        return `version ${JSON.stringify(doc.version)} is not one this release reads (${READABLE_VERSIONS.join(" or ")})`;
     if (typeof doc.fingerprint !== "string")
         return "fingerprint is missing";
     if (typeof doc.nextToken !== "string" || doc.nextToken === "")
@@ -29042,6 +29539,8 @@ function problemOf(doc) {
     const output = doc.output;
     if (!checkpoint_isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
         return "output is incomplete";
+    if (!lastArnFits(doc.version, output))
+        return "output.lastArn is missing";
     return undefined;
 }
 function parseCheckpoint(text, location) {
@@ -29238,6 +29737,7 @@ function percent(covered) {
 const external_node_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers");
 ;// CONCATENATED MODULE: ./src/engine/pipeline.ts
 
+
 /** Tokens remembered to catch a cycle; a bound keeps memory flat however long the backfill. */
 const REMEMBERED_TOKENS = 1000;
 function remember(seen, token) {
@@ -29245,20 +29745,81 @@ function remember(seen, token) {
     if (seen.size > REMEMBERED_TOKENS)
         seen.delete(seen.values().next().value);
 }
-function lastUpdated(records) {
-    const time = records.at(-1)?.lastUpdatedTime;
+function lastUpdated(record) {
+    const time = record?.lastUpdatedTime;
     const ms = typeof time === "string" ? Date.parse(time) : Number.NaN;
     return Number.isNaN(ms) ? undefined : ms;
 }
 /**
+ * What a backfill holds ahead of its writer unless told otherwise. A page of a narrow organization
+ * takes about half a megabyte while its details are fetched (requests in flight included), so this
+ * reads about as many pages ahead as the pacing needs; a page of events that reach thousands of
+ * accounts takes a hundred times more, and is fetched and written in parts.
+ */
+const DEFAULT_BUDGET_BYTES = 4 * 1024 * 1024;
+/** A page in the pipeline: its encoded lines so far, and how its enrichment ends. */
+class PageWork {
+    n;
+    #lines = [];
+    #bytes = 0;
+    #settled = false;
+    #wake;
+    /** How the enrichment ended; undefined: the page before was the last one. */
+    result = Promise.resolve(undefined);
+    constructor(n) {
+        this.n = n;
+    }
+    /** Follows the page's enrichment; a failure is rethrown where the writer awaits `result`. */
+    follow(result) {
+        this.result = result;
+        const settle = () => {
+            this.#settled = true;
+            this.#notify();
+        };
+        result.then(settle, settle);
+        return this;
+    }
+    /** Bytes of lines not yet taken. */
+    get bytes() {
+        return this.#bytes;
+    }
+    get settled() {
+        return this.#settled;
+    }
+    add(line) {
+        this.#lines.push(line);
+        this.#bytes += line.length;
+        this.#notify();
+    }
+    /** The lines so far, as one buffer; they are no longer kept. */
+    take() {
+        const out = join(this.#lines);
+        this.#lines = [];
+        this.#bytes = 0;
+        return out;
+    }
+    /** Resolves when a line is added or the enrichment ends. */
+    changed() {
+        return new Promise((resolve) => (this.#wake = resolve));
+    }
+    #notify() {
+        this.#wake?.();
+        this.#wake = undefined;
+    }
+}
+/**
  * Lists pages one after the other, as fast as the API answers, and enriches each as soon as it is
  * listed, while the writer takes them in order. So the list call for page n+1 is already on the wire
- * while page n is written and checkpointed, and details of several pages overlap. At most `depth`
- * pages wait in memory. A failure is delivered in order: the pages before it are still written.
+ * while page n is written and checkpointed, and details of several pages overlap. How far it reads
+ * ahead is bounded by a budget in bytes, not by a number of pages: a page of a wide organization holds
+ * a hundred times more than one of a narrow organization. Each event is encoded as soon as it is
+ * complete. A failure is delivered in order: the pages before it are still written.
  */
 async function* pagePipeline(o) {
     const stop = new AbortController();
     const signal = AbortSignal.any([o.signal, stop.signal]);
+    const budget = new Budget(o.budgetBytes ?? DEFAULT_BUDGET_BYTES);
+    const partBytes = Math.max(1, Math.floor(budget.limit / 4));
     const queue = [];
     let wake;
     const notify = () => {
@@ -29266,9 +29827,8 @@ async function* pagePipeline(o) {
         wake = undefined;
     };
     const wait = () => new Promise((resolve) => (wake = resolve));
-    const push = (item) => {
-        item.catch(() => { }); // handled when the writer reaches it; avoids an unhandled rejection meanwhile
-        queue.push(item);
+    const push = (work) => {
+        queue.push(work);
         notify();
     };
     const list = (token) => {
@@ -29276,59 +29836,87 @@ async function* pagePipeline(o) {
         listing.catch(() => { }); // awaited below; avoids an unhandled rejection while it waits
         return listing;
     };
+    /** Enriches a listed page on a later turn of the event loop, once the next list call is on the wire. */
+    const enrich = async (work, page, handle, enriched) => {
+        await new Promise((resolve) => (0,external_node_timers_namespaceObject.setImmediate)(resolve));
+        try {
+            const records = o.source.enrich(o.request, page.events, signal, handle);
+            // Records that are there at once (events only) are encoded in one go, as before; records
+            // handed over one by one are encoded one by one, so that none waits for the rest of its page.
+            if (Array.isArray(records)) {
+                const lines = o.encode(records);
+                work.add(lines);
+                budget.encoded(work.n, lines.length, records.length);
+                return { ...enriched, count: records.length, reached: lastUpdated(records.at(-1)) };
+            }
+            let count = 0;
+            let last;
+            for await (const record of records) {
+                const line = o.encode([record]);
+                work.add(line);
+                budget.encoded(work.n, line.length);
+                count += 1;
+                last = record;
+            }
+            return { ...enriched, count, reached: lastUpdated(last) };
+        }
+        finally {
+            handle.close(); // the listed events and whatever the source still counted
+        }
+    };
     const produce = async () => {
         const seen = new Set();
         let empty = 0;
         let token = o.firstToken;
+        let handle = budget.page(0);
+        await handle.admit(0, signal);
         let listing = list(token);
-        let listed = 0;
-        for (;;) {
+        for (let n = 0;; n++) {
             const page = await listing;
-            listed += 1;
             const receivedAt = o.clock();
+            handle.answered(jsonBytes(page.events));
             const next = page.nextToken || undefined;
             if (next !== undefined && (next === token || seen.has(next))) {
-                throw new Error(`The API returned the same pagination token twice (after ${listed} pages); stopping rather than looping.`);
+                throw new Error(`The API returned the same pagination token twice (after ${n + 1} pages); stopping rather than looping.`);
             }
             empty = page.events.length === 0 && next !== undefined ? empty + 1 : 0;
             if (empty > o.maxEmptyPages) {
                 throw new Error(`The API returned ${empty} empty pages in a row, each with a new token; stopping rather than looping.`);
             }
-            while (queue.length >= o.depth && !signal.aborted)
-                await wait();
-            signal.throwIfAborted();
-            // The token chain is the critical path: the next list call goes out before this page is touched,
-            // and the page is enriched on a later turn of the event loop, once the request is on the wire.
-            if (next !== undefined) {
-                remember(seen, next);
-                listing = list(next);
-            }
-            push(new Promise((resolve) => (0,external_node_timers_namespaceObject.setImmediate)(resolve))
-                .then(() => o.source.enrich(o.request, page.events, signal))
-                .then((records) => ({
-                encoded: o.encode(records),
-                count: records.length,
-                nextToken: next,
-                receivedAt,
-                reached: lastUpdated(records),
-            })));
+            const work = new PageWork(n);
+            push(work.follow(enrich(work, page, handle, { count: 0, nextToken: next, receivedAt, reached: undefined })));
             if (next === undefined)
-                return push(Promise.resolve(undefined));
+                return push(new PageWork(n + 1).follow(Promise.resolve(undefined)));
+            remember(seen, next);
+            // The token chain is the critical path: the next list call goes out as soon as the budget has
+            // room, before this page's enrichment starts (a later turn of the event loop).
+            handle = budget.page(n + 1);
+            await handle.admit(0, signal);
+            listing = list(next);
             token = next;
         }
     };
-    const producer = produce().catch((error) => push(Promise.reject(error)));
+    const producer = produce().catch((error) => push(new PageWork(-1).follow(Promise.reject(error))));
     try {
         for (;;) {
             o.signal.throwIfAborted();
             while (queue.length === 0)
                 await wait();
-            const item = queue.shift();
-            notify();
-            const page = await item;
+            const work = queue.shift();
+            await writeAhead(work);
+            const page = await work.result;
             if (page === undefined)
                 return;
-            yield page;
+            budget.handed(work.n);
+            const encoded = work.take();
+            yield {
+                encoded,
+                count: page.count,
+                nextToken: page.nextToken,
+                receivedAt: page.receivedAt,
+                reached: page.reached,
+            };
+            budget.written(work.n);
         }
     }
     finally {
@@ -29336,6 +29924,35 @@ async function* pagePipeline(o) {
         notify();
         await producer;
     }
+    /** While the page is enriched, appends its lines whenever they outgrow a part. */
+    async function writeAhead(work) {
+        if (o.write === undefined)
+            return;
+        while (!work.settled) {
+            if (work.bytes < partBytes) {
+                await work.changed();
+                continue;
+            }
+            const part = work.take();
+            await o.write(part);
+            budget.wrote(work.n, part.length);
+        }
+    }
+}
+/** Lines as one buffer; a single line is not copied. */
+function join(lines) {
+    if (lines.length === 1)
+        return lines[0];
+    let size = 0;
+    for (const line of lines)
+        size += line.length;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const line of lines) {
+        out.set(line, at);
+        at += line.length;
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/request.ts
@@ -29434,7 +30051,7 @@ async function begin(options, print, deps) {
         return { request, window, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
     }
     checkUsable(checkpoint, print, options, deps);
-    await deps.sink.verify(checkpoint.output.bytes);
+    await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
     const resumed = {
         page: checkpoint.pages + 1,
         events: checkpoint.processedCount,
@@ -29480,6 +30097,8 @@ async function backfill(options, deps) {
     const cp = start.checkpoint;
     let events = cp?.processedCount ?? 0;
     let pages = cp?.pages ?? 0;
+    // Verify before continuing: the next resume checks that the output's last line is this event.
+    let lastArn = cp?.output.lastArn;
     // What the last checkpoint written records: the facts behind "progress is saved".
     let saved = { pages, events, location: deps.store.location };
     let listed = false;
@@ -29493,23 +30112,32 @@ async function backfill(options, deps) {
         newEvents: events - base,
         ...(coverage === undefined ? {} : { coverage }),
     });
+    // The output is opened when the first bytes of the first page are ready (a wide page is written in
+    // parts ahead of its end), not before.
+    const opened = async () => {
+        if (!listed)
+            await openOutput(start, options, deps);
+        listed = true;
+    };
     try {
         await deps.source.preflight(start.request, deps.signal);
         const feed = pagePipeline({
             source: deps.source,
             encode: (records) => deps.sink.encode(records),
+            write: async (part) => {
+                await opened();
+                return deps.sink.append(part);
+            },
             request: start.request,
             firstToken: cp?.nextToken,
-            depth: start.request.details === "none" ? 4 : 8,
             clock: deps.clock,
             signal: deps.signal,
             maxEmptyPages: 100,
         });
         for await (const page of feed) {
-            if (!listed)
-                await openOutput(start, options, deps);
-            listed = true;
+            await opened();
             const bytes = await deps.sink.append(page.encoded);
+            lastArn = deps.sink.lastArnOf(page.encoded) ?? lastArn;
             events += page.count;
             pages += 1;
             if (page.nextToken !== undefined) {
@@ -29522,7 +30150,7 @@ async function backfill(options, deps) {
                     timestamp: new Date(page.receivedAt).toISOString(),
                     startedAt: start.startedAt,
                     request: start.request,
-                    output: { path: deps.sink.location, bytes },
+                    output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
                 });
                 saved = { pages, events, location: deps.store.location };
             }
@@ -29607,11 +30235,36 @@ var external_node_path_ = __nccwpck_require__(6760);
 
 
 
+const TEMP_SUFFIX = ".tmp";
+/**
+ * Removes the temp files that writes of `path` killed before their rename left behind
+ * (`.<name>.<pid>.tmp`, see writeFileAtomic), and nothing else. Only for a caller that holds the lock on
+ * `path`: then no other process is writing it, and every such file is left over.
+ */
+async function removeLeftoverTemps(path) {
+    const dir = (0,external_node_path_.dirname)(path);
+    const prefix = `.${(0,external_node_path_.basename)(path)}.`;
+    let names;
+    try {
+        names = await (0,promises_.readdir)(dir);
+    }
+    catch (error) {
+        if (isMissing(error))
+            return 0;
+        throw error;
+    }
+    const leftovers = names.filter((name) => name.startsWith(prefix) &&
+        name.endsWith(TEMP_SUFFIX) &&
+        /^\d+$/.test(name.slice(prefix.length, -TEMP_SUFFIX.length)));
+    for (const name of leftovers)
+        await removeFile((0,external_node_path_.join)(dir, name));
+    return leftovers.length;
+}
 /** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
 async function writeFileAtomic(path, contents, probe) {
     const dir = (0,external_node_path_.dirname)(path);
     await (0,promises_.mkdir)(dir, { recursive: true });
-    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.tmp`);
+    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}${TEMP_SUFFIX}`);
     const file = await (0,promises_.open)(temp, "w");
     try {
         await file.writeFile(contents);
@@ -29683,7 +30336,7 @@ function realPath(path) {
 
 ;// CONCATENATED MODULE: ./src/util/lines.ts
 
-const CHUNK = 1 << 20;
+const lines_CHUNK = 1 << 20;
 /**
  * Calls `each` for every line of a file, reading a chunk at a time into one reused buffer (it grows
  * only for a line longer than itself), so a file of any size is read with memory for one chunk and the
@@ -29692,7 +30345,7 @@ const CHUNK = 1 << 20;
 async function forEachLine(path, each) {
     const handle = await (0,promises_.open)(path, "r");
     try {
-        let buffer = Buffer.allocUnsafe(CHUNK);
+        let buffer = Buffer.allocUnsafe(lines_CHUNK);
         let held = 0; // bytes of an unfinished line at the start of the buffer
         let position = 0; // file offset of the byte after the buffer's content
         let number = 0;
@@ -29974,6 +30627,25 @@ function mergeStep(archive, delta, done) {
 
 
 
+
+/** Bytes read at a time when looking for the start of the last line (an event may span megabytes). */
+const LINE_CHUNK = 64 * 1024;
+/**
+ * The `arn` of one output line. Records start with it (`{"arn":"...`), so the string is cut out
+ * without parsing a line that may be large; anything else parses the whole line.
+ */
+function arnOfLine(line) {
+    const head = /^\{"arn":("(?:[^"\\]|\\.)*")/.exec(line.subarray(0, 4096).toString("utf8"));
+    try {
+        const arn = head
+            ? JSON.parse(head[1])
+            : JSON.parse(line.toString("utf8")).arn;
+        return typeof arn === "string" ? arn : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 /**
  * JSON Lines file. Exactly-once on the sink side: on resume the file is truncated back to the length
  * recorded in the checkpoint, so a page written after the last checkpoint is not duplicated.
@@ -29990,7 +30662,7 @@ class NdjsonFileSink {
     isSameAs(path) {
         return realPath(path) === realPath(this.location);
     }
-    async verify(resumeAt) {
+    async verify(resumeAt, lastArn) {
         const size = await this.#size();
         if (size < resumeAt) {
             const found = size < 0 ? "is missing" : `has ${size} bytes`;
@@ -29998,6 +30670,34 @@ class NdjsonFileSink {
         }
         if (resumeAt > 0 && (await this.#byteAt(resumeAt - 1)) !== 0x0a) {
             throw new CheckpointRefusedError("output-changed", `The output ${this.location} has no line end at byte ${resumeAt}, where the checkpoint's last page ended: the file was changed since.`);
+        }
+        if (lastArn === undefined || resumeAt === 0)
+            return;
+        const found = arnOfLine(await this.#lineBefore(resumeAt));
+        if (found !== lastArn) {
+            throw new CheckpointRefusedError("output-changed", `The output ${this.location} does not end at byte ${resumeAt} with the event the checkpoint recorded last (${lastArn}) but with ${found ?? "a line that is not an event"}: the file was replaced or edited since.`);
+        }
+    }
+    /** The line that ends at `end` (which is just after its newline), read backwards in chunks. */
+    async #lineBefore(end) {
+        const handle = await (0,promises_.open)(this.location, "r");
+        try {
+            const chunks = [];
+            let at = end - 1; // the newline itself
+            while (at > 0) {
+                const size = Math.min(LINE_CHUNK, at);
+                const chunk = Buffer.alloc(size);
+                await handle.read(chunk, 0, size, at - size);
+                const newline = chunk.lastIndexOf(0x0a);
+                chunks.unshift(newline < 0 ? chunk : chunk.subarray(newline + 1));
+                if (newline >= 0)
+                    break;
+                at -= size;
+            }
+            return Buffer.concat(chunks);
+        }
+        finally {
+            await handle.close();
         }
     }
     async open(resumeAt) {
@@ -30036,7 +30736,16 @@ class NdjsonFileSink {
         }
     }
     encode(records) {
-        return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+        if (!records.some(hasJsonItems))
+            return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+        return Buffer.concat(records.flatMap(spliced));
+    }
+    lastArnOf(page) {
+        if (page.length === 0)
+            return undefined;
+        const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
+        const start = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
+        return arnOfLine(bytes.subarray(start, bytes.length - 1));
     }
     async append(buffer) {
         const handle = this.#handle;
@@ -30064,6 +30773,46 @@ class NdjsonFileSink {
         await this.#handle?.close();
         this.#handle = undefined;
     }
+}
+function hasJsonItems(record) {
+    for (const value of Object.values(record))
+        if (value instanceof JsonItems)
+            return true;
+    return false;
+}
+const COMMA = Buffer.from(",");
+/**
+ * One record as the line JSON.stringify would write, except that JsonItems members go in as the JSON
+ * bytes they already are: a wide event's details and entities are never turned back into objects.
+ */
+function spliced(record) {
+    const out = [];
+    let text = "{";
+    let separator = "";
+    for (const [key, value] of Object.entries(record)) {
+        if (value instanceof JsonItems) {
+            out.push(Buffer.from(`${text}${separator}${JSON.stringify(key)}:[`));
+            let first = true;
+            for (const piece of value.pieces) {
+                if (piece.length <= 2)
+                    continue; // "[]"
+                if (!first)
+                    out.push(COMMA);
+                out.push(piece.subarray(1, piece.length - 1));
+                first = false;
+            }
+            text = "]";
+        }
+        else {
+            const json = JSON.stringify(value);
+            if (json === undefined)
+                continue; // left out, as JSON.stringify leaves out undefined members
+            text += `${separator}${JSON.stringify(key)}:${json}`;
+        }
+        separator = ",";
+    }
+    out.push(Buffer.from(`${text}}\n`));
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/stores/file-store.ts
@@ -30378,8 +31127,9 @@ function namedFiles(config) {
 }
 /**
  * Checks the paths the user gave before anything is touched (exit 2 on a bad one), then takes a lock
- * on each file the backfill writes, so two runs never write the same file. A `merge-into` archive is
- * read and checked line by line before any API call, so a malformed one is refused at once.
+ * on each file the backfill writes, so two runs never write the same file, and removes the temp files
+ * that killed checkpoint writes left beside the checkpoint. A `merge-into` archive is read and checked
+ * line by line before any API call, so a malformed one is refused at once.
  */
 async function openLocalFiles(config, o) {
     const files = namedFiles(config);
@@ -30395,6 +31145,8 @@ async function openLocalFiles(config, o) {
     try {
         for (const file of files)
             locks.push(await lock(file.name, file.path, purpose, o.onStale));
+        // Now that no other run writes the checkpoint, the temp files of killed writes can go.
+        await removeLeftoverTemps(config.checkpoint);
         const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, o.probe);
         await archive?.prepare();
         const record = files.find((f) => f.what === "last-run record");
@@ -30474,6 +31226,7 @@ const REFUSED = {
     "output-short": "Restore the output file, or start again from the first page with --restart.",
     "output-changed": "Restore the output file, or start again from the first page with --restart.",
     "token-refused": "Start again from the first page with --restart.",
+    "ambiguous-leg": "Start again from the first page with --restart.",
 };
 function progress(saved) {
     return saved && saved.pages > 0 ? `progress is saved after page ${saved.pages} in ${saved.location}` : "";
@@ -30861,7 +31614,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5800);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(129);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -38243,7 +38243,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9446:
+/***/ 7754:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38437,8 +38437,8 @@ __nccwpck_require__.d(mappers_namespaceObject, {
   UserDelegationKey: () => (UserDelegationKey)
 });
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -39570,7 +39570,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile: summary_writeFile } = external_fs_namespaceObject.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -39631,7 +39631,7 @@ class Summary {
         return summary_awaiter(this, void 0, void 0, function* () {
             const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
             const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
+            const writeFunc = overwrite ? summary_writeFile : appendFile;
             yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
             return this.emptyBuffer();
         });
@@ -39893,7 +39893,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm, rmdir, stat: io_util_stat, symlink, unlink: io_util_unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -39924,7 +39924,7 @@ const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
-            yield stat(fsPath);
+            yield io_util_stat(fsPath);
         }
         catch (err) {
             if (err.code === 'ENOENT') {
@@ -39937,7 +39937,7 @@ function exists(fsPath) {
 }
 function isDirectory(fsPath_1) {
     return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        const stats = useStat ? yield io_util_stat(fsPath) : yield lstat(fsPath);
         return stats.isDirectory();
     });
 }
@@ -39967,7 +39967,7 @@ function tryGetExecutablePath(filePath, extensions) {
         let stats = undefined;
         try {
             // test file exists
-            stats = yield stat(filePath);
+            stats = yield io_util_stat(filePath);
         }
         catch (err) {
             if (err.code !== 'ENOENT') {
@@ -39995,7 +39995,7 @@ function tryGetExecutablePath(filePath, extensions) {
             filePath = originalFilePath + extension;
             stats = undefined;
             try {
-                stats = yield stat(filePath);
+                stats = yield io_util_stat(filePath);
             }
             catch (err) {
                 if (err.code !== 'ENOENT') {
@@ -40009,7 +40009,7 @@ function tryGetExecutablePath(filePath, extensions) {
                     try {
                         const directory = external_path_namespaceObject.dirname(filePath);
                         const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
+                        for (const actualName of yield io_util_readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
                                 filePath = external_path_namespaceObject.join(directory, actualName);
                                 break;
@@ -40182,7 +40182,7 @@ function rmRF(inputPath) {
 function mkdirP(fsPath) {
     return io_awaiter(this, void 0, void 0, function* () {
         (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
-        yield mkdir(fsPath, { recursive: true });
+        yield io_util_mkdir(fsPath, { recursive: true });
     });
 }
 /**
@@ -41418,7 +41418,7 @@ class LockedError extends (/* unused pure expression or super */ null && (Error)
     failureClass = "transient";
 }
 /** The checkpoint exists but cannot be used; a person must decide (`restart`). Nothing was deleted. */
-class CheckpointRefusedError extends Error {
+class errors_CheckpointRefusedError extends Error {
     name = "CheckpointRefusedError";
     failureClass = "checkpoint";
     reason;
@@ -41469,7 +41469,7 @@ function exitCodeOf(error) {
     return EXIT_CODE[classOf(error)];
 }
 /** One readable line for any thrown value, Error or not. */
-function errorMessage(error) {
+function errors_errorMessage(error) {
     if (error instanceof Error)
         return error.message || error.name;
     if (typeof error === "string")
@@ -41497,6 +41497,175 @@ function sentence(text) {
 function shorten(value, max = 80) {
     const quoted = JSON.stringify(value);
     return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
+
+/**
+ * Version 2 adds `output.lastArn`. Version 1 (release 0.1.0) is still read: it resumes with the
+ * line-end check only, so a backfill interrupted before an upgrade continues after it.
+ */
+const checkpoint_CHECKPOINT_VERSION = 2;
+const READABLE_VERSIONS = [1, checkpoint_CHECKPOINT_VERSION];
+function isObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function isCount(value) {
+    return Number.isSafeInteger(value) && value >= 0;
+}
+/** Version 2 names the last event whenever the output has any; version 1 never does. */
+function lastArnFits(version, output) {
+    if (output.lastArn !== undefined)
+        return typeof output.lastArn === "string";
+    return version === 1 || output.bytes === 0;
+}
+/** Why the parsed JSON is not a usable checkpoint, or undefined when it is. */
+function problemOf(doc) {
+    if (!READABLE_VERSIONS.includes(doc.version))
+        return `version ${JSON.stringify(doc.version)} is not one this release reads (${READABLE_VERSIONS.join(" or ")})`;
+    if (typeof doc.fingerprint !== "string")
+        return "fingerprint is missing";
+    if (typeof doc.nextToken !== "string" || doc.nextToken === "")
+        return "nextToken is missing";
+    if (!isCount(doc.processedCount) || !isCount(doc.pages))
+        return "processedCount or pages is not a count";
+    if (typeof doc.timestamp !== "string" || Number.isNaN(Date.parse(doc.timestamp)))
+        return "timestamp is not a time";
+    if (typeof doc.startedAt !== "string")
+        return "startedAt is missing";
+    const request = doc.request;
+    if (!isObject(request) || !isObject(request.filter) || typeof request.region !== "string")
+        return "request is incomplete";
+    const output = doc.output;
+    if (!isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
+        return "output is incomplete";
+    if (!lastArnFits(doc.version, output))
+        return "output.lastArn is missing";
+    return undefined;
+}
+function checkpoint_parseCheckpoint(text, location) {
+    let doc;
+    try {
+        doc = JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark an editor added is harmless
+    }
+    catch {
+        doc = undefined;
+    }
+    const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
+    if (problem) {
+        throw new errors_CheckpointRefusedError("unreadable", `The checkpoint ${location} is unreadable: ${problem}.`);
+    }
+    return doc;
+}
+function serializeCheckpoint(checkpoint) {
+    return `${JSON.stringify(checkpoint, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/util/fs.ts
+
+
+
+const TEMP_SUFFIX = ".tmp";
+/**
+ * Removes the temp files that writes of `path` killed before their rename left behind
+ * (`.<name>.<pid>.tmp`, see writeFileAtomic), and nothing else. Only for a caller that holds the lock on
+ * `path`: then no other process is writing it, and every such file is left over.
+ */
+async function removeLeftoverTemps(path) {
+    const dir = dirname(path);
+    const prefix = `.${basename(path)}.`;
+    let names;
+    try {
+        names = await readdir(dir);
+    }
+    catch (error) {
+        if (isMissing(error))
+            return 0;
+        throw error;
+    }
+    const leftovers = names.filter((name) => name.startsWith(prefix) &&
+        name.endsWith(TEMP_SUFFIX) &&
+        /^\d+$/.test(name.slice(prefix.length, -TEMP_SUFFIX.length)));
+    for (const name of leftovers)
+        await removeFile(join(dir, name));
+    return leftovers.length;
+}
+/** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
+async function writeFileAtomic(path, contents, probe) {
+    const dir = (0,external_node_path_namespaceObject.dirname)(path);
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const temp = (0,external_node_path_namespaceObject.join)(dir, `.${(0,external_node_path_namespaceObject.basename)(path)}.${process.pid}${TEMP_SUFFIX}`);
+    const file = await (0,promises_namespaceObject.open)(temp, "w");
+    try {
+        await file.writeFile(contents);
+        probe?.("checkpoint-temp-written");
+        await file.sync();
+    }
+    finally {
+        await file.close();
+    }
+    probe?.("checkpoint-temp-synced");
+    await (0,promises_namespaceObject.rename)(temp, path);
+    await syncDirectory(dir);
+    probe?.("checkpoint-renamed");
+}
+/** Makes a rename in `dir` durable where the platform allows it. */
+async function syncDirectory(dir) {
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(dir, "r");
+        await handle.sync();
+    }
+    catch {
+        // Some platforms and runtimes cannot open or fsync a directory; the rename is still atomic.
+    }
+    finally {
+        await handle?.close();
+    }
+}
+/**
+ * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
+ * writeFileAtomic and the archive merge name them). Only for a caller that holds the lock of `path`:
+ * then no other process is writing one.
+ */
+async function removeLeftovers(path) {
+    const dir = dirname(path);
+    const prefix = `.${basename(path)}.`;
+    for (const entry of await readdir(dir).catch(() => [])) {
+        if (entry.startsWith(prefix) && /^\d+\.tmp$/.test(entry.slice(prefix.length))) {
+            await unlink(join(dir, entry)).catch(() => { });
+        }
+    }
+}
+async function removeFile(path) {
+    try {
+        await unlink(path);
+    }
+    catch (error) {
+        if (error.code !== "ENOENT")
+            throw error;
+    }
+}
+function isMissing(error) {
+    return error?.code === "ENOENT";
+}
+/**
+ * The real path a path names, also when the file does not exist yet (its nearest existing folder
+ * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
+ */
+function realPath(path) {
+    const absolute = resolve(path);
+    try {
+        return realpathSync.native(absolute);
+    }
+    catch {
+        const parent = dirname(absolute);
+        return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
@@ -41558,7 +41727,7 @@ const internal_path_helper_IS_WINDOWS = process.platform === 'win32';
  * - `\\hello         => \\hello`
  * - `\\hello\world   => \\hello\world`
  */
-function dirname(p) {
+function internal_path_helper_dirname(p) {
     // Normalize slashes and trim unnecessary trailing slash
     p = safeTrimTrailingSeparator(p);
     // Windows UNC root, e.g. \\hello or \\hello\world
@@ -41752,14 +41921,14 @@ function getSearchPaths(patterns) {
         // Check for an ancestor search path
         let foundAncestor = false;
         let tempKey = key;
-        let parent = dirname(tempKey);
+        let parent = internal_path_helper_dirname(tempKey);
         while (parent !== tempKey) {
             if (searchPathMap[parent]) {
                 foundAncestor = true;
                 break;
             }
             tempKey = parent;
-            parent = dirname(tempKey);
+            parent = internal_path_helper_dirname(tempKey);
         }
         // Include the search pattern in the result
         if (!foundAncestor) {
@@ -44567,14 +44736,14 @@ class Path {
             else {
                 // Add all segments, while not at the root
                 let remaining = itemPath;
-                let dir = dirname(remaining);
+                let dir = internal_path_helper_dirname(remaining);
                 while (dir !== remaining) {
                     // Add the segment
                     const basename = external_path_namespaceObject.basename(remaining);
                     this.segments.unshift(basename);
                     // Truncate the last segment
                     remaining = dir;
-                    dir = dirname(remaining);
+                    dir = internal_path_helper_dirname(remaining);
                 }
                 // Remainder is the root
                 this.segments.unshift(remaining);
@@ -44594,7 +44763,7 @@ class Path {
                 // Root segment
                 if (i === 0 && hasRoot(segment)) {
                     segment = safeTrimTrailingSeparator(segment);
-                    external_assert_(segment === dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+                    external_assert_(segment === internal_path_helper_dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
                     this.segments.push(segment);
                 }
                 // All other segments
@@ -44727,7 +44896,7 @@ class Pattern {
         // Normalize slashes and trim unnecessary trailing slash
         itemPath = safeTrimTrailingSeparator(itemPath);
         // matchOne does not handle root path correctly
-        if (dirname(itemPath) === itemPath) {
+        if (internal_path_helper_dirname(itemPath) === itemPath) {
             return this.rootRegExp.test(itemPath);
         }
         return this.minimatch.matchOne(itemPath.split(internal_pattern_IS_WINDOWS ? /\\+/ : /\/+/), this.minimatch.set[0], true);
@@ -46285,7 +46454,7 @@ function pipeline_createEmptyPipeline() {
  * Helper to determine when an input is a generic JS object.
  * @returns true when input is an object type that is not null, Array, RegExp, or Date.
  */
-function isObject(input) {
+function object_isObject(input) {
     return (typeof input === "object" &&
         input !== null &&
         !Array.isArray(input) &&
@@ -46302,7 +46471,7 @@ function isObject(input) {
  * @param e - Something caught by a catch clause.
  */
 function error_isError(e) {
-    if (isObject(e)) {
+    if (object_isObject(e)) {
         const hasName = typeof e.name === "string";
         const hasMessage = typeof e.message === "string";
         return hasName && hasMessage;
@@ -46392,13 +46561,13 @@ class sanitizer_Sanitizer {
                     message: value.message,
                 };
             }
-            if (key === "headers" && isObject(value)) {
+            if (key === "headers" && object_isObject(value)) {
                 return this.sanitizeHeaders(value);
             }
             else if (key === "url" && typeof value === "string") {
                 return this.sanitizeUrl(value);
             }
-            else if (key === "query" && isObject(value)) {
+            else if (key === "query" && object_isObject(value)) {
                 return this.sanitizeQuery(value);
             }
             else if (key === "body") {
@@ -46414,7 +46583,7 @@ class sanitizer_Sanitizer {
                 // field with the autorest spec. No need to log it.
                 return undefined;
             }
-            else if (Array.isArray(value) || isObject(value)) {
+            else if (Array.isArray(value) || object_isObject(value)) {
                 if (seen.has(value)) {
                     return "[Circular]";
                 }
@@ -62733,8 +62902,6 @@ class BufferScheduler {
 //# sourceMappingURL=BufferScheduler.js.map
 ;// CONCATENATED MODULE: external "node:module"
 const external_node_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/crc64.js
@@ -98169,45 +98336,370 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./src/action/cache-log.ts
+
+
+/**
+ * Quiet logs for the Actions cache. `@actions/cache` prints a dozen lines per save or restore (the tar
+ * command, "Sent N of N", cache sizes) and offers no option to silence them; with an upload per page
+ * they would bury the backfill's own lines. Everything a cache call prints, from its timers, streams
+ * and child processes too, is followed with AsyncLocalStorage, kept for the caller (the reason of a
+ * failure, the archive size), and shown as debug lines: visible with step debug logging
+ * (https://docs.github.com/en/actions/how-tos/monitor-workflows/enable-debug-logging).
+ */
+class CacheOutput {
+    lines = [];
+    #partial = "";
+    /** Takes written text; returns the lines it completed. */
+    take(text) {
+        const parts = (this.#partial + text).split(/\r?\n/);
+        this.#partial = parts.pop() ?? "";
+        const complete = parts.filter((line) => line !== "");
+        this.lines.push(...complete);
+        return complete;
+    }
+    /** The last line that says why a call did not do its work, without its workflow-command prefix. */
+    reason() {
+        const problem = this.lines.findLast((l) => /^::(warning|error)( [^:]*)?::/.test(l) || /^(Failed to|Cache (save|restore) skipped)/.test(l));
+        return problem === undefined ? undefined : unescapeData(problem.replace(/^::\w+( [^:]*)?::/, ""));
+    }
+    /** The first number a line matching `pattern` carries in its first group. */
+    number(pattern) {
+        for (const line of this.lines) {
+            const match = pattern.exec(line);
+            if (match?.[1] !== undefined)
+                return Number(match[1]);
+        }
+        return undefined;
+    }
+}
+const gathering = new external_node_async_hooks_.AsyncLocalStorage();
+/** Runs `fn` with everything it prints gathered into `output` and shown as debug lines. */
+function quietly(output, fn) {
+    return gathering.run(output, fn);
+}
+/** Workflow command data escaping (https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts). */
+function cache_log_escapeData(text) {
+    return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function unescapeData(text) {
+    return text.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
+}
+/**
+ * One gathered line as it reaches the log: debug lines stay, warnings and errors become debug lines
+ * (the caller words its own warning, with the reason), plain lines become debug lines, and any other
+ * workflow command (`::add-mask::` of a signed URL) passes unchanged.
+ */
+function shown(line) {
+    const command = /^::([\w-]+)( [^:]*)?::(.*)$/.exec(line);
+    if (!command)
+        return `::debug::${cache_log_escapeData(line)}`;
+    const [, name, , data] = command;
+    if (name === "debug")
+        return line;
+    if (name === "warning" || name === "error" || name === "notice")
+        return `::debug::${name}: ${data}`;
+    return line;
+}
+/**
+ * Sends what cache calls (inside `quietly`) write to stdout to the debug log; every other write passes
+ * unchanged. Returns the function that puts stdout back. The entry's `run()` installs it.
+ */
+function routeCacheOutput(stream = process.stdout) {
+    const original = stream.write;
+    const pass = original;
+    const write = function (chunk, ...rest) {
+        const output = gathering.getStore();
+        if (output === undefined)
+            return pass.call(this, chunk, ...rest);
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+        const lines = output.take(text).map((line) => `${shown(line)}${external_node_os_namespaceObject.EOL}`);
+        const callback = rest.find((r) => typeof r === "function");
+        if (lines.length > 0)
+            return pass.call(this, lines.join(""), callback);
+        callback?.();
+        return true;
+    };
+    stream.write = write;
+    return () => {
+        if (stream.write === write)
+            stream.write = original;
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/cache.ts
 
 
-function actionsCache(warn) {
+
+/** "Cache Size: ~0 MB (1234 B)" on restore, the debug line "File Size: 1234" on save. */
+const RESTORED_SIZE = /^Cache Size: ~\d+ MB \((\d+) B\)$/;
+const SAVED_SIZE = /^::debug::File Size: (\d+)$/;
+function actionsCache() {
     return {
         available: () => isFeatureAvailable(),
-        async restore(paths, primaryKey) {
+        async restore(paths, key, options) {
+            const output = new CacheOutput();
             try {
-                return await restoreCache(paths, primaryKey);
+                const hit = await quietly(output, () => restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }));
+                return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
             }
             catch (error) {
-                warn(`Could not restore the checkpoint from the Actions cache: ${errorMessage(error)}`);
-                return undefined;
+                return { reason: errors_errorMessage(error) };
             }
         },
         async save(paths, key) {
+            const output = new CacheOutput();
             try {
                 // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
-                // logged why, often as a plain info line, so say it where it is seen.
-                if ((await cache_saveCache(paths, key)) !== -1)
-                    return true;
-                warn(`The Actions cache did not store ${key} (see the line above for why); the next save tries again.`);
-                return false;
+                // says why, often as a plain info line (REFERENCE.md, section 2).
+                const id = await quietly(output, () => cache_saveCache([...paths], key));
+                return {
+                    stored: id !== -1,
+                    archiveBytes: output.number(SAVED_SIZE),
+                    reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
+                };
             }
             catch (error) {
-                warn(`Could not save the checkpoint to the Actions cache: ${errorMessage(error)}`);
-                return false;
+                return { stored: false, reason: errors_errorMessage(error) };
             }
         },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/entry.ts
+
+
+
+
+const EMPTY_SHA256 = (0,external_node_crypto_.createHash)("sha256").digest("hex");
+const entry_EMPTY_CHAIN = Object.freeze({ count: 0, sha256: EMPTY_SHA256, bytes: 0, pages: 0 });
+/** The chain's hash after `segment`. */
+function chainHash(before, segment) {
+    return (0,external_node_crypto_.createHash)("sha256")
+        .update(`${before}\n${segment.key}\n${segment.bytes}\n${segment.sha256}\n${segment.previous ?? ""}\n`)
+        .digest("hex");
+}
+/** The chain with `segment` appended (its `previous` set here). */
+function entry_extend(chain, added, pages) {
+    const segment = chain.last ? { ...added, previous: chain.last.key } : added;
+    return {
+        count: chain.count + 1,
+        sha256: chainHash(chain.sha256, segment),
+        last: segment,
+        bytes: chain.bytes + segment.bytes,
+        pages,
+    };
+}
+/**
+ * The staging folder of a backfill: under RUNNER_TEMP, which has the same path in every attempt on a
+ * hosted runner, so an entry restores where it was saved; one folder per run prefix (job, leg, query).
+ */
+function entryDir(runnerTemp, run) {
+    return join(runnerTemp, "health-backfill-cache", createHash("sha256").update(run).digest("hex").slice(0, 16));
+}
+function entryFiles(dir) {
+    const checkpoint = (0,external_node_path_namespaceObject.join)(dir, "checkpoint.json");
+    const segment = (0,external_node_path_namespaceObject.join)(dir, "segment.ndjson");
+    return { dir, checkpoint, segment, paths: [checkpoint, segment], manifest: (0,external_node_path_namespaceObject.join)(dir, "stored.json") };
+}
+function serializeCachedCheckpoint(checkpoint, chain) {
+    const segments = {
+        count: chain.count,
+        sha256: chain.sha256,
+        ...(chain.last ? { last: chain.last } : {}),
+    };
+    return `${JSON.stringify({ ...checkpoint, segments })}\n`;
+}
+function entry_serializeMarker(marker) {
+    const doc = { version: CHECKPOINT_VERSION, complete: true, ...marker };
+    return `${JSON.stringify(doc)}\n`;
+}
+const SHA256 = /^[0-9a-f]{64}$/;
+function isSegment(value) {
+    const s = value;
+    return (typeof s?.key === "string" &&
+        s.key !== "" &&
+        Number.isSafeInteger(s.bytes) &&
+        s.bytes > 0 &&
+        typeof s.sha256 === "string" &&
+        SHA256.test(s.sha256) &&
+        (s.previous === undefined || (typeof s.previous === "string" && s.previous !== "")));
+}
+/** Why the segment list cannot make up the checkpoint's output, or undefined when it can. */
+function segmentProblem(value, bytes) {
+    const list = value;
+    if (typeof list !== "object" ||
+        list === null ||
+        !Number.isSafeInteger(list.count) ||
+        !SHA256.test(list.sha256 ?? "")) {
+        return "its segment list is missing or malformed";
+    }
+    if (list.last !== undefined && !isSegment(list.last))
+        return "its last segment is malformed";
+    const empty = list.count === 0;
+    if (empty !== (list.last === undefined) || empty !== (bytes === 0) || (list.last?.bytes ?? 0) > bytes) {
+        return `its segment list (${list.count} segments) cannot make up the ${bytes} bytes it records`;
+    }
+    return undefined;
+}
+/**
+ * Reads an entry's checkpoint file. Anything but a completion marker or a checkpoint of this version
+ * with a segment list that fits is refused as unreadable: never guessed at.
+ */
+function parseCachedEntry(text, key) {
+    const where = `${key} (Actions cache)`;
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch {
+        doc = undefined;
+    }
+    if (doc?.complete === true)
+        return { kind: "complete", marker: doc };
+    const unreadable = (problem) => new CheckpointRefusedError("unreadable", `The checkpoint ${where} is unreadable: ${problem}.`);
+    if (doc?.version !== CHECKPOINT_VERSION) {
+        throw unreadable(`it is not a version ${CHECKPOINT_VERSION} checkpoint of this release`);
+    }
+    const checkpoint = parseCheckpoint(text, where);
+    const problem = segmentProblem(doc.segments, checkpoint.output.bytes);
+    if (problem)
+        throw unreadable(problem);
+    const { segments, ...local } = doc;
+    return {
+        kind: "checkpoint",
+        checkpoint: local,
+        segments: segments,
     };
 }
 
 ;// CONCATENATED MODULE: ./src/action/state.ts
 /** Names of the state the main step hands to the post step (`STATE_<name>`). */
 const STATE = {
-    paths: "paths",
+    /** The local checkpoint and the output, as the inputs named them. */
+    checkpoint: "checkpoint",
+    output: "output",
+    /** Where the entries of this backfill are staged (entry.ts), with the manifest of what is stored. */
+    entryDir: "entry-dir",
     postKey: "post-key",
     finished: "finished",
 };
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/action/segments.ts
+
+
+
+
+
+/** A pass-through stream that hashes and counts what flows through it. */
+function tap(hash) {
+    const t = new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            hash.update(chunk);
+            t.bytes += chunk.length;
+            done(null, chunk);
+        },
+    });
+    t.bytes = 0;
+    return t;
+}
+/**
+ * Copies bytes [from, to) of the output into `target` (replaced) and returns their SHA-256. The output
+ * is only appended to while the backfill runs, and those bytes were durable before their checkpoint
+ * was saved, so reading them later, while pages are appended after `to`, reads exactly what the
+ * checkpoint records.
+ */
+async function copyRange(output, from, to, target) {
+    const hash = (0,external_node_crypto_.createHash)("sha256");
+    if (to === from) {
+        await (0,promises_namespaceObject.writeFile)(target, "");
+        return hash.digest("hex");
+    }
+    const counted = tap(hash);
+    await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(output, { start: from, end: to - 1 }), counted, (0,external_node_fs_namespaceObject.createWriteStream)(target));
+    if (counted.bytes !== to - from) {
+        throw new Error(`${output} holds ${from + counted.bytes} bytes, fewer than the ${to} its checkpoint records`);
+    }
+    return hash.digest("hex");
+}
+/**
+ * Writes a restored segment file into `target` at `position` when it holds exactly the segment's
+ * bytes; returns why not otherwise (and then `target` must be thrown away).
+ */
+async function placeSegment(file, segment, target, position) {
+    const size = (await stat(file)).size;
+    if (size !== segment.bytes)
+        return `its segment ${segment.key} has ${size} bytes, not ${segment.bytes}`;
+    const hash = createHash("sha256");
+    await pipeline(createReadStream(file), tap(hash), createWriteStream(target, { flags: "r+", start: position }));
+    const sha256 = hash.digest("hex");
+    return sha256 === segment.sha256 ? undefined : `its segment ${segment.key} does not match its SHA-256`;
+}
+
+;// CONCATENATED MODULE: ./src/action/uploads.ts
+
+
+
+
+
+/**
+ * Uploads one checkpoint as one entry: the checkpoint, whose segment list ends with this upload's
+ * segment, and that segment, the output bytes since the previous stored upload. Stored, it records
+ * the new chain in the manifest, for the post step. Never throws: a failure is an answer with its reason.
+ */
+async function uploadCheckpoint(checkpoint, chain, key, d) {
+    const from = chain.bytes;
+    const to = checkpoint.output.bytes;
+    try {
+        if (to < from)
+            throw new Error(`the checkpoint records ${to} bytes, fewer than the ${from} already stored`);
+        await (0,promises_namespaceObject.mkdir)(d.files.dir, { recursive: true });
+        const sha256 = await copyRange(d.output, from, to, d.files.segment);
+        const next = to > from
+            ? entry_extend(chain, { key, bytes: to - from, sha256 }, checkpoint.pages)
+            : { ...chain, pages: checkpoint.pages };
+        await (0,promises_namespaceObject.writeFile)(d.files.checkpoint, serializeCachedCheckpoint(checkpoint, next));
+        const saved = await d.cache.save(d.files.paths, key);
+        if (!saved.stored)
+            return { stored: false, chain, segmentBytes: to - from, reason: saved.reason };
+        await writeManifest(d.files, next);
+        return { stored: true, chain: next, segmentBytes: to - from, archiveBytes: saved.archiveBytes };
+    }
+    catch (error) {
+        return { stored: false, chain, segmentBytes: 0, reason: errors_errorMessage(error) };
+    }
+}
+/** Uploads the completion marker: no output, so a later attempt of the run starts fresh. */
+async function uploadMarker(marker, key, d) {
+    try {
+        await mkdir(d.files.dir, { recursive: true });
+        await writeFile(d.files.segment, "");
+        await writeFile(d.files.checkpoint, serializeMarker(marker));
+        const saved = await d.cache.save(d.files.paths, key);
+        return { ...saved, chain: EMPTY_CHAIN, segmentBytes: 0 };
+    }
+    catch (error) {
+        return { stored: false, chain: EMPTY_CHAIN, segmentBytes: 0, reason: errorMessage(error) };
+    }
+}
+function writeManifest(files, chain) {
+    return writeFileAtomic(files.manifest, `${JSON.stringify(chain)}\n`);
+}
+/** The chain the main step recorded; empty when it stored nothing (or the manifest is unreadable). */
+async function readManifest(files) {
+    try {
+        const chain = JSON.parse(await (0,promises_namespaceObject.readFile)(files.manifest, "utf8"));
+        const valid = [chain.count, chain.bytes, chain.pages].every(Number.isSafeInteger) && typeof chain.sha256 === "string";
+        return valid ? chain : entry_EMPTY_CHAIN;
+    }
+    catch {
+        return entry_EMPTY_CHAIN;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/action/post.ts
 
@@ -98215,27 +98707,59 @@ const STATE = {
 
 
 
-/**
- * The post step (`post-if: always()`): when the main step did not get to save (killed after the
- * runner's SIGTERM grace, or crashed), upload the last local checkpoint so a re-run can continue.
- */
-async function run() {
+
+
+
+
+
+async function readLocal(path) {
     try {
-        if (getState(STATE.finished) === "true")
-            return info("The main step saved its own progress.");
-        const key = getState(STATE.postKey);
-        const paths = JSON.parse(getState(STATE.paths) || "[]");
-        const checkpoint = paths[0];
-        if (!key || !checkpoint || !(0,external_node_fs_namespaceObject.existsSync)(checkpoint))
-            return info("No checkpoint to save.");
-        const cache = actionsCache(warning);
-        if (!cache.available())
-            return warning("The Actions cache service is not available: the checkpoint cannot be saved for a re-run.");
-        if (await cache.save(paths, key))
-            info(`Saved the last checkpoint to the Actions cache as ${key}.`);
+        return await (0,promises_namespaceObject.readFile)(path, "utf8");
     }
     catch (error) {
-        warning(`Could not save the last checkpoint: ${errorMessage(error)}`);
+        if (isMissing(error))
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Uploads the newest local checkpoint, with the output bytes the cache does not hold yet, when the
+ * main step stored less (it was killed after the runner's SIGTERM grace, or crashed).
+ */
+async function saveRemainder() {
+    if (getState(STATE.finished) === "true")
+        return info("The main step saved its own progress.");
+    const [path, output, dir, key] = [STATE.checkpoint, STATE.output, STATE.entryDir, STATE.postKey].map((name) => getState(name));
+    const text = path ? await readLocal(path) : undefined;
+    if (!path || !output || !dir || !key || text === undefined)
+        return info("No checkpoint to save.");
+    const checkpoint = checkpoint_parseCheckpoint(text, path);
+    const files = entryFiles(dir);
+    const chain = await readManifest(files);
+    if (checkpoint.pages <= chain.pages) {
+        return info(`The Actions cache already holds the newest checkpoint (page ${checkpoint.pages}).`);
+    }
+    const cache = actionsCache();
+    if (!cache.available()) {
+        return warning("The Actions cache service is not available: the checkpoint cannot be saved for a re-run.");
+    }
+    const result = await uploadCheckpoint(checkpoint, chain, key, { cache, files, output });
+    if (result.stored)
+        info(`Saved the checkpoint of page ${checkpoint.pages} to the Actions cache as ${key}.`);
+    else
+        warning(`The Actions cache did not store the checkpoint of page ${checkpoint.pages}: ${result.reason}`);
+}
+/** The post step (`post-if: always()`). */
+async function run() {
+    const unroute = routeCacheOutput();
+    try {
+        await saveRemainder();
+    }
+    catch (error) {
+        warning(`Could not save the last checkpoint: ${errors_errorMessage(error)}`);
+    }
+    finally {
+        unroute();
     }
 }
 
@@ -98246,7 +98770,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9446);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7754);
 
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
