@@ -116,6 +116,10 @@ export class Budget {
   /** Waits until `bytes` of work for event `index` of page `n` may start, and takes them. */
   admit(n: number, index: number, bytes: number, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
+    if (this.#waiting.length === 0 && this.#fits(n, index, bytes)) {
+      this.hold(bytes);
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         const at = this.#waiting.indexOf(waiter);
