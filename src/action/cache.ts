@@ -21,7 +21,7 @@ export interface RestoreResult {
 /**
  * The slice of @actions/cache the action uses, quiet (see cache-log.ts) and never throwing: a cache
  * that fails is a warning for the caller to word. Unit tests pass another; e2e tests use this one.
- * Paths are passed exactly as given: the entry's version is a hash of these strings (REFERENCE.md, section 2).
+ * Paths are passed exactly as given: the entry's version is a hash of these strings (https://github.com/actions/cache/blob/main/README.md#cache-version).
  */
 export interface CacheApi {
   available(): boolean;
@@ -52,7 +52,7 @@ export function actionsCache(): CacheApi {
       const output = new CacheOutput();
       try {
         // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
-        // says why, often as a plain info line (REFERENCE.md, section 2).
+        // says why, often as a plain info line (https://github.com/actions/toolkit/tree/main/packages/cache).
         const id = await quietly(output, () => cache.saveCache([...paths], key));
         return {
           stored: id !== -1,

@@ -64,7 +64,7 @@ export interface EntryFiles {
   readonly segment: string;
   /**
    * Exactly these strings, in this order, for every save and restore: the entry's version is a hash
-   * of them, and a restore with other strings finds nothing (REFERENCE.md, section 2).
+   * of them, and a restore with other strings finds nothing (https://github.com/actions/cache/blob/main/README.md#cache-version).
    */
   readonly paths: readonly string[];
   /** The chain this attempt has stored, for the post step; not part of any entry. */

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 
-/** What the runner tells a JavaScript action about the run, read once (REFERENCE.md, sections 2 and 3). */
+/** What the runner tells a JavaScript action about the run, read once (https://docs.github.com/en/actions/reference/workflows-and-actions/variables). */
 export interface RunContext {
   readonly job: string;
   readonly runId: string;

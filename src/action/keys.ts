@@ -4,7 +4,7 @@ import type { RunContext } from "./env.ts";
 
 /**
  * Cache keys. Keys are immutable, so every upload gets a new one; a re-run asks for the prefix of its
- * run and leg and the service returns the newest entry under it (REFERENCE.md, section 2).
+ * run and leg and the service returns the newest entry under it (https://github.com/actions/cache/blob/main/tips-and-workarounds.md, "cache matching").
  *   <prefix>-<job>-<leg>-<query fingerprint>-<run id>-<attempt>-<sequence>
  * The leg part keeps matrix legs of one job apart: they share the job, run and attempt.
  */

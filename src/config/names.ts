@@ -36,6 +36,6 @@ export type Details = (typeof DETAILS)[number];
 /**
  * Regions with an AWS Health endpoint. Health is global but served from few regions: us-east-1 is
  * active and us-east-2 passive in the commercial partition; China and GovCloud have their own. A token
- * is only valid against the region that issued it (REFERENCE.md, section 1).
+ * is only valid against the region that issued it (https://docs.aws.amazon.com/health/latest/ug/health-api.html#endpoints).
  */
 export const HEALTH_REGIONS = ["us-east-1", "us-east-2", "cn-northwest-1", "us-gov-west-1"] as const;

@@ -32,7 +32,7 @@ export function resolveRequest(query: Query, now: number, from?: number): Resolv
     ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
     to: new Date(resolveUntil(query, now)).toISOString(),
   };
-  // The organization filter has one range, the account filter a list of ranges (REFERENCE.md, section 1).
+  // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
   const filter: EventFilter =
     query.scope === "organization"
       ? { ...query.filter, lastUpdatedTime: range }

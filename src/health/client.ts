@@ -2,7 +2,7 @@ import { HealthClient } from "@aws-sdk/client-health";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { type Outcome, Pacer } from "./pacer.ts";
 
-/** API families: calls of one family share a rate limit (REFERENCE.md, section 1). */
+/** API families: calls of one family share a rate limit (https://docs.aws.amazon.com/health/latest/ug/health-api.html). */
 export type Family = "events" | "accounts" | "details" | "entities" | "status";
 
 const FAMILY_OF: Record<string, Family> = {

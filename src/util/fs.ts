@@ -35,7 +35,7 @@ export async function removeLeftoverTemps(path: string): Promise<number> {
   return leftovers.length;
 }
 
-/** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
+/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
 export async function writeFileAtomic(path: string, contents: string, probe?: Probe): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });

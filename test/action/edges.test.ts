@@ -100,7 +100,9 @@ describe("the action tells the truth", () => {
     legA.child.kill("SIGKILL");
     await legA.done;
     const post = await runner.post(INPUTS, { GITHUB_RUN_ATTEMPT: "1" }).done;
-    expect(post.stdout).toMatch(/Saved the checkpoint of page \d+ to the Actions cache|already holds the newest checkpoint/);
+    expect(post.stdout).toMatch(
+      /Saved the checkpoint of page \d+ to the Actions cache|already holds the newest checkpoint/,
+    );
     // Leg B, same job, run and attempt numbers, another key: it must not continue A's backfill.
     runner.fresh();
     const legB = await runner.step(
