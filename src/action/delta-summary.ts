@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
-import { mergedText } from "../cli/progress.ts";
 import type { BackfillResult } from "../engine/backfill.ts";
 import { describeBasis, type RunRecord, type Window } from "../engine/record.ts";
+import { mergedText } from "../format.ts";
 import type { MergeResult } from "../sinks/archive.ts";
 import { describeTally, type Tally, tallyOutput } from "../sinks/tally.ts";
 

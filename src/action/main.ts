@@ -1,5 +1,4 @@
 import * as core from "@actions/core";
-import { coverageText, resumeLine, seconds, stoppedText } from "../cli/progress.ts";
 import { DEFAULT_OUTPUT } from "../config/config.ts";
 import { INPUT } from "../config/names.ts";
 import { connect } from "../connect.ts";
@@ -9,6 +8,7 @@ import { describeBasis, isWarning, type Window } from "../engine/record.ts";
 import { fingerprint } from "../engine/request.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { type LocalFiles, openLocalFiles } from "../files.ts";
+import { count, coverageText, resumeLine, seconds, stoppedText } from "../format.ts";
 import { type MergeResult, mergeStep } from "../sinks/archive.ts";
 import { type CacheProgress, whatToDo } from "./advice.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
@@ -41,7 +41,7 @@ class ActionReporter implements Reporter {
     this.last = p;
     const covered = coverageText(p);
     core.info(
-      `page ${p.pages}: ${p.events} events · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`,
+      `page ${p.pages}: ${count(p.events, "event")} · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`,
     );
   };
 }
@@ -206,7 +206,7 @@ async function backfillWithCache(
       });
       const cleanup = cache ? await finish(a, cache, ctx, result) : undefined;
       core.info(
-        `✓ Complete: ${result.events} events in ${result.pages} pages, ${seconds(result.elapsedMs)}. Output: ${config.output}`,
+        `✓ Complete: ${count(result.events, "event")} in ${count(result.pages, "page")}, ${seconds(result.elapsedMs)}. Output: ${config.output}`,
       );
       const delta = await reportDelta(result, {
         output: config.output,

@@ -11,13 +11,14 @@ import {
   sentence,
 } from "../errors.ts";
 import { openLocalFiles } from "../files.ts";
+import { mergedText, recordedText } from "../format.ts";
 import { type MergeResult, mergeStep } from "../sinks/archive.ts";
 import { tallyOutput } from "../sinks/tally.ts";
 import type { Probe } from "../util/fs.ts";
 import { whatToDo } from "./advice.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
-import { CliReporter, mergedText, recordedText } from "./progress.ts";
+import { CliReporter } from "./progress.ts";
 
 interface Io {
   readonly stdout: (text: string) => void;

@@ -11,10 +11,10 @@ import {
   type Saved,
   sentence,
 } from "../errors.ts";
+import { describeDuration } from "../format.ts";
 import type { OutputSink } from "../sinks/ndjson-sink.ts";
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore } from "./checkpoint.ts";
 import { type Coverage, CoverageMeter } from "./coverage.ts";
-import { describeDuration } from "./describe.ts";
 import { pagePipeline } from "./pipeline.ts";
 import {
   RECORD_VERSION,
@@ -95,8 +95,6 @@ interface Start {
   readonly resumed: ResumeInfo | undefined;
   readonly startedAt: string;
 }
-
-export { describeDuration };
 
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
 function checkUsable(cp: Checkpoint, print: string, options: BackfillOptions, deps: BackfillDeps): void {

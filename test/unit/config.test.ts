@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { parseFilter } from "../../src/config/filter.ts";
 import { parseDuration, parseTime } from "../../src/config/parse.ts";
-import { describeDuration } from "../../src/engine/backfill.ts";
 import { fingerprint, resolveRequest } from "../../src/engine/request.ts";
+import { describeDuration } from "../../src/format.ts";
 import { usage } from "../support/usage.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");

@@ -1,8 +1,0 @@
-/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours, 102 days. */
-export function describeDuration(ms: number): string {
-  const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (ms < 120_000) return count(Math.round(ms / 1000), "second");
-  if (ms < 7_200_000) return count(Math.round(ms / 60_000), "minute");
-  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} hours`;
-  return count(Math.floor(ms / 86_400_000), "day");
-}

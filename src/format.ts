@@ -1,0 +1,74 @@
+/**
+ * How numbers, durations and progress read, for both front doors (the script's stderr, the action's
+ * log and summary) and for the facts the engine states. One home, so both say things alike.
+ */
+import type { Progress, ResumeInfo } from "./engine/backfill.ts";
+import { percent } from "./engine/coverage.ts";
+import type { RunRecord } from "./engine/record.ts";
+import type { MergeResult } from "./sinks/archive.ts";
+
+export const number = new Intl.NumberFormat("en-US");
+
+/** "1 page", "12 pages", "1,200 events". */
+export function count(n: number, unit: string): string {
+  return `${number.format(n)} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours, 102 days. */
+export function describeDuration(ms: number): string {
+  if (ms < 120_000) return count(Math.round(ms / 1000), "second");
+  if (ms < 7_200_000) return count(Math.round(ms / 60_000), "minute");
+  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} hours`;
+  return count(Math.floor(ms / 86_400_000), "day");
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function ago(iso: string, now: number): string {
+  return `${describeDuration(Math.max(0, now - Date.parse(iso)))} ago`;
+}
+
+export function rate(p: Progress): string {
+  return p.elapsedMs > 0 ? `${number.format(Math.round((p.newEvents * 1000) / p.elapsedMs))} events/s` : "";
+}
+
+/** "~12 s left", "~3 min left", "~1.5 h left": an estimate, said as one. */
+export function timeLeft(ms: number): string {
+  if (ms < 90_000) return `~${Math.max(1, Math.round(ms / 1000))} s left`;
+  if (ms < 5_400_000) return `~${Math.round(ms / 60_000)} min left`;
+  return `~${(ms / 3_600_000).toFixed(1)} h left`;
+}
+
+/** "42% of the window, ~3 s left", or nothing before the first event. */
+export function coverageText(p: Progress): string {
+  const c = p.coverage;
+  if (c === undefined) return "";
+  return `${percent(c.covered)} of the window${c.leftMs === undefined ? "" : `, ${timeLeft(c.leftMs)}`}`;
+}
+
+/** "Stopped at 63% of the window (events back to ...)" for an attempt that did not complete. */
+export function stoppedText(p: Progress | undefined): string | undefined {
+  const c = p?.coverage;
+  if (c === undefined || c.covered >= 1) return undefined;
+  return `Stopped at ${percent(c.covered)} of the window (events written back to lastUpdatedTime ${c.reached}).`;
+}
+
+export function mergedText(m: MergeResult, archive: string): string {
+  return (
+    `Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
+    `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`
+  );
+}
+
+export function recordedText(r: RunRecord, location: string): string {
+  return `Recorded as the last complete run (until ${r.until}) in ${location}: the next --since last-run continues from there.`;
+}
+
+export function resumeLine(r: ResumeInfo, now: number): string {
+  return (
+    `Resuming from page ${r.page}: ${count(r.events, "event")} already written, ` +
+    `token received at ${r.tokenReceivedAt} (${ago(r.tokenReceivedAt, now)}); checkpoint ${r.location}`
+  );
+}
