@@ -12,7 +12,6 @@ import {
   sentence,
 } from "../errors.ts";
 import { describeDuration } from "../format.ts";
-import type { OutputSink } from "../sinks/ndjson-sink.ts";
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore } from "./checkpoint.ts";
 import { type Coverage, CoverageMeter } from "./coverage.ts";
 import { pagePipeline } from "./pipeline.ts";
@@ -25,6 +24,7 @@ import {
   type Window,
 } from "./record.ts";
 import { fingerprint, type ResolvedRequest, resolveRequest, resolveUntil, windowOf } from "./request.ts";
+import type { OutputSink } from "./sink.ts";
 import { type EventSource, InvalidTokenError } from "./source.ts";
 
 export interface BackfillOptions {
