@@ -3,11 +3,15 @@
  * log and summary) and for the facts the engine states. One home, so both say things alike.
  */
 import type { Progress, ResumeInfo } from "./engine/backfill.ts";
-import { percent } from "./engine/coverage.ts";
 import type { RunRecord } from "./engine/record.ts";
 import type { MergeResult } from "./sinks/archive.ts";
 
 export const number = new Intl.NumberFormat("en-US");
+
+/** "63%" (rounded down, so 100% means done). */
+export function percent(covered: number): string {
+  return `${Math.floor(covered * 100)}%`;
+}
 
 /** "1 page", "12 pages", "1,200 events". */
 export function count(n: number, unit: string): string {

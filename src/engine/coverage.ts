@@ -42,8 +42,3 @@ export class CoverageMeter {
     return { covered, reached: reachedIso, leftMs: Math.round((1 - covered) / pace) };
   }
 }
-
-/** "63%" (rounded down, so 100% means done). */
-export function percent(covered: number): string {
-  return `${Math.floor(covered * 100)}%`;
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
-import { CoverageMeter, percent } from "../../src/engine/coverage.ts";
+import { CoverageMeter } from "../../src/engine/coverage.ts";
 import {
   describeBasis,
   parseRecord,
@@ -10,6 +10,7 @@ import {
   resolveFrom,
   serializeRecord,
 } from "../../src/engine/record.ts";
+import { percent } from "../../src/format.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 const HOUR = 3_600_000;
