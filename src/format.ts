@@ -5,25 +5,13 @@
 import type { Progress, ResumeInfo } from "./engine/backfill.ts";
 import type { RunRecord } from "./engine/record.ts";
 import type { MergeResult } from "./sinks/archive.ts";
+import { count, describeDuration, number } from "./util/words.ts";
 
-export const number = new Intl.NumberFormat("en-US");
+export { count, describeDuration, number };
 
 /** "63%" (rounded down, so 100% means done). */
 export function percent(covered: number): string {
   return `${Math.floor(covered * 100)}%`;
-}
-
-/** "1 page", "12 pages", "1,200 events". */
-export function count(n: number, unit: string): string {
-  return `${number.format(n)} ${unit}${n === 1 ? "" : "s"}`;
-}
-
-/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours, 102 days. */
-export function describeDuration(ms: number): string {
-  if (ms < 120_000) return count(Math.round(ms / 1000), "second");
-  if (ms < 7_200_000) return count(Math.round(ms / 60_000), "minute");
-  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} hours`;
-  return count(Math.floor(ms / 86_400_000), "day");
 }
 
 export function seconds(ms: number): string {

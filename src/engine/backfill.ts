@@ -11,7 +11,7 @@ import {
   type Saved,
   sentence,
 } from "../errors.ts";
-import { describeDuration } from "../format.ts";
+import { describeDuration } from "../util/words.ts";
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore } from "./checkpoint.ts";
 import { type Coverage, CoverageMeter } from "./coverage.ts";
 import { pagePipeline } from "./pipeline.ts";

@@ -1,7 +1,7 @@
 import type { LastRunOptions, Query } from "../config/config.ts";
 import { INPUT, LAST_RUN } from "../config/names.ts";
 import { parseTime } from "../config/parse.ts";
-import { describeDuration } from "../format.ts";
+import { describeDuration } from "../util/words.ts";
 
 /**
  * The record of the last complete backfill of a query, read by `since: last-run`. It is written only

@@ -1,19 +1,6 @@
-import type { SimEvent } from "./dataset.ts";
+import type { EntityKind, SimEvent } from "./types.ts";
 
-/** What an affected entity of an event type looks like (its entityValue). */
-export type EntityKind =
-  | "instance"
-  | "volume"
-  | "db"
-  | "function"
-  | "bucket"
-  | "cluster"
-  | "table"
-  | "loadbalancer"
-  | "certificate"
-  | "distribution"
-  | "vpn"
-  | "account";
+export type { EntityKind };
 
 export interface EventTypeSpec {
   service: string;

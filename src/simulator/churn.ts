@@ -1,6 +1,6 @@
-import { compareEvents, generateEventAt, type SimEvent } from "./dataset.ts";
-import type { SimState } from "./operations/context.ts";
+import { compareEvents, generateEventAt } from "./dataset.ts";
 import { mixSeed, mulberry32 } from "./prng.ts";
+import type { SimEvent, SimState } from "./types.ts";
 
 /**
  * Events that appear and change over time, as AWS publishes them: new events, and updates that give

@@ -1,40 +1,11 @@
 import { organizationAccounts } from "./accounts.ts";
-import { CATEGORY_WEIGHT, type EntityKind, EVENT_TYPES, type EventTypeSpec, REGIONS } from "./catalog.ts";
+import { CATEGORY_WEIGHT, EVENT_TYPES, type EventTypeSpec, REGIONS } from "./catalog.ts";
 import { describeEvent } from "./descriptions.ts";
 import { accountEntities, buildEntities, entityAccounts } from "./entities.ts";
 import { mixSeed, mulberry32, pick, type Rng, randInt, randomId, weighted } from "./prng.ts";
+import type { EntityKind, SimEntity, SimEvent } from "./types.ts";
 
-export interface SimEntity {
-  entityArn: string;
-  entityValue: string;
-  entityUrl?: string;
-  awsAccountId: string;
-  lastUpdatedTime: Date;
-  statusCode: "IMPAIRED" | "UNIMPAIRED" | "UNKNOWN" | "PENDING" | "RESOLVED";
-  tags: Record<string, string>;
-}
-
-export interface SimEvent {
-  arn: string;
-  service: string;
-  eventTypeCode: string;
-  eventTypeCategory: "issue" | "accountNotification" | "scheduledChange" | "investigation";
-  region: string;
-  availabilityZone?: string;
-  startTime: Date;
-  endTime?: Date;
-  lastUpdatedTime: Date;
-  statusCode: "open" | "closed" | "upcoming";
-  eventScopeCode: "PUBLIC" | "ACCOUNT_SPECIFIC";
-  /** Affected accounts, ascending; [] for PUBLIC. */
-  accounts: string[];
-  description: string;
-  metadata: Record<string, string>;
-  /** 0-4 per (event, account) by default; for a PUBLIC event they belong to the caller's account. */
-  entities: SimEntity[];
-  /** Set in a wide organization: each (event, account) has 0 to this many entities, evenly spread. */
-  entitiesPerAccount?: number;
-}
+export type { SimEntity, SimEvent };
 
 export interface DatasetOptions {
   events: number;

@@ -1,4 +1,4 @@
-import type { SimEvent } from "./dataset.ts";
+import type { SimEvent } from "./types.ts";
 
 /** A description in the style AWS Health writes them, from the event's own fields. */
 export function describeEvent(e: SimEvent, summary: string): string {

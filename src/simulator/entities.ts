@@ -1,7 +1,6 @@
 import { CALLER_ACCOUNT_ID } from "./accounts.ts";
-import type { EntityKind } from "./catalog.ts";
-import type { SimEntity, SimEvent } from "./dataset.ts";
 import { hashString, mixSeed, mulberry32, pick, type Rng, randInt, randomId, weighted } from "./prng.ts";
+import type { EntityKind, SimEntity, SimEvent } from "./types.ts";
 
 const HOUR = 3_600_000;
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

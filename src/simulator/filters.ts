@@ -1,5 +1,5 @@
 import { CALLER_ACCOUNT_ID } from "./accounts.ts";
-import type { SimEntity, SimEvent } from "./dataset.ts";
+import type { SimEntity, SimEvent } from "./types.ts";
 
 export type Scope = "organization" | "account";
 

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RateLimiter } from "./limits.ts";
-import type { SimState } from "./operations/context.ts";
 import { findOperation, type Operation } from "./operations/index.ts";
 import {
   errorBody,
@@ -12,9 +11,9 @@ import {
   regionFromAuthorization,
   ServiceError,
 } from "./protocol.ts";
-import type { SimulatorStats } from "./server.ts";
 import { bump, widen } from "./stats.ts";
 import { requestHash, type TokenCodec } from "./tokens.ts";
+import type { SimState, SimulatorStats } from "./types.ts";
 
 /** What the request handler shares with the simulator. */
 export interface HandlerEnv {

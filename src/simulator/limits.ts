@@ -1,4 +1,4 @@
-import type { Family } from "./operations/index.ts";
+import type { Family } from "./types.ts";
 
 interface Bucket {
   tokens: number;

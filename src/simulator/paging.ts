@@ -1,5 +1,5 @@
-import type { SimEvent } from "./dataset.ts";
 import { type CompiledFilter, matchesCompiled } from "./filters.ts";
+import type { SimEvent } from "./types.ts";
 
 /**
  * A keyset position: the sort key of the last item returned. Items are ordered by `t` descending,

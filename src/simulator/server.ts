@@ -1,29 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Churn, type SimVersion } from "./churn.ts";
-import { defaultAnchor, generateDataset, generateNewerEvents, type Shape, type SimEvent } from "./dataset.ts";
+import { defaultAnchor, generateDataset, generateNewerEvents, type Shape } from "./dataset.ts";
 import { serve } from "./handler.ts";
 import { RateLimiter } from "./limits.ts";
-import type { SimState } from "./operations/context.ts";
 import { clearStats, createStats } from "./stats.ts";
 import { TokenCodec } from "./tokens.ts";
+import type { SimEvent, SimState, SimulatorFaults, SimulatorStats } from "./types.ts";
 
-export interface SimulatorFaults {
-  /** Added to every answered request, ms. */
-  latencyMs: number;
-  /** Requests per second per API family; 0 = unlimited. */
-  rateLimit: number;
-  /** Bucket capacity; 0 = max(1, ceil(rateLimit / 10)). */
-  burst: number;
-  /** Fraction answered 500 InternalFailure or 503 ServiceUnavailable. */
-  errorRate: number;
-  /** Fraction whose socket is destroyed with no answer. */
-  dropRate: number;
-  organizationalView: "ENABLED" | "DISABLED" | "PENDING";
-  /** false: every call gets SubscriptionRequiredException. */
-  subscription: boolean;
-  accessDenied: boolean;
-}
+export type { SimulatorFaults, SimulatorStats };
 
 export interface SimulatorOptions extends Partial<SimulatorFaults> {
   /** Default 1000. */
@@ -50,25 +35,6 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-}
-
-export interface SimulatorStats {
-  /** Every request received, dropped ones included. */
-  requests: number;
-  byOperation: Record<string, number>;
-  throttled: number;
-  throttledByFamily: Record<string, number>;
-  succeededByFamily: Record<string, number>;
-  /** Error answers other than throttling (validation, injected faults, bad tokens, ...). */
-  errors: number;
-  dropped: number;
-  /** Summed handling time incl. latency, for successful calls. */
-  serverTimeMsByOperation: Record<string, number>;
-  /**
-   * Per API family: when its first request arrived and its last answer left (performance.now() ms),
-   * over every answered request of the family, so `last - first` is the span of its calls.
-   */
-  windowByFamily: Record<string, { first: number; last: number }>;
 }
 
 export interface Simulator {

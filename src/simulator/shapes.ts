@@ -1,4 +1,4 @@
-import type { SimEntity, SimEvent } from "./dataset.ts";
+import type { SimEntity, SimEvent } from "./types.ts";
 import {
   checkEnum,
   checkLength,

@@ -1,4 +1,4 @@
-import type { SimulatorStats } from "./server.ts";
+import type { SimulatorStats } from "./types.ts";
 
 export function createStats(): SimulatorStats {
   return {

@@ -1,5 +1,6 @@
-import { descriptionForAccount, type SimEntity, type SimEvent } from "./dataset.ts";
+import { descriptionForAccount } from "./dataset.ts";
 import { toEpochSeconds } from "./protocol.ts";
+import type { SimEntity, SimEvent } from "./types.ts";
 
 type Json = Record<string, unknown>;
 

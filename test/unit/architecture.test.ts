@@ -27,13 +27,13 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   "connect.ts": ["config", "engine", "health", "simulator"],
   "files.ts": ["config", "engine", "errors.ts", "sinks", "stores", "util"],
   config: ["errors.ts"],
-  engine: ["config", "errors.ts", "format.ts"],
+  engine: ["config", "errors.ts", "util"],
   health: ["engine", "errors.ts", "@aws-sdk/client-health", "@smithy/core"],
   sinks: ["config", "engine", "errors.ts", "util"],
   stores: ["engine", "util"],
   simulator: [],
   util: ["errors.ts"],
-  "format.ts": [],
+  "format.ts": ["util"],
   "errors.ts": [],
 };
 

@@ -1,16 +1,10 @@
-import type { SimEvent } from "../dataset.ts";
 import type { Cursor } from "../paging.ts";
-import type { SimulatorFaults } from "../server.ts";
 import type { TokenCodec, TokenScope } from "../tokens.ts";
+import type { SimState } from "../types.ts";
+
+export type { SimState };
 
 export type Json = Record<string, unknown>;
-
-/** The simulator's live data: the dataset (newest first) and an index by ARN, both kept by addEvents. */
-export interface SimState {
-  dataset: SimEvent[];
-  byArn: Map<string, SimEvent>;
-  faults: SimulatorFaults;
-}
 
 /** Everything one call needs. */
 export interface OperationContext {

@@ -1,8 +1,9 @@
 import { CALLER_ACCOUNT_ID } from "../accounts.ts";
-import { entitiesOfAccount, type SimEntity, type SimEvent } from "../dataset.ts";
+import { entitiesOfAccount } from "../dataset.ts";
 import { visibleToCaller } from "../filters.ts";
 import { type EntityFilterInput, parseEntitiesInput, parseOrgEntitiesInput } from "../inputs.ts";
 import { type Cursor, compareKeys, pageSorted } from "../paging.ts";
+import type { SimEntity, SimEvent } from "../types.ts";
 import { entityJson } from "../wire.ts";
 import { DEFAULT_PAGE_SIZE, type Json, type OperationContext, openCursor, withNextToken } from "./context.ts";
 import { accountFilterFailure } from "./failures.ts";

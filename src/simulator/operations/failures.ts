@@ -1,4 +1,5 @@
-import { affects, type SimEvent } from "../dataset.ts";
+import { affects } from "../dataset.ts";
+import type { SimEvent } from "../types.ts";
 import type { Json } from "./context.ts";
 
 /**

@@ -1,11 +1,11 @@
+import type { Family } from "../types.ts";
 import { describeAffectedAccounts } from "./accounts.ts";
 import type { Json, OperationContext } from "./context.ts";
 import { describeEventDetails, describeEventDetailsForOrganization } from "./details.ts";
 import { describeAffectedEntities, describeAffectedEntitiesForOrganization } from "./entities.ts";
 import { describeEvents } from "./events.ts";
 
-/** API families share a rate limit (AWS throttles per API, the simulator per family). */
-export type Family = "events" | "accounts" | "details" | "entities" | "status";
+export type { Family };
 
 export interface Operation {
   family: Family;
