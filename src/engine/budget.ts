@@ -7,6 +7,13 @@ import type { PageBudget } from "./source.ts";
  */
 export const REQUEST_BYTES = 16 * 1024;
 
+/**
+ * Requests of the page the writer waits for that may be in flight for the event its output waits for
+ * when the budget is full: enough to keep the pacers busy (32 on the wire per API family), and a bound
+ * however many accounts that event reaches.
+ */
+export const URGENT_REQUESTS = 128;
+
 /** About the length of `value` as JSON, without building the JSON: what a page's data costs to hold. */
 export function jsonBytes(value: unknown): number {
   if (typeof value === "string") return value.length + 2;
@@ -26,6 +33,8 @@ interface PageState {
   lines: number;
   /** Events of the page encoded so far: the next one is the event the page's output waits for. */
   done: number;
+  /** Requests of the page admitted and not yet answered. */
+  inFlight: number;
 }
 
 interface Waiter {
@@ -45,7 +54,8 @@ interface Waiter {
  * the size of a page or of an event:
  * - the page the writer waits for (the head) does not count its own encoded lines against itself,
  *   because it cannot hand them over before it is complete;
- * - work for the event the head page's output waits for goes at once.
+ * - work for the event the head page's output waits for goes at once, up to URGENT_REQUESTS requests
+ *   in flight (each answer lets the next one go).
  * So one page always gets through, an event at a time if need be, and everything else waits for room.
  */
 export class Budget {
@@ -113,11 +123,12 @@ export class Budget {
     if (state) this.hold(-state.lines);
   }
 
-  /** Waits until `bytes` of work for event `index` of page `n` may start, and takes them. */
-  admit(n: number, index: number, bytes: number, signal: AbortSignal): Promise<void> {
+  /** Waits until a request for event `index` of page `n` may go out, and counts it in flight. */
+  admit(n: number, index: number, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
+    const bytes = REQUEST_BYTES;
     if (this.#waiting.length === 0 && this.#fits(n, index, bytes)) {
-      this.hold(bytes);
+      this.#start(n);
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
@@ -136,11 +147,30 @@ export class Budget {
     });
   }
 
+  /** Counts a request of page `n` in flight, admitted or going out without waiting. */
+  #start(n: number): void {
+    this.#state(n).inFlight += 1;
+    this.hold(REQUEST_BYTES);
+  }
+
+  /** A request of page `n` needs no more room than this: admitted without waiting. */
+  started(n: number): void {
+    this.#start(n);
+  }
+
+  /** A request of page `n` answered (or failed): what is kept of its answer takes `bytes`. */
+  answered(n: number, bytes: number): void {
+    const state = this.#pages.get(n);
+    if (state) state.inFlight -= 1;
+    this.hold(bytes - REQUEST_BYTES);
+    this.#pump();
+  }
+
   #fits(n: number, index: number, bytes: number): boolean {
     if (n < this.#head) return true;
     if (n > this.#head) return this.#held + bytes <= this.limit;
     const state = this.#pages.get(n);
-    if (index <= (state?.done ?? 0)) return true;
+    if (index <= (state?.done ?? 0) && (state?.inFlight ?? 0) < URGENT_REQUESTS) return true;
     return this.#held - (state?.lines ?? 0) + bytes <= this.limit;
   }
 
@@ -151,7 +181,7 @@ export class Budget {
       if (!this.#fits(next.page, next.index, next.bytes)) return;
       this.#waiting.shift();
       next.signal.removeEventListener("abort", next.onAbort);
-      this.hold(next.bytes);
+      this.#start(next.page);
       next.resolve();
     }
   }
@@ -159,7 +189,7 @@ export class Budget {
   #state(n: number): PageState {
     let state = this.#pages.get(n);
     if (!state) {
-      state = { lines: 0, done: 0 };
+      state = { lines: 0, done: 0, inFlight: 0 };
       this.#pages.set(n, state);
     }
     return state;
@@ -186,17 +216,20 @@ export class PageHandle implements PageBudget {
   }
 
   async admit(index: number, signal: AbortSignal): Promise<void> {
-    await this.#budget.admit(this.#n, index, REQUEST_BYTES, signal);
+    await this.#budget.admit(this.#n, index, signal);
     this.#take(REQUEST_BYTES);
   }
 
   admitNow(): void {
-    this.#budget.hold(REQUEST_BYTES);
+    this.#budget.started(this.#n);
     this.#take(REQUEST_BYTES);
   }
 
   answered(bytes: number): void {
-    this.hold(bytes - REQUEST_BYTES);
+    // After close, the request's room was given back already: only its count in flight remains.
+    const kept = this.#closed ? REQUEST_BYTES : bytes;
+    if (!this.#closed) this.#held += bytes - REQUEST_BYTES;
+    this.#budget.answered(this.#n, kept);
   }
 
   drop(bytes: number): void {
