@@ -40,7 +40,6 @@ interface PageState {
 interface Waiter {
   readonly page: number;
   readonly index: number;
-  readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal;
@@ -126,8 +125,7 @@ export class Budget {
   /** Waits until a request for event `index` of page `n` may go out, and counts it in flight. */
   admit(n: number, index: number, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    const bytes = REQUEST_BYTES;
-    if (this.#waiting.length === 0 && this.#fits(n, index, bytes)) {
+    if (this.#waiting.length === 0 && this.#fits(n, index)) {
       this.#start(n);
       return Promise.resolve();
     }
@@ -138,7 +136,7 @@ export class Budget {
         reject(signal.reason);
         this.#pump();
       };
-      const waiter: Waiter = { page: n, index, bytes, resolve, reject, signal, onAbort };
+      const waiter: Waiter = { page: n, index, resolve, reject, signal, onAbort };
       let at = this.#waiting.length;
       while (at > 0 && comesAfter(this.#waiting[at - 1] as Waiter, waiter)) at--;
       this.#waiting.splice(at, 0, waiter);
@@ -153,7 +151,7 @@ export class Budget {
     this.hold(REQUEST_BYTES);
   }
 
-  /** A request of page `n` needs no more room than this: admitted without waiting. */
+  /** Counts a request of page `n` that goes out without waiting for room (admitted work needs it). */
   started(n: number): void {
     this.#start(n);
   }
@@ -166,19 +164,20 @@ export class Budget {
     this.#pump();
   }
 
-  #fits(n: number, index: number, bytes: number): boolean {
+  /** Whether one more request for event `index` of page `n` may go out now. */
+  #fits(n: number, index: number): boolean {
     if (n < this.#head) return true;
-    if (n > this.#head) return this.#held + bytes <= this.limit;
+    if (n > this.#head) return this.#held + REQUEST_BYTES <= this.limit;
     const state = this.#pages.get(n);
     if (index <= (state?.done ?? 0) && (state?.inFlight ?? 0) < URGENT_REQUESTS) return true;
-    return this.#held - (state?.lines ?? 0) + bytes <= this.limit;
+    return this.#held - (state?.lines ?? 0) + REQUEST_BYTES <= this.limit;
   }
 
   /** Lets waiters go in order while they fit; the first that does not holds the others back. */
   #pump(): void {
     while (this.#waiting.length > 0) {
       const next = this.#waiting[0] as Waiter;
-      if (!this.#fits(next.page, next.index, next.bytes)) return;
+      if (!this.#fits(next.page, next.index)) return;
       this.#waiting.shift();
       next.signal.removeEventListener("abort", next.onAbort);
       this.#start(next.page);
