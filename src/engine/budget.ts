@@ -7,6 +7,13 @@ import type { PageBudget } from "./source.ts";
  */
 export const REQUEST_BYTES = 16 * 1024;
 
+/**
+ * Requests of the page the writer waits for that may be in flight for the event its output waits for
+ * when the budget is full: enough to keep the pacers busy (32 on the wire per API family), and a bound
+ * however many accounts that event reaches.
+ */
+export const URGENT_REQUESTS = 128;
+
 /** About the length of `value` as JSON, without building the JSON: what a page's data costs to hold. */
 export function jsonBytes(value: unknown): number {
   if (typeof value === "string") return value.length + 2;
@@ -26,12 +33,13 @@ interface PageState {
   lines: number;
   /** Events of the page encoded so far: the next one is the event the page's output waits for. */
   done: number;
+  /** Requests of the page admitted and not yet answered. */
+  inFlight: number;
 }
 
 interface Waiter {
   readonly page: number;
   readonly index: number;
-  readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal;
@@ -45,7 +53,8 @@ interface Waiter {
  * the size of a page or of an event:
  * - the page the writer waits for (the head) does not count its own encoded lines against itself,
  *   because it cannot hand them over before it is complete;
- * - work for the event the head page's output waits for goes at once.
+ * - work for the event the head page's output waits for goes at once, up to URGENT_REQUESTS requests
+ *   in flight (each answer lets the next one go).
  * So one page always gets through, an event at a time if need be, and everything else waits for room.
  */
 export class Budget {
@@ -113,11 +122,11 @@ export class Budget {
     if (state) this.hold(-state.lines);
   }
 
-  /** Waits until `bytes` of work for event `index` of page `n` may start, and takes them. */
-  admit(n: number, index: number, bytes: number, signal: AbortSignal): Promise<void> {
+  /** Waits until a request for event `index` of page `n` may go out, and counts it in flight. */
+  admit(n: number, index: number, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    if (this.#waiting.length === 0 && this.#fits(n, index, bytes)) {
-      this.hold(bytes);
+    if (this.#waiting.length === 0 && this.#fits(n, index)) {
+      this.#start(n);
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
@@ -127,7 +136,7 @@ export class Budget {
         reject(signal.reason);
         this.#pump();
       };
-      const waiter: Waiter = { page: n, index, bytes, resolve, reject, signal, onAbort };
+      const waiter: Waiter = { page: n, index, resolve, reject, signal, onAbort };
       let at = this.#waiting.length;
       while (at > 0 && comesAfter(this.#waiting[at - 1] as Waiter, waiter)) at--;
       this.#waiting.splice(at, 0, waiter);
@@ -136,22 +145,42 @@ export class Budget {
     });
   }
 
-  #fits(n: number, index: number, bytes: number): boolean {
-    if (n < this.#head) return true;
-    if (n > this.#head) return this.#held + bytes <= this.limit;
+  /** Counts a request of page `n` in flight, admitted or going out without waiting. */
+  #start(n: number): void {
+    this.#state(n).inFlight += 1;
+    this.hold(REQUEST_BYTES);
+  }
+
+  /** Counts a request of page `n` that goes out without waiting for room (admitted work needs it). */
+  started(n: number): void {
+    this.#start(n);
+  }
+
+  /** A request of page `n` answered (or failed): what is kept of its answer takes `bytes`. */
+  answered(n: number, bytes: number): void {
     const state = this.#pages.get(n);
-    if (index <= (state?.done ?? 0)) return true;
-    return this.#held - (state?.lines ?? 0) + bytes <= this.limit;
+    if (state) state.inFlight -= 1;
+    this.hold(bytes - REQUEST_BYTES);
+    this.#pump();
+  }
+
+  /** Whether one more request for event `index` of page `n` may go out now. */
+  #fits(n: number, index: number): boolean {
+    if (n < this.#head) return true;
+    if (n > this.#head) return this.#held + REQUEST_BYTES <= this.limit;
+    const state = this.#pages.get(n);
+    if (index <= (state?.done ?? 0) && (state?.inFlight ?? 0) < URGENT_REQUESTS) return true;
+    return this.#held - (state?.lines ?? 0) + REQUEST_BYTES <= this.limit;
   }
 
   /** Lets waiters go in order while they fit; the first that does not holds the others back. */
   #pump(): void {
     while (this.#waiting.length > 0) {
       const next = this.#waiting[0] as Waiter;
-      if (!this.#fits(next.page, next.index, next.bytes)) return;
+      if (!this.#fits(next.page, next.index)) return;
       this.#waiting.shift();
       next.signal.removeEventListener("abort", next.onAbort);
-      this.hold(next.bytes);
+      this.#start(next.page);
       next.resolve();
     }
   }
@@ -159,7 +188,7 @@ export class Budget {
   #state(n: number): PageState {
     let state = this.#pages.get(n);
     if (!state) {
-      state = { lines: 0, done: 0 };
+      state = { lines: 0, done: 0, inFlight: 0 };
       this.#pages.set(n, state);
     }
     return state;
@@ -186,17 +215,20 @@ export class PageHandle implements PageBudget {
   }
 
   async admit(index: number, signal: AbortSignal): Promise<void> {
-    await this.#budget.admit(this.#n, index, REQUEST_BYTES, signal);
+    await this.#budget.admit(this.#n, index, signal);
     this.#take(REQUEST_BYTES);
   }
 
   admitNow(): void {
-    this.#budget.hold(REQUEST_BYTES);
+    this.#budget.started(this.#n);
     this.#take(REQUEST_BYTES);
   }
 
   answered(bytes: number): void {
-    this.hold(bytes - REQUEST_BYTES);
+    // After close, the request's room was given back already: only its count in flight remains.
+    const kept = this.#closed ? REQUEST_BYTES : bytes;
+    if (!this.#closed) this.#held += bytes - REQUEST_BYTES;
+    this.#budget.answered(this.#n, kept);
   }
 
   drop(bytes: number): void {

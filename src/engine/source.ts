@@ -39,8 +39,8 @@ export interface Page {
 export interface PageBudget {
   /**
    * Waits until a request for the page's event `index` (0-based) may go out, and counts it in flight:
-   * at once for the event the writer waits for, otherwise when the budget has room. Requests that
-   * serve several events give the first.
+   * at once for the event the writer waits for (up to a bound on its requests in flight), otherwise
+   * when the budget has room. Requests that serve several events give the first.
    */
   admit(index: number, signal: AbortSignal): Promise<void>;
   /** Counts a request in flight without waiting: for one that admitted work depends on. */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
+import { URGENT_REQUESTS } from "../../src/engine/budget.ts";
 import { pagePipeline, type ReadyPage } from "../../src/engine/pipeline.ts";
 import type { ResolvedRequest } from "../../src/engine/request.ts";
 import type { EventRecord, EventSource, Page, PageBudget } from "../../src/engine/source.ts";
@@ -122,6 +123,31 @@ describe("the page pipeline's byte budget", () => {
     // Each event's request waits until the event before it is handed over.
     const page0 = source.log.filter((l) => / 0\./.test(l));
     expect(page0).toEqual(Array.from({ length: 10 }, (_, i) => [`fetch 0.${i}`, `hand 0.${i}`]).flat());
+  });
+
+  it("bounds the requests in flight for an event however many it needs", { timeout: 10_000 }, async () => {
+    // One event that needs 1,000 requests, all started at once, with no room in the budget.
+    let inFlight = 0;
+    let most = 0;
+    const source: EventSource = {
+      preflight: async () => {},
+      listPage: async () => ({ events: [{ arn: "arn:wide" }] }),
+      async *enrich(_request, events, signal, budget) {
+        const requests = Array.from({ length: 1000 }, async () => {
+          await budget.admit(0, signal);
+          most = Math.max(most, ++inFlight);
+          await sleep(1);
+          inFlight -= 1;
+          budget.answered(100);
+        });
+        await Promise.all(requests);
+        budget.drop(100 * 1000);
+        yield events[0] as EventRecord;
+      },
+    };
+    const pages = await drain(pipeline(source, 1));
+    expect(pages.map((p) => p.count)).toEqual([1]);
+    expect(most).toBe(URGENT_REQUESTS);
   });
 
   it("with room in the budget, fetches a page's events at once", async () => {
