@@ -6,7 +6,7 @@
 // completion without `actions: write`; then the medians, and a `0s` run with `actions: write`.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { type Simulator, startSimulator } from "../src/simulator/server.ts";
 import { type ActionsPermission, startFakeCacheService } from "../test/fakes/cache-service.ts";
@@ -37,14 +37,18 @@ async function backfill(sim: Simulator, s: Scenario): Promise<Result> {
   const cache = await startFakeCacheService();
   const root = mkdtempSync(join(tmpdir(), "bench-cache-"));
   try {
-    const runner = new FakeRunner(root, {
-      ...cache.env(),
-      ...(s.interval === undefined ? { ACTIONS_RESULTS_URL: "" } : {}),
-      ...awsEnv(sim.url),
-      GITHUB_JOB: "backfill",
-      GITHUB_RUN_ID: "1",
-      GITHUB_RUN_ATTEMPT: "1",
-    });
+    const runner = new FakeRunner(
+      root,
+      {
+        ...cache.env(),
+        ...(s.interval === undefined ? { ACTIONS_RESULTS_URL: "" } : {}),
+        ...awsEnv(sim.url),
+        GITHUB_JOB: "backfill",
+        GITHUB_RUN_ID: "1",
+        GITHUB_RUN_ATTEMPT: "1",
+      },
+      resolve("dist"), // the committed bundles, as users run them
+    );
     runner.fresh();
     const inputs = {
       details: DETAILS,

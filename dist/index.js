@@ -25703,7 +25703,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 129:
+/***/ 9570:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -25858,7 +25858,7 @@ const DETAILS = ["none", "description", "entities"];
 /**
  * Regions with an AWS Health endpoint. Health is global but served from few regions: us-east-1 is
  * active and us-east-2 passive in the commercial partition; China and GovCloud have their own. A token
- * is only valid against the region that issued it (REFERENCE.md, section 1).
+ * is only valid against the region that issued it (https://docs.aws.amazon.com/health/latest/ug/health-api.html#endpoints).
  */
 const HEALTH_REGIONS = ["us-east-1", "us-east-2", "cn-northwest-1", "us-gov-west-1"];
 
@@ -26434,6 +26434,12 @@ function createPacedClient(o) {
  * from queueing thousands of small requests that each cost memory before anything has arrived.
  */
 const REQUEST_BYTES = 16 * 1024;
+/**
+ * Requests of the page the writer waits for that may be in flight for the event its output waits for
+ * when the budget is full: enough to keep the pacers busy (32 on the wire per API family), and a bound
+ * however many accounts that event reaches.
+ */
+const URGENT_REQUESTS = 128;
 /** About the length of `value` as JSON, without building the JSON: what a page's data costs to hold. */
 function jsonBytes(value) {
     if (typeof value === "string")
@@ -26459,7 +26465,8 @@ function jsonBytes(value) {
  * the size of a page or of an event:
  * - the page the writer waits for (the head) does not count its own encoded lines against itself,
  *   because it cannot hand them over before it is complete;
- * - work for the event the head page's output waits for goes at once.
+ * - work for the event the head page's output waits for goes at once, up to URGENT_REQUESTS requests
+ *   in flight (each answer lets the next one go).
  * So one page always gets through, an event at a time if need be, and everything else waits for room.
  */
 class Budget {
@@ -26521,11 +26528,11 @@ class Budget {
         if (state)
             this.hold(-state.lines);
     }
-    /** Waits until `bytes` of work for event `index` of page `n` may start, and takes them. */
-    admit(n, index, bytes, signal) {
+    /** Waits until a request for event `index` of page `n` may go out, and counts it in flight. */
+    admit(n, index, signal) {
         signal.throwIfAborted();
-        if (this.#waiting.length === 0 && this.#fits(n, index, bytes)) {
-            this.hold(bytes);
+        if (this.#waiting.length === 0 && this.#fits(n, index)) {
+            this.#start(n);
             return Promise.resolve();
         }
         return new Promise((resolve, reject) => {
@@ -26536,7 +26543,7 @@ class Budget {
                 reject(signal.reason);
                 this.#pump();
             };
-            const waiter = { page: n, index, bytes, resolve, reject, signal, onAbort };
+            const waiter = { page: n, index, resolve, reject, signal, onAbort };
             let at = this.#waiting.length;
             while (at > 0 && comesAfter(this.#waiting[at - 1], waiter))
                 at--;
@@ -26545,32 +26552,50 @@ class Budget {
             this.#pump();
         });
     }
-    #fits(n, index, bytes) {
+    /** Counts a request of page `n` in flight, admitted or going out without waiting. */
+    #start(n) {
+        this.#state(n).inFlight += 1;
+        this.hold(REQUEST_BYTES);
+    }
+    /** Counts a request of page `n` that goes out without waiting for room (admitted work needs it). */
+    started(n) {
+        this.#start(n);
+    }
+    /** A request of page `n` answered (or failed): what is kept of its answer takes `bytes`. */
+    answered(n, bytes) {
+        const state = this.#pages.get(n);
+        if (state)
+            state.inFlight -= 1;
+        this.hold(bytes - REQUEST_BYTES);
+        this.#pump();
+    }
+    /** Whether one more request for event `index` of page `n` may go out now. */
+    #fits(n, index) {
         if (n < this.#head)
             return true;
         if (n > this.#head)
-            return this.#held + bytes <= this.limit;
+            return this.#held + REQUEST_BYTES <= this.limit;
         const state = this.#pages.get(n);
-        if (index <= (state?.done ?? 0))
+        if (index <= (state?.done ?? 0) && (state?.inFlight ?? 0) < URGENT_REQUESTS)
             return true;
-        return this.#held - (state?.lines ?? 0) + bytes <= this.limit;
+        return this.#held - (state?.lines ?? 0) + REQUEST_BYTES <= this.limit;
     }
     /** Lets waiters go in order while they fit; the first that does not holds the others back. */
     #pump() {
         while (this.#waiting.length > 0) {
             const next = this.#waiting[0];
-            if (!this.#fits(next.page, next.index, next.bytes))
+            if (!this.#fits(next.page, next.index))
                 return;
             this.#waiting.shift();
             next.signal.removeEventListener("abort", next.onAbort);
-            this.hold(next.bytes);
+            this.#start(next.page);
             next.resolve();
         }
     }
     #state(n) {
         let state = this.#pages.get(n);
         if (!state) {
-            state = { lines: 0, done: 0 };
+            state = { lines: 0, done: 0, inFlight: 0 };
             this.#pages.set(n, state);
         }
         return state;
@@ -26593,15 +26618,19 @@ class PageHandle {
         this.#n = n;
     }
     async admit(index, signal) {
-        await this.#budget.admit(this.#n, index, REQUEST_BYTES, signal);
+        await this.#budget.admit(this.#n, index, signal);
         this.#take(REQUEST_BYTES);
     }
     admitNow() {
-        this.#budget.hold(REQUEST_BYTES);
+        this.#budget.started(this.#n);
         this.#take(REQUEST_BYTES);
     }
     answered(bytes) {
-        this.hold(bytes - REQUEST_BYTES);
+        // After close, the request's room was given back already: only its count in flight remains.
+        const kept = this.#closed ? REQUEST_BYTES : bytes;
+        if (!this.#closed)
+            this.#held += bytes - REQUEST_BYTES;
+        this.#budget.answered(this.#n, kept);
     }
     drop(bytes) {
         this.hold(-bytes);
@@ -29503,6 +29532,24 @@ async function connect(config, signal) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/util/words.ts
+/** Counts and durations as a person says them; used by the engine's facts and both front doors. */
+const number = new Intl.NumberFormat("en-US");
+/** "1 page", "12 pages", "1,200 events". */
+function count(n, unit) {
+    return `${number.format(n)} ${unit}${n === 1 ? "" : "s"}`;
+}
+/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours, 102 days. */
+function describeDuration(ms) {
+    if (ms < 120_000)
+        return count(Math.round(ms / 1000), "second");
+    if (ms < 7_200_000)
+        return count(Math.round(ms / 60_000), "minute");
+    if (ms < 172_800_000)
+        return `${(ms / 3_600_000).toFixed(1)} hours`;
+    return count(Math.floor(ms / 86_400_000), "day");
+}
+
 ;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
 
 /**
@@ -29563,19 +29610,6 @@ function parseCheckpoint(text, location) {
 }
 function serializeCheckpoint(checkpoint) {
     return `${JSON.stringify(checkpoint, null, 2)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/engine/describe.ts
-/** A duration the way a person reads it: 45 seconds, 12 minutes, 25.3 hours, 102 days. */
-function describeDuration(ms) {
-    const count = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-    if (ms < 120_000)
-        return count(Math.round(ms / 1000), "second");
-    if (ms < 7_200_000)
-        return count(Math.round(ms / 60_000), "minute");
-    if (ms < 172_800_000)
-        return `${(ms / 3_600_000).toFixed(1)} hours`;
-    return count(Math.floor(ms / 86_400_000), "day");
 }
 
 ;// CONCATENATED MODULE: ./src/engine/record.ts
@@ -29731,10 +29765,6 @@ class CoverageMeter {
             return { covered, reached: reachedIso };
         return { covered, reached: reachedIso, leftMs: Math.round((1 - covered) / pace) };
     }
-}
-/** "63%" (rounded down, so 100% means done). */
-function percent(covered) {
-    return `${Math.floor(covered * 100)}%`;
 }
 
 ;// CONCATENATED MODULE: external "node:timers"
@@ -29976,7 +30006,7 @@ function resolveRequest(query, now, from) {
         ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
         to: new Date(resolveUntil(query, now)).toISOString(),
     };
-    // The organization filter has one range, the account filter a list of ranges (REFERENCE.md, section 1).
+    // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
     const filter = query.scope === "organization"
         ? { ...query.filter, lastUpdatedTime: range }
         : { ...query.filter, lastUpdatedTimes: [range] };
@@ -30022,7 +30052,6 @@ function windowOf(request) {
 
 
 const LAST_RUN_DEFAULTS = { overlapMs: 15 * 60_000, firstSince: "90d" };
-
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
 function checkUsable(cp, print, options, deps) {
     const where = deps.store.location;
@@ -30264,7 +30293,7 @@ async function removeLeftoverTemps(path) {
         await removeFile((0,external_node_path_.join)(dir, name));
     return leftovers.length;
 }
-/** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
+/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
 async function writeFileAtomic(path, contents, probe) {
     const dir = (0,external_node_path_.dirname)(path);
     await (0,promises_.mkdir)(dir, { recursive: true });
@@ -31169,6 +31198,56 @@ async function openLocalFiles(config, o) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/format.ts
+
+
+/** "63%" (rounded down, so 100% means done). */
+function percent(covered) {
+    return `${Math.floor(covered * 100)}%`;
+}
+function seconds(ms) {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+function ago(iso, now) {
+    return `${describeDuration(Math.max(0, now - Date.parse(iso)))} ago`;
+}
+function rate(p) {
+    return p.elapsedMs > 0 ? `${number.format(Math.round((p.newEvents * 1000) / p.elapsedMs))} events/s` : "";
+}
+/** "~12 s left", "~3 min left", "~1.5 h left": an estimate, said as one. */
+function timeLeft(ms) {
+    if (ms < 90_000)
+        return `~${Math.max(1, Math.round(ms / 1000))} s left`;
+    if (ms < 5_400_000)
+        return `~${Math.round(ms / 60_000)} min left`;
+    return `~${(ms / 3_600_000).toFixed(1)} h left`;
+}
+/** "42% of the window, ~3 s left", or nothing before the first event. */
+function coverageText(p) {
+    const c = p.coverage;
+    if (c === undefined)
+        return "";
+    return `${percent(c.covered)} of the window${c.leftMs === undefined ? "" : `, ${timeLeft(c.leftMs)}`}`;
+}
+/** "Stopped at 63% of the window (events back to ...)" for an attempt that did not complete. */
+function stoppedText(p) {
+    const c = p?.coverage;
+    if (c === undefined || c.covered >= 1)
+        return undefined;
+    return `Stopped at ${percent(c.covered)} of the window (events written back to lastUpdatedTime ${c.reached}).`;
+}
+function mergedText(m, archive) {
+    return (`Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
+        `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`);
+}
+function recordedText(r, location) {
+    return `Recorded as the last complete run (until ${r.until}) in ${location}: the next --since last-run continues from there.`;
+}
+function resumeLine(r, now) {
+    return (`Resuming from page ${r.page}: ${count(r.events, "event")} already written, ` +
+        `token received at ${r.tokenReceivedAt} (${ago(r.tokenReceivedAt, now)}); checkpoint ${r.location}`);
+}
+
 ;// CONCATENATED MODULE: ./src/sinks/tally.ts
 
 function tally_bump(map, key) {
@@ -31394,50 +31473,6 @@ what the message names); 130 interrupted.
 
 
 
-
-const number = new Intl.NumberFormat("en-US");
-function seconds(ms) {
-    return `${(ms / 1000).toFixed(1)} s`;
-}
-function ago(iso, now) {
-    return `${describeDuration(Math.max(0, now - Date.parse(iso)))} ago`;
-}
-function rate(p) {
-    return p.elapsedMs > 0 ? `${number.format(Math.round((p.newEvents * 1000) / p.elapsedMs))} events/s` : "";
-}
-/** "~12 s left", "~3 min left", "~1.5 h left": an estimate, said as one. */
-function timeLeft(ms) {
-    if (ms < 90_000)
-        return `~${Math.max(1, Math.round(ms / 1000))} s left`;
-    if (ms < 5_400_000)
-        return `~${Math.round(ms / 60_000)} min left`;
-    return `~${(ms / 3_600_000).toFixed(1)} h left`;
-}
-/** "42% of the window, ~3 s left", or nothing before the first event. */
-function coverageText(p) {
-    const c = p.coverage;
-    if (c === undefined)
-        return "";
-    return `${percent(c.covered)} of the window${c.leftMs === undefined ? "" : `, ${timeLeft(c.leftMs)}`}`;
-}
-/** "Stopped at 63% of the window (events back to ...)" for an attempt that did not complete. */
-function stoppedText(p) {
-    const c = p?.coverage;
-    if (c === undefined || c.covered >= 1)
-        return undefined;
-    return `Stopped at ${percent(c.covered)} of the window (events written back to lastUpdatedTime ${c.reached}).`;
-}
-function mergedText(m, archive) {
-    return (`Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
-        `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`);
-}
-function recordedText(r, location) {
-    return `Recorded as the last complete run (until ${r.until}) in ${location}: the next --since last-run continues from there.`;
-}
-function resumeLine(r, now) {
-    return (`Resuming from page ${r.page}: ${number.format(r.events)} events already written, ` +
-        `token received at ${r.tokenReceivedAt} (${ago(r.tokenReceivedAt, now)}); checkpoint ${r.location}`);
-}
 /** Progress on stderr: one live line on a terminal, a line per page otherwise. */
 class CliReporter {
     #write;
@@ -31469,7 +31504,7 @@ class CliReporter {
     page(p) {
         this.last = p;
         const covered = coverageText(p);
-        const text = `${number.format(p.events)} events · ${p.pages} pages · ${rate(p)} · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`;
+        const text = `${count(p.events, "event")} · ${count(p.pages, "page")} · ${rate(p)} · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`;
         if (this.#live) {
             this.#write(`\r\x1b[K  ${text}`);
             this.#dirty = true;
@@ -31482,7 +31517,7 @@ class CliReporter {
         const resumed = r.resumed
             ? ` (${number.format(r.newEvents)} in this run, resumed from page ${r.resumed.page})`
             : "";
-        this.line(`✓ Complete: ${number.format(r.events)} events in ${r.pages} pages${resumed}, ${seconds(r.elapsedMs)}. ` +
+        this.line(`✓ Complete: ${count(r.events, "event")} in ${count(r.pages, "page")}${resumed}, ${seconds(r.elapsedMs)}. ` +
             `Output: ${output}. Checkpoint removed.`);
     }
     /** What the output holds, by category and status, and the top services. */
@@ -31497,6 +31532,7 @@ class CliReporter {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
+
 
 
 
@@ -31619,7 +31655,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(129);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9570);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

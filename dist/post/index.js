@@ -41594,7 +41594,7 @@ async function removeLeftoverTemps(path) {
         await removeFile(join(dir, name));
     return leftovers.length;
 }
-/** Writes a file atomically: temp file, fsync, rename, fsync the directory (REFERENCE.md, section 5). */
+/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
 async function writeFileAtomic(path, contents, probe) {
     const dir = (0,external_node_path_namespaceObject.dirname)(path);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
@@ -98453,7 +98453,7 @@ function actionsCache() {
             const output = new CacheOutput();
             try {
                 // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
-                // says why, often as a plain info line (REFERENCE.md, section 2).
+                // says why, often as a plain info line (https://github.com/actions/toolkit/tree/main/packages/cache).
                 const id = await quietly(output, () => cache_saveCache([...paths], key));
                 return {
                     stored: id !== -1,

@@ -8,6 +8,13 @@ import { join, resolve } from "node:path";
  */
 const REGISTRY_NODE = resolve("node_modules/.bin/node");
 export const NODE24 = existsSync(REGISTRY_NODE) ? REGISTRY_NODE : process.execPath;
+
+/**
+ * The bundles the tests run: built from the current source before the tests start (test/support/
+ * bundle.ts), so a change under src/ is never tested against a stale dist/. The committed dist/ is
+ * checked against a fresh build by .ci/run and CI, and run as it is by the runtimes test and the bench.
+ */
+export const TEST_BUNDLE = resolve(".tmp/test-dist");
 export const ROOT = resolve(".");
 
 /** Parses the runner's file commands (GITHUB_OUTPUT, GITHUB_STATE): `name<<DELIM\nvalue\nDELIM`. */
@@ -57,7 +64,11 @@ export class FakeRunner {
   readonly files: { output: string; state: string; summary: string };
   readonly #base: Record<string, string>;
 
-  constructor(root: string, base: Record<string, string>) {
+  readonly #dist: string;
+
+  /** `dist`: where `dist/...` entries are taken from; the bundles built for the tests by default. */
+  constructor(root: string, base: Record<string, string>, dist = TEST_BUNDLE) {
+    this.#dist = dist;
     this.workspace = join(root, "workspace");
     this.temp = join(root, "runner-temp");
     this.files = {
@@ -81,7 +92,7 @@ export class FakeRunner {
     const inputEnv = Object.fromEntries(
       Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
     );
-    const child = spawn(NODE24, [join(ROOT, entry)], {
+    const child = spawn(NODE24, [join(this.#dist, entry.replace(/^dist\//, ""))], {
       cwd: this.workspace,
       env: {
         PATH: process.env.PATH ?? "",

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { NODE24, ROOT } from "./runner.ts";
+import { NODE24, ROOT, TEST_BUNDLE } from "./runner.ts";
 
 /** The three ways users run the script, from a checkout at `root` (this one by default). */
 export function runtimes(root = ROOT) {
   return {
-    node: [NODE24, resolve(root, "dist/index.js")],
+    node: [NODE24, root === ROOT ? resolve(TEST_BUNDLE, "index.js") : resolve(root, "dist/index.js")],
     bun: [resolve(ROOT, "node_modules/.bin/bun"), resolve(root, "src/main.ts")],
     deno: [resolve(ROOT, "node_modules/.bin/deno"), "run", "-A", resolve(root, "src/main.ts")],
   } as const;
