@@ -5,7 +5,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import type { FakeCacheService } from "../fakes/cache-service.ts";
+import { afterEach, beforeEach } from "vitest";
+import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
 
 /** Variables that would change which protocol or mode the client uses; unset for every test. */
 const CLEARED = [
@@ -18,6 +19,23 @@ const CLEARED = [
   "http_proxy",
   "https_proxy",
 ] as const;
+
+/**
+ * A fake cache service and the runner environment @actions/cache reads, started before each test of
+ * the file that calls this and stopped after it: the setup every cache test shares.
+ */
+export function withFakeCache(): { readonly service: FakeCacheService; readonly env: CacheTestEnv } {
+  const current = {} as { service: FakeCacheService; env: CacheTestEnv };
+  beforeEach(async () => {
+    current.service = await startFakeCacheService();
+    current.env = await useCacheEnv(current.service);
+  });
+  afterEach(async () => {
+    await current.env.dispose();
+    await current.service.close();
+  });
+  return current;
+}
 
 export interface CacheTestEnv {
   /** GITHUB_WORKSPACE: archive paths are stored relative to it. */

@@ -1,46 +1,30 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { restoreCache, saveCache } from "@actions/cache";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import {
-  type CacheTestEnv,
-  capture,
-  linesOf,
-  readTree,
-  useCacheEnv,
-  wipeContents,
-  writeTree,
-} from "./harness.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { capture, linesOf, readTree, wipeContents, withFakeCache, writeTree } from "./harness.ts";
 
-let service: FakeCacheService;
-let env: CacheTestEnv;
+const fake = withFakeCache();
+
 let paths: string[];
 let file: string;
 
 beforeEach(async () => {
-  service = await startFakeCacheService();
-  env = await useCacheEnv(service);
-  file = join(env.workspace, "state", "checkpoint.json");
-  paths = [join(env.workspace, "state")];
-});
-
-afterEach(async () => {
-  await env.dispose();
-  await service.close();
+  file = join(fake.env.workspace, "state", "checkpoint.json");
+  paths = [join(fake.env.workspace, "state")];
 });
 
 /** Saves `state/checkpoint.json` holding `content` (default: the key) under `key`. */
 async function saveWith(key: string, content: string = key): Promise<number> {
-  await writeTree(env.workspace, { "state/checkpoint.json": content });
+  await writeTree(fake.env.workspace, { "state/checkpoint.json": content });
   return (await capture(() => saveCache([...paths], key))).value;
 }
 
 /** Restores into the wiped workspace; returns the matched key and the restored file (if any). */
 async function restoreWith(primaryKey: string, restoreKeys: string[] = [], withPaths: string[] = paths) {
-  await wipeContents(env.workspace);
+  await wipeContents(fake.env.workspace);
   const result = await capture(() => restoreCache([...withPaths], primaryKey, restoreKeys));
-  const files = await readTree(env.workspace);
+  const files = await readTree(fake.env.workspace);
   return {
     key: result.value,
     content: files.get(join("state", "checkpoint.json"))?.toString("utf8"),
@@ -92,20 +76,20 @@ describe("key matching of GetCacheEntryDownloadURL, through the real client", ()
     expect(miss.content).toBeUndefined();
     expect(linesOf(miss.result, "warning")).toEqual([]);
     expect(linesOf(miss.result, "error")).toEqual([]);
-    expect(service.counts).toMatchObject({ lookup: 1, download: 0, rejected: 0 });
+    expect(fake.service.counts).toMatchObject({ lookup: 1, download: 0, rejected: 0 });
   });
 
   it("a different path list is a different version and does not match", async () => {
     await saveWith("v-1");
-    const otherPaths = [...paths, join(env.workspace, "out.ndjson")];
+    const otherPaths = [...paths, join(fake.env.workspace, "out.ndjson")];
 
     expect((await restoreWith("v-1", [], otherPaths)).key).toBeUndefined();
     // The same entry is found with the identical path strings (the control case).
     expect((await restoreWith("v-1", [], paths)).key).toBe("v-1");
     // Saving under the other paths creates a second entry with the same key and another version.
-    await writeTree(env.workspace, { "out.ndjson": "{}\n", "state/checkpoint.json": "other" });
+    await writeTree(fake.env.workspace, { "out.ndjson": "{}\n", "state/checkpoint.json": "other" });
     expect((await capture(() => saveCache(otherPaths, "v-1"))).value).toBeGreaterThan(0);
-    const versions = service.entries.filter((e) => e.key === "v-1").map((e) => e.version);
+    const versions = fake.service.entries.filter((e) => e.key === "v-1").map((e) => e.version);
     expect(new Set(versions).size).toBe(2);
   });
 });
@@ -113,7 +97,7 @@ describe("key matching of GetCacheEntryDownloadURL, through the real client", ()
 describe("keys are immutable", () => {
   it("a second save with the same key returns -1 with an info line, and the first entry stays", async () => {
     const firstId = await saveWith("same-key", "first content");
-    const firstEntry = service.entries[0];
+    const firstEntry = fake.service.entries[0];
     const firstData = Buffer.from(firstEntry?.data ?? Buffer.alloc(0));
     await writeFile(file, "second content");
 
@@ -128,10 +112,10 @@ describe("keys are immutable", () => {
       "Failed to CreateCacheEntry: Received non-retryable error: Failed request: (409) Conflict: " +
         "cache entry with the same key, version, and scope already exists",
     );
-    expect(service.counts).toMatchObject({ create: 2, upload: 1, finalize: 1, rejected: 1 });
-    expect(service.entries).toHaveLength(1);
-    expect(service.entries[0]).toMatchObject({ id: firstId, finalized: true });
-    expect(service.entries[0]?.data?.equals(firstData)).toBe(true);
+    expect(fake.service.counts).toMatchObject({ create: 2, upload: 1, finalize: 1, rejected: 1 });
+    expect(fake.service.entries).toHaveLength(1);
+    expect(fake.service.entries[0]).toMatchObject({ id: firstId, finalized: true });
+    expect(fake.service.entries[0]?.data?.equals(firstData)).toBe(true);
 
     const hit = await restoreWith("same-key");
     expect(hit.content).toBe("first content");

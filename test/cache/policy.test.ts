@@ -4,47 +4,35 @@
  */
 import { join } from "node:path";
 import { restoreCache, saveCache } from "@actions/cache";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import { WRITE_DENIED_MESSAGE } from "../fakes/cache-service.ts";
 import {
-  type FakeCacheService,
-  startFakeCacheService,
-  WRITE_DENIED_MESSAGE,
-} from "../fakes/cache-service.ts";
-import {
-  type CacheTestEnv,
   capture,
   captureSettled,
   linesOf,
   readTree,
-  useCacheEnv,
   wipeContents,
+  withFakeCache,
   writeTree,
 } from "./harness.ts";
 
-let service: FakeCacheService;
-let env: CacheTestEnv;
+const fake = withFakeCache();
+
 let paths: string[];
 
 beforeEach(async () => {
-  service = await startFakeCacheService();
-  env = await useCacheEnv(service);
-  paths = [join(env.workspace, "state")];
-  await writeTree(env.workspace, { "state/checkpoint.json": '{"page":2}' });
-});
-
-afterEach(async () => {
-  await env.dispose();
-  await service.close();
+  paths = [join(fake.env.workspace, "state")];
+  await writeTree(fake.env.workspace, { "state/checkpoint.json": '{"page":2}' });
 });
 
 async function restoredFile(): Promise<string | undefined> {
-  return (await readTree(env.workspace)).get(join("state", "checkpoint.json"))?.toString("utf8");
+  return (await readTree(fake.env.workspace)).get(join("state", "checkpoint.json"))?.toString("utf8");
 }
 
 describe("read-only token (untrusted trigger)", () => {
   it("save returns -1 with a 'cache write denied' warning; restore still works", async () => {
     expect((await capture(() => saveCache(paths, "ro-1"))).value).toBeGreaterThan(0);
-    service.readOnly = true;
+    fake.service.readOnly = true;
 
     const saved = await capture(() => saveCache(paths, "ro-2"));
 
@@ -52,10 +40,10 @@ describe("read-only token (untrusted trigger)", () => {
     expect(linesOf(saved, "warning")).toEqual([
       `Failed to save: Unable to reserve cache with key ro-2. More details: ${WRITE_DENIED_MESSAGE}`,
     ]);
-    expect(service.counts).toMatchObject({ create: 2, upload: 1, finalize: 1, rejected: 1 });
-    expect(service.entries.map((e) => e.key)).toEqual(["ro-1"]);
+    expect(fake.service.counts).toMatchObject({ create: 2, upload: 1, finalize: 1, rejected: 1 });
+    expect(fake.service.entries.map((e) => e.key)).toEqual(["ro-1"]);
 
-    await wipeContents(env.workspace);
+    await wipeContents(fake.env.workspace);
     expect((await capture(() => restoreCache(paths, "ro-"))).value).toBe("ro-1");
     expect(await restoredFile()).toBe('{"page":2}');
   });
@@ -73,16 +61,16 @@ describe("ACTIONS_CACHE_MODE (read by @actions/cache 6.3 at call time)", () => {
       "Cache save skipped: the effective cache-mode 'read' does not permit writes.",
     );
     expect(linesOf(saved, "warning")).toEqual([]);
-    expect(service.counts.create).toBe(1);
+    expect(fake.service.counts.create).toBe(1);
 
-    await wipeContents(env.workspace);
+    await wipeContents(fake.env.workspace);
     expect((await capture(() => restoreCache(paths, "m-"))).value).toBe("m-1");
   });
 
   it("none: restore is skipped without a request and returns undefined", async () => {
     expect((await capture(() => saveCache(paths, "m-1"))).value).toBeGreaterThan(0);
     process.env.ACTIONS_CACHE_MODE = "none";
-    await wipeContents(env.workspace);
+    await wipeContents(fake.env.workspace);
 
     const restored = await capture(() => restoreCache(paths, "m-1"));
 
@@ -90,7 +78,7 @@ describe("ACTIONS_CACHE_MODE (read by @actions/cache 6.3 at call time)", () => {
     expect(linesOf(restored, "info")).toContain(
       "Cache restore skipped: the effective cache-mode 'none' does not permit reads.",
     );
-    expect(service.counts.lookup).toBe(0);
+    expect(fake.service.counts.lookup).toBe(0);
     expect(await restoredFile()).toBeUndefined();
   });
 });
@@ -114,7 +102,7 @@ describe("runtime token", () => {
       "Failed to restore: Failed to GetCacheEntryDownloadURL: Received non-retryable error: " +
         "Failed request: (401) Unauthorized: missing or invalid bearer token",
     ]);
-    expect(service.counts).toMatchObject({ create: 1, lookup: 1, rejected: 2 });
+    expect(fake.service.counts).toMatchObject({ create: 1, lookup: 1, rejected: 2 });
   });
 
   it("a missing ACTIONS_RUNTIME_TOKEN makes saveCache throw, restoreCache only warn", async () => {
@@ -131,7 +119,7 @@ describe("runtime token", () => {
     expect(linesOf(restored, "warning")).toEqual([
       "Failed to restore: Unable to get the ACTIONS_RUNTIME_TOKEN env variable",
     ]);
-    expect(service.counts.create + service.counts.lookup).toBe(0);
+    expect(fake.service.counts.create + fake.service.counts.lookup).toBe(0);
   });
 });
 
@@ -145,7 +133,7 @@ describe("validation errors are thrown, not logged", () => {
     for (const result of results) {
       expect(result.value).toMatchObject({ ok: false, error: { name: "ValidationError" } });
     }
-    expect(service.counts.create + service.counts.lookup).toBe(0);
+    expect(fake.service.counts.create + fake.service.counts.lookup).toBe(0);
   });
 
   it("more than 10 keys in a restore throws", async () => {
@@ -158,12 +146,12 @@ describe("validation errors are thrown, not logged", () => {
   });
 
   it("paths that match nothing make saveCache throw", async () => {
-    const missing = [join(env.workspace, "does-not-exist")];
+    const missing = [join(fake.env.workspace, "does-not-exist")];
     const saved = await captureSettled(() => saveCache(missing, "x-1"));
     expect(saved.value).toMatchObject({
       ok: false,
       error: { message: expect.stringContaining("Path Validation Error") },
     });
-    expect(service.counts.create).toBe(0);
+    expect(fake.service.counts.create).toBe(0);
   });
 });

@@ -1,44 +1,33 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { saveCache } from "@actions/cache";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { actionsCache } from "../../src/action/cache.ts";
 import { CacheOutput, quietly, routeCacheOutput } from "../../src/action/cache-log.ts";
-import { type CacheTestEnv, capture, useCacheEnv, writeTree } from "../cache/harness.ts";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
+import { capture, withFakeCache, writeTree } from "../cache/harness.ts";
 
-let service: FakeCacheService;
-let env: CacheTestEnv;
-
-beforeEach(async () => {
-  service = await startFakeCacheService();
-  env = await useCacheEnv(service);
-});
-afterEach(async () => {
-  await env.dispose();
-  await service.close();
-});
+const fake = withFakeCache();
 
 /** Lines written to stdout that the runner shows without debug logging. */
 const visible = (lines: string[]) => lines.filter((l) => !l.startsWith("::debug::"));
 
 describe("quiet cache logs", () => {
   it("the real @actions/cache prints tar commands and progress lines on its own", async () => {
-    await writeTree(env.workspace, { "state/a.bin": "x".repeat(10_000) });
-    const loud = await capture(() => saveCache([join(env.workspace, "state")], "loud-1"));
+    await writeTree(fake.env.workspace, { "state/a.bin": "x".repeat(10_000) });
+    const loud = await capture(() => saveCache([join(fake.env.workspace, "state")], "loud-1"));
     expect(visible(loud.lines).some((l) => l.startsWith("[command]"))).toBe(true);
     expect(visible(loud.lines).some((l) => /^Sent \d+ of \d+/.test(l))).toBe(true);
   });
 
   it("inside quietly, everything a cache call prints (its child processes and timers too) becomes debug lines", async () => {
-    await writeTree(env.workspace, { "state/a.bin": "x".repeat(10_000) });
-    const paths = [join(env.workspace, "state")];
+    await writeTree(fake.env.workspace, { "state/a.bin": "x".repeat(10_000) });
+    const paths = [join(fake.env.workspace, "state")];
     const ticks = setInterval(() => process.stdout.write("the backfill goes on\n"), 2);
     const quiet = await capture(async () => {
       const unroute = routeCacheOutput();
       try {
         const saved = await actionsCache().save(paths, "quiet-1");
-        service.readOnly = true;
+        fake.service.readOnly = true;
         const refused = await actionsCache().save(paths, "quiet-2");
         return { saved, refused };
       } finally {
