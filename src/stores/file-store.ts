@@ -1,11 +1,10 @@
-import { readFile } from "node:fs/promises";
 import {
   type Checkpoint,
   type CheckpointStore,
   parseCheckpoint,
   serializeCheckpoint,
 } from "../engine/checkpoint.ts";
-import { isMissing, type Probe, removeFile, writeFileAtomic } from "../util/fs.ts";
+import { type Probe, readIfThere, removeFile, writeFileAtomic } from "../util/fs.ts";
 
 /** The checkpoint as a local JSON file, replaced atomically after every page. */
 export class FileCheckpointStore implements CheckpointStore {
@@ -18,14 +17,8 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async load(): Promise<Checkpoint | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.location, "utf8");
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
-    return parseCheckpoint(text, this.location);
+    const text = await readIfThere(this.location);
+    return text === undefined ? undefined : parseCheckpoint(text, this.location);
   }
 
   save(checkpoint: Checkpoint): Promise<void> {

@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseRecord, type RunRecord, type RunRecordStore, serializeRecord } from "../engine/record.ts";
-import { isMissing, type Probe, removeLeftovers, writeFileAtomic } from "../util/fs.ts";
+import { type Probe, readIfThere, removeLeftovers, writeFileAtomic } from "../util/fs.ts";
 
 /**
  * Where the script keeps the record of the last complete run: beside the output, one file per query
@@ -25,14 +24,8 @@ export class FileRecordStore implements RunRecordStore {
   }
 
   async load(): Promise<RunRecord | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.location, "utf8");
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
-    return parseRecord(text, this.location, this.#fingerprint);
+    const text = await readIfThere(this.location);
+    return text === undefined ? undefined : parseRecord(text, this.location, this.#fingerprint);
   }
 
   async save(record: RunRecord): Promise<void> {

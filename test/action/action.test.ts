@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
 import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import { FakeRunner, type StepResult } from "../support/runner.ts";
+import { type FakeRunner, runnerOfRun, type StepResult } from "../support/runner.ts";
 import { awsEnv } from "../support/script.ts";
 
 /**
@@ -34,12 +34,7 @@ afterAll(() => sim.close());
 /** A runner for a new workflow run (a new run id); attempts of it share the run id. */
 function newRun(): FakeRunner {
   runId += 1;
-  return new FakeRunner(mkdtempSync(join(tmpdir(), "runner-")), {
-    ...cache.env(),
-    ...awsEnv(sim.url),
-    GITHUB_JOB: "backfill",
-    GITHUB_RUN_ID: String(runId),
-  });
+  return runnerOfRun(runId, { ...cache.env(), ...awsEnv(sim.url) });
 }
 
 beforeEach(async () => {

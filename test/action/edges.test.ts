@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
 import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import { FakeRunner } from "../support/runner.ts";
+import { type FakeRunner, runnerOfRun } from "../support/runner.ts";
 import { awsEnv } from "../support/script.ts";
 
 /**
@@ -34,12 +33,7 @@ afterEach(() => cache.close());
 
 function newRun(): FakeRunner {
   runId += 1;
-  return new FakeRunner(mkdtempSync(join(tmpdir(), "runner-")), {
-    ...cache.env(),
-    ...awsEnv(sim.url),
-    GITHUB_JOB: "backfill",
-    GITHUB_RUN_ID: String(runId),
-  });
+  return runnerOfRun(runId, { ...cache.env(), ...awsEnv(sim.url) });
 }
 
 const errorLines = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("::error::"));

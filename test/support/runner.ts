@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 /**
@@ -165,4 +166,16 @@ export class FakeRunner {
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
     return this.step("dist/post/index.js", inputs, { ...stateEnv, ...env });
   }
+}
+
+/**
+ * A runner for a new workflow run: a fresh machine folder, the job `backfill` and the given run id;
+ * attempts of the run share the id. `env` adds the cache service's and AWS's variables.
+ */
+export function runnerOfRun(runId: number, env: Record<string, string>): FakeRunner {
+  return new FakeRunner(mkdtempSync(join(tmpdir(), "runner-")), {
+    ...env,
+    GITHUB_JOB: "backfill",
+    GITHUB_RUN_ID: String(runId),
+  });
 }
