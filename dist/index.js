@@ -30349,6 +30349,17 @@ async function removeFile(path) {
             throw error;
     }
 }
+/** The file's text, or undefined when there is no such file. */
+async function readIfThere(path) {
+    try {
+        return await (0,promises_.readFile)(path, "utf8");
+    }
+    catch (error) {
+        if (isMissing(error))
+            return undefined;
+        throw error;
+    }
+}
 function isMissing(error) {
     return error?.code === "ENOENT";
 }
@@ -30852,7 +30863,6 @@ function spliced(record) {
 ;// CONCATENATED MODULE: ./src/stores/file-store.ts
 
 
-
 /** The checkpoint as a local JSON file, replaced atomically after every page. */
 class FileCheckpointStore {
     location;
@@ -30862,16 +30872,8 @@ class FileCheckpointStore {
         this.#probe = probe;
     }
     async load() {
-        let text;
-        try {
-            text = await (0,promises_.readFile)(this.location, "utf8");
-        }
-        catch (error) {
-            if (isMissing(error))
-                return undefined;
-            throw error;
-        }
-        return parseCheckpoint(text, this.location);
+        const text = await readIfThere(this.location);
+        return text === undefined ? undefined : parseCheckpoint(text, this.location);
     }
     save(checkpoint) {
         return writeFileAtomic(this.location, serializeCheckpoint(checkpoint), this.#probe);
@@ -30882,7 +30884,6 @@ class FileCheckpointStore {
 }
 
 ;// CONCATENATED MODULE: ./src/stores/record-file.ts
-
 
 
 
@@ -30905,16 +30906,8 @@ class FileRecordStore {
         this.#probe = probe;
     }
     async load() {
-        let text;
-        try {
-            text = await (0,promises_.readFile)(this.location, "utf8");
-        }
-        catch (error) {
-            if (isMissing(error))
-                return undefined;
-            throw error;
-        }
-        return parseRecord(text, this.location, this.#fingerprint);
+        const text = await readIfThere(this.location);
+        return text === undefined ? undefined : parseRecord(text, this.location, this.#fingerprint);
     }
     async save(record) {
         // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.

@@ -41650,6 +41650,17 @@ async function removeFile(path) {
             throw error;
     }
 }
+/** The file's text, or undefined when there is no such file. */
+async function readIfThere(path) {
+    try {
+        return await readFile(path, "utf8");
+    }
+    catch (error) {
+        if (isMissing(error))
+            return undefined;
+        throw error;
+    }
+}
 function isMissing(error) {
     return error?.code === "ENOENT";
 }
