@@ -4,7 +4,7 @@ import { saveCache } from "@actions/cache";
 import { describe, expect, it } from "vitest";
 import { actionsCache } from "../../src/action/cache.ts";
 import { CacheOutput, quietly, routeCacheOutput } from "../../src/action/cache-log.ts";
-import { capture, withFakeCache, writeTree } from "../cache/harness.ts";
+import { capture, withFakeCache, writeTree } from "../fakes/cache/harness.ts";
 
 const fake = withFakeCache();
 

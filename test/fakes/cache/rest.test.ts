@@ -3,7 +3,7 @@
  * permission check GitHub applies to the workflow token, driven over plain HTTP as the action does.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
+import { type FakeCacheService, startFakeCacheService } from "../cache-service.ts";
 
 let service: FakeCacheService;
 

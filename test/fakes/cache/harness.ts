@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterEach, beforeEach } from "vitest";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
+import { type FakeCacheService, startFakeCacheService } from "../cache-service.ts";
 
 /** Variables that would change which protocol or mode the client uses; unset for every test. */
 const CLEARED = [

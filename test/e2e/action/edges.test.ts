@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import { type FakeRunner, runnerOfRun } from "../support/runner.ts";
-import { awsEnv } from "../support/script.ts";
+import { type Simulator, startSimulator } from "../../../src/simulator/server.ts";
+import { type FakeCacheService, startFakeCacheService } from "../../fakes/cache-service.ts";
+import { type FakeRunner, runnerOfRun } from "../../support/runner.ts";
+import { awsEnv } from "../../support/script.ts";
 
 /**
  * What the action says when things go wrong must match what is true: the bundled action under

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import { FakeRunner } from "../support/runner.ts";
-import { awsEnv } from "../support/script.ts";
+import { type Simulator, startSimulator } from "../../../src/simulator/server.ts";
+import { type FakeCacheService, startFakeCacheService } from "../../fakes/cache-service.ts";
+import { FakeRunner } from "../../support/runner.ts";
+import { awsEnv } from "../../support/script.ts";
 
 /**
  * A re-run served by this release of a run whose earlier attempt ran release 0.1.0 (`@v1` moved in

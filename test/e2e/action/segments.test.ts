@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
+import { type Simulator, startSimulator } from "../../../src/simulator/server.ts";
 import {
   type ActionsPermission,
   type CacheEntry,
   type FakeCacheService,
   startFakeCacheService,
-} from "../fakes/cache-service.ts";
-import { FakeRunner, type StepResult } from "../support/runner.ts";
-import { awsEnv } from "../support/script.ts";
+} from "../../fakes/cache-service.ts";
+import { FakeRunner, type StepResult } from "../../support/runner.ts";
+import { awsEnv } from "../../support/script.ts";
 
 /**
  * The cache as an append-only log, end to end: dist/ under Node 24 the way the runner runs it, the real

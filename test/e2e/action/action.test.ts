@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
-import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import { type FakeRunner, runnerOfRun, type StepResult } from "../support/runner.ts";
-import { awsEnv } from "../support/script.ts";
+import { type Simulator, startSimulator } from "../../../src/simulator/server.ts";
+import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../../fakes/cache-service.ts";
+import { type FakeRunner, runnerOfRun, type StepResult } from "../../support/runner.ts";
+import { awsEnv } from "../../support/script.ts";
 
 /**
  * The action as the runner runs it: dist/ under Node 24, INPUT_* variables, file commands, a fresh

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
-import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import { FakeRunner, type StepResult } from "../support/runner.ts";
-import { awsEnv } from "../support/script.ts";
+import { type Simulator, startSimulator } from "../../../src/simulator/server.ts";
+import { type FakeCacheService, startFakeCacheService } from "../../fakes/cache-service.ts";
+import { FakeRunner, type StepResult } from "../../support/runner.ts";
+import { awsEnv } from "../../support/script.ts";
 
 /**
  * Two legs of one matrix job: the same job, run and attempt, the same inputs, each with its own

@@ -3,13 +3,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { visibleAt } from "../../src/simulator/churn.ts";
-import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/server.ts";
-import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
-import { fakeClock } from "../support/clock.ts";
-import { expectedDelta, latestState, readJsonLines, stateOf, versionOf } from "../support/history.ts";
-import { FakeRunner, type StepResult } from "../support/runner.ts";
-import { awsEnv } from "../support/script.ts";
+import { visibleAt } from "../../../src/simulator/churn.ts";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../../../src/simulator/server.ts";
+import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../../fakes/cache-service.ts";
+import { fakeClock } from "../../support/clock.ts";
+import { expectedDelta, latestState, readJsonLines, stateOf, versionOf } from "../../support/history.ts";
+import { FakeRunner, type StepResult } from "../../support/runner.ts";
+import { awsEnv } from "../../support/script.ts";
 
 /**
  * A scheduled workflow with `since: last-run`, as the runner runs it: every scheduled run is a new

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { restoreCache, saveCache } from "@actions/cache";
 import { beforeEach, describe, expect, it } from "vitest";
-import { WRITE_DENIED_MESSAGE } from "../fakes/cache-service.ts";
+import { WRITE_DENIED_MESSAGE } from "../cache-service.ts";
 import {
   capture,
   captureSettled,

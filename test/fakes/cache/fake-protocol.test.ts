@@ -8,7 +8,7 @@ import {
   type FakeCacheService,
   startFakeCacheService,
   TWIRP_SERVICE_PATH,
-} from "../fakes/cache-service.ts";
+} from "../cache-service.ts";
 
 let service: FakeCacheService;
 
