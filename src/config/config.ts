@@ -14,11 +14,13 @@ import {
   fail,
   isDuration,
   parseBoolean,
+  parseBound,
   parseChoice,
   parseDuration,
   parseInteger,
   parseIsoTime,
   parseTime,
+  type TimeBound,
 } from "./parse.ts";
 
 /**
@@ -31,6 +33,11 @@ export interface Query {
   readonly region: string;
   readonly since?: string;
   readonly until?: string;
+  /**
+   * `since` (unless `last-run`) and `until` parsed once, for the engine to resolve at the first
+   * attempt. Not part of the fingerprint: `since` and `until` as written are.
+   */
+  readonly bounds: { readonly since?: TimeBound; readonly until?: TimeBound };
   readonly filter: EventFilter;
   readonly pageSize: number;
   readonly details: Details;
@@ -64,6 +71,8 @@ export interface LastRunOptions {
   readonly overlapMs: number;
   /** Where `since: last-run` starts without a record: a time or a duration back from the run's start. */
   readonly firstSince: string;
+  /** `firstSince` parsed once. */
+  readonly firstSinceBound: TimeBound;
 }
 
 export type RawInputs = Readonly<Partial<Record<InputName, string>>>;
@@ -151,6 +160,10 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undef
     details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
     ...(locale === undefined ? {} : { locale }),
     ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
+    bounds: Object.freeze({
+      ...(since === undefined || since === LAST_RUN ? {} : { since: parseBound(INPUT.since, since) }),
+      ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
+    }),
   };
 }
 
@@ -184,7 +197,7 @@ function parseLastRun(raw: RawInputs, query: Query, ctx: ConfigContext): LastRun
       `Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
     );
   }
-  return Object.freeze({ overlapMs, firstSince });
+  return Object.freeze({ overlapMs, firstSince, firstSinceBound: parseBound(INPUT.firstSince, firstSince) });
 }
 
 /** Reads every input once, through the same validation for action inputs and CLI flags. */

@@ -97,6 +97,23 @@ export function parseIsoTime(value: string): number | undefined {
   return exists && ms >= 0 ? ms : undefined;
 }
 
+/**
+ * A time bound parsed once: a duration back from whenever the backfill starts, or a fixed time.
+ * Resolve it with `timeOf` when the start is known (the first attempt), not by parsing again.
+ */
+export type TimeBound = { readonly ago: number } | { readonly at: number };
+
+export function timeOf(bound: TimeBound, now: number): number {
+  return "ago" in bound ? now - bound.ago : bound.at;
+}
+
+/** An ISO 8601 time or a duration back from the start. */
+export function parseBound(name: string, value: string): TimeBound {
+  const v = value.trim();
+  if (isDuration(v)) return { ago: parseDuration(name, v) };
+  return { at: parseTime(name, v, 0) };
+}
+
 /** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
 export function parseTime(name: string, value: string, now: number): number {
   const v = value.trim();

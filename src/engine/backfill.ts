@@ -35,7 +35,11 @@ export interface BackfillOptions {
   readonly lastRun?: LastRunOptions;
 }
 
-const LAST_RUN_DEFAULTS: LastRunOptions = { overlapMs: 15 * 60_000, firstSince: "90d" };
+const LAST_RUN_DEFAULTS: LastRunOptions = {
+  overlapMs: 15 * 60_000,
+  firstSince: "90d",
+  firstSinceBound: { ago: 90 * 86_400_000 },
+};
 
 export interface Progress {
   readonly events: number;

@@ -1,6 +1,6 @@
 import type { LastRunOptions, Query } from "../config/config.ts";
 import { INPUT, LAST_RUN } from "../config/names.ts";
-import { parseTime } from "../config/parse.ts";
+import { timeOf } from "../config/parse.ts";
 import { describeDuration } from "../util/words.ts";
 
 /**
@@ -112,13 +112,13 @@ export function resolveFrom(
 ): { readonly from: number | undefined; readonly basis: WindowBasis } {
   if (query.since !== LAST_RUN) {
     return {
-      from: query.since === undefined ? undefined : parseTime(INPUT.since, query.since, now),
+      from: query.bounds.since === undefined ? undefined : timeOf(query.bounds.since, now),
       basis: { kind: "query" },
     };
   }
   const oldest = now - AWS_RETENTION_MS;
   if (found === undefined || found instanceof RecordUnreadableError) {
-    const from = Math.min(parseTime(INPUT.firstSince, options.firstSince, now), until);
+    const from = Math.min(timeOf(options.firstSinceBound, now), until);
     const problem = found?.message;
     return {
       from,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Query } from "../config/config.ts";
 import type { EventFilter, TimeRange } from "../config/filter.ts";
 import type { Details, Scope } from "../config/names.ts";
-import { parseTime } from "../config/parse.ts";
+import { timeOf } from "../config/parse.ts";
 
 /**
  * The request a backfill sends, resolved once at the first attempt (`90d` becomes a date, `until`
@@ -19,7 +19,7 @@ export interface ResolvedRequest {
 
 /** The pinned upper bound of a backfill that starts at `now`. */
 export function resolveUntil(query: Query, now: number): number {
-  return query.until === undefined ? now : parseTime("until", query.until, now);
+  return query.bounds.until === undefined ? now : timeOf(query.bounds.until, now);
 }
 
 /**
@@ -27,7 +27,8 @@ export function resolveUntil(query: Query, now: number): number {
  * the query decides it (`since: last-run`); otherwise `since` as written decides.
  */
 export function resolveRequest(query: Query, now: number, from?: number): ResolvedRequest {
-  const lower = from ?? (query.since === undefined ? undefined : parseTime("since", query.since, now));
+  const since = query.bounds.since;
+  const lower = from ?? (since === undefined ? undefined : timeOf(since, now));
   const range: TimeRange = {
     ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
     to: new Date(resolveUntil(query, now)).toISOString(),
@@ -61,7 +62,9 @@ export function canonicalJson(value: unknown): string {
 
 /** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */
 export function fingerprint(query: Query): string {
-  return createHash("sha256").update(canonicalJson(query)).digest("hex").slice(0, 16);
+  // The query as written identifies the backfill; its parsed bounds say nothing more.
+  const { bounds: _parsed, ...asWritten } = query;
+  return createHash("sha256").update(canonicalJson(asWritten)).digest("hex").slice(0, 16);
 }
 
 /** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */

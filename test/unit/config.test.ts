@@ -25,13 +25,18 @@ describe("configuration", () => {
       filter: {},
       pageSize: 100,
       details: "description",
+      bounds: {},
     });
     expect(c.output).toBe("health-events.ndjson");
     expect(c.checkpoint).toBe("health-events.ndjson.checkpoint.json");
     expect(c.maxCheckpointAgeMs).toBe(24 * 3600_000);
     expect(c.restart).toBe(false);
     expect(c.simulate).toBeUndefined();
-    expect(c.lastRun).toEqual({ overlapMs: 15 * 60_000, firstSince: "90d" });
+    expect(c.lastRun).toEqual({
+      overlapMs: 15 * 60_000,
+      firstSince: "90d",
+      firstSinceBound: { ago: 90 * 86_400_000 },
+    });
     expect(c.mergeInto).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -92,7 +97,11 @@ describe("configuration", () => {
       "merge-into": " archive.ndjson ",
     });
     expect(c.query.since).toBe("last-run");
-    expect(c.lastRun).toEqual({ overlapMs: 86_400_000, firstSince: "2026-09-01" });
+    expect(c.lastRun).toEqual({
+      overlapMs: 86_400_000,
+      firstSince: "2026-09-01",
+      firstSinceBound: { at: Date.parse("2026-09-01T00:00:00Z") },
+    });
     expect(c.mergeInto).toBe("archive.ndjson");
     expect(parse({ overlap: "0s" }).lastRun.overlapMs).toBe(0);
     // A window older than the default first-since is no concern of a query without last-run.

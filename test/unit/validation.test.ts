@@ -128,6 +128,17 @@ describe("inputs validated as the service model allows", () => {
     // Real backfills keep the fingerprint of earlier releases: their checkpoints stay usable.
     expect(real).not.toHaveProperty("source");
   });
+
+  it("keeps the fingerprint release 0.1.0 gave the same query, so its checkpoints stay usable", () => {
+    // Computed with release 0.1.0's src/engine/request.ts (commit 839d5df) for this query.
+    const query = parseConfig(
+      { since: "90d", filter: '{"services":["EC2"]}', details: "entities" },
+      ctx,
+    ).query;
+    expect(fingerprint(query)).toBe("adfb55c064938d7c");
+    // since and until are parsed once; the parsed bounds are not part of what identifies the query.
+    expect(query.bounds).toEqual({ since: { ago: 90 * 86_400_000 } });
+  });
 });
 
 describe("cache keys", () => {
