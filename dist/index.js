@@ -25937,6 +25937,16 @@ function parseIsoTime(value) {
     const ms = Date.parse(/T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) || !v.includes("T") ? v : `${v}Z`);
     return exists && ms >= 0 ? ms : undefined;
 }
+function timeOf(bound, now) {
+    return "ago" in bound ? now - bound.ago : bound.at;
+}
+/** An ISO 8601 time or a duration back from the start. */
+function parseBound(name, value) {
+    const v = value.trim();
+    if (isDuration(v))
+        return { ago: parseDuration(name, v) };
+    return { at: parseTime(name, v, 0) };
+}
 /** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
 function parseTime(name, value, now) {
     const v = value.trim();
@@ -26164,6 +26174,10 @@ function parseQuery(raw, ctx, simulate) {
         details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
         ...(locale === undefined ? {} : { locale }),
         ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
+        bounds: Object.freeze({
+            ...(since === undefined || since === LAST_RUN ? {} : { since: parseBound(INPUT.since, since) }),
+            ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
+        }),
     };
 }
 /** AWS_ENDPOINT_URL_HEALTH must be an http(s) URL; the SDK would fail on anything else mid-request. */
@@ -26193,7 +26207,7 @@ function parseLastRun(raw, query, ctx) {
     if (query.since === LAST_RUN && from >= to) {
         throw new UsageError(`Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
     }
-    return Object.freeze({ overlapMs, firstSince });
+    return Object.freeze({ overlapMs, firstSince, firstSinceBound: parseBound(INPUT.firstSince, firstSince) });
 }
 /** Reads every input once, through the same validation for action inputs and CLI flags. */
 function parseConfig(raw, ctx) {
@@ -29676,13 +29690,13 @@ function serializeRecord(record) {
 function resolveFrom(query, options, found, now, until) {
     if (query.since !== LAST_RUN) {
         return {
-            from: query.since === undefined ? undefined : parseTime(INPUT.since, query.since, now),
+            from: query.bounds.since === undefined ? undefined : timeOf(query.bounds.since, now),
             basis: { kind: "query" },
         };
     }
     const oldest = now - AWS_RETENTION_MS;
     if (found === undefined || found instanceof RecordUnreadableError) {
-        const from = Math.min(parseTime(INPUT.firstSince, options.firstSince, now), until);
+        const from = Math.min(timeOf(options.firstSinceBound, now), until);
         const problem = found?.message;
         return {
             from,
@@ -29994,14 +30008,15 @@ function join(lines) {
 
 /** The pinned upper bound of a backfill that starts at `now`. */
 function resolveUntil(query, now) {
-    return query.until === undefined ? now : parseTime("until", query.until, now);
+    return query.bounds.until === undefined ? now : timeOf(query.bounds.until, now);
 }
 /**
  * The request of a backfill that starts at `now`. `from` is the lower bound when something other than
  * the query decides it (`since: last-run`); otherwise `since` as written decides.
  */
 function resolveRequest(query, now, from) {
-    const lower = from ?? (query.since === undefined ? undefined : parseTime("since", query.since, now));
+    const since = query.bounds.since;
+    const lower = from ?? (since === undefined ? undefined : timeOf(since, now));
     const range = {
         ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
         to: new Date(resolveUntil(query, now)).toISOString(),
@@ -30033,7 +30048,9 @@ function request_canonicalJson(value) {
 }
 /** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */
 function fingerprint(query) {
-    return (0,external_node_crypto_.createHash)("sha256").update(request_canonicalJson(query)).digest("hex").slice(0, 16);
+    // The query as written identifies the backfill; its parsed bounds say nothing more.
+    const { bounds: _parsed, ...asWritten } = query;
+    return (0,external_node_crypto_.createHash)("sha256").update(request_canonicalJson(asWritten)).digest("hex").slice(0, 16);
 }
 /** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */
 function windowOf(request) {
@@ -30051,7 +30068,11 @@ function windowOf(request) {
 
 
 
-const LAST_RUN_DEFAULTS = { overlapMs: 15 * 60_000, firstSince: "90d" };
+const LAST_RUN_DEFAULTS = {
+    overlapMs: 15 * 60_000,
+    firstSince: "90d",
+    firstSinceBound: { ago: 90 * 86_400_000 },
+};
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
 function checkUsable(cp, print, options, deps) {
     const where = deps.store.location;
