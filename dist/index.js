@@ -26088,6 +26088,7 @@ function parseFilter(text, scope) {
     if (!isObject(raw))
         bad("must be a JSON object.");
     const rules = RULES[scope];
+    // Built member by member from the rules above, which name only members of EventFilter.
     const filter = {};
     for (const [member, value] of Object.entries(raw)) {
         if (member === "lastUpdatedTime" || member === "lastUpdatedTimes") {

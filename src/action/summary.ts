@@ -1,4 +1,5 @@
 import type { BackfillResult } from "../engine/backfill.ts";
+import { windowOf } from "../engine/request.ts";
 import type { UploadStats } from "./cache-store.ts";
 import type { Cleanup } from "./cleanup.ts";
 
@@ -64,11 +65,7 @@ export function successSummary(r: BackfillResult, c: SummaryContext): string {
 }
 
 function describeWindow(r: BackfillResult): string {
-  const f = r.request.filter as {
-    lastUpdatedTime?: { from?: string; to?: string };
-    lastUpdatedTimes?: { from?: string; to?: string }[];
-  };
-  const range = f.lastUpdatedTime ?? f.lastUpdatedTimes?.[0] ?? {};
+  const range = windowOf(r.request);
   return `${range.from ?? "(all kept)"} to ${range.to ?? "now"}`;
 }
 

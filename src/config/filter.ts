@@ -13,7 +13,35 @@ export interface TimeRange {
   from?: string;
   to?: string;
 }
-export type EventFilter = Record<string, FilterValue>;
+
+/**
+ * The members of both filters, as the checkpoint stores them (times as ISO strings). The organization
+ * filter takes single ranges and account ids; the account filter lists of ranges, event ARNs, zones
+ * and tags. `lastUpdatedTime(s)` is set from `since` and `until`, never from the `filter` input.
+ */
+export interface EventFilter {
+  eventTypeCodes?: string[];
+  services?: string[];
+  regions?: string[];
+  entityArns?: string[];
+  entityValues?: string[];
+  eventTypeCategories?: string[];
+  eventStatusCodes?: string[];
+  actionabilities?: string[];
+  personas?: string[];
+  /** Organization filter only. */
+  awsAccountIds?: string[];
+  startTime?: TimeRange;
+  endTime?: TimeRange;
+  lastUpdatedTime?: TimeRange;
+  /** Account filter only. */
+  eventArns?: string[];
+  availabilityZones?: string[];
+  startTimes?: TimeRange[];
+  endTimes?: TimeRange[];
+  lastUpdatedTimes?: TimeRange[];
+  tags?: Record<string, string>[];
+}
 
 interface ListRule {
   kind: "list";
@@ -158,7 +186,8 @@ export function parseFilter(text: string, scope: Scope): EventFilter {
   }
   if (!isObject(raw)) bad("must be a JSON object.");
   const rules = RULES[scope];
-  const filter: EventFilter = {};
+  // Built member by member from the rules above, which name only members of EventFilter.
+  const filter: Record<string, FilterValue> = {};
   for (const [member, value] of Object.entries(raw)) {
     if (member === "lastUpdatedTime" || member === "lastUpdatedTimes") {
       bad(
@@ -174,5 +203,5 @@ export function parseFilter(text: string, scope: Scope): EventFilter {
     }
     filter[member] = checkMember(member, value, rule);
   }
-  return filter;
+  return filter as EventFilter;
 }

@@ -69,6 +69,6 @@ export function fingerprint(query: Query): string {
 
 /** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */
 export function windowOf(request: ResolvedRequest): { readonly from?: string; readonly to?: string } {
-  const f = request.filter as { lastUpdatedTime?: TimeRange; lastUpdatedTimes?: readonly TimeRange[] };
+  const f = request.filter;
   return f.lastUpdatedTime ?? f.lastUpdatedTimes?.[0] ?? {};
 }
