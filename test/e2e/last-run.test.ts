@@ -4,8 +4,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { visibleAt } from "../../src/simulator/churn.ts";
-import { type Simulator, type SimulatorOptions, startSimulator } from "../../src/simulator/server.ts";
-import { fakeClock } from "../support/clock.ts";
+import type { Simulator, SimulatorOptions } from "../../src/simulator/server.ts";
+import { churningSimulator, fakeClock } from "../support/clock.ts";
 import {
   expectedDelta,
   latestState,
@@ -51,15 +51,7 @@ afterEach(async () => {
 
 async function simulator(o: SimulatorOptions = {}): Promise<Simulator> {
   clock = T1;
-  sim = await startSimulator({
-    events: 300,
-    seed: 8,
-    latencyMs: 1,
-    now: () => clock,
-    insertsPerMinute: 0.5,
-    updatesPerMinute: 1,
-    ...o,
-  });
+  sim = await churningSimulator(() => clock, o);
   return sim;
 }
 

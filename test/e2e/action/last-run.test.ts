@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { visibleAt } from "../../../src/simulator/churn.ts";
-import { type Simulator, type SimulatorOptions, startSimulator } from "../../../src/simulator/server.ts";
+import type { Simulator, SimulatorOptions } from "../../../src/simulator/server.ts";
 import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../../fakes/cache-service.ts";
-import { fakeClock } from "../../support/clock.ts";
+import { churningSimulator, fakeClock } from "../../support/clock.ts";
 import { expectedDelta, latestState, readJsonLines, stateOf, versionOf } from "../../support/history.ts";
 import { FakeRunner, type StepResult } from "../../support/runner.ts";
 import { awsEnv } from "../../support/script.ts";
@@ -42,15 +42,7 @@ let root: string;
 let bucket: string;
 
 async function simulator(o: SimulatorOptions = {}): Promise<Simulator> {
-  sim = await startSimulator({
-    events: 300,
-    seed: 8,
-    latencyMs: 1,
-    now: () => clock,
-    insertsPerMinute: 0.5,
-    updatesPerMinute: 1,
-    ...o,
-  });
+  sim = await churningSimulator(() => clock, o);
   return sim;
 }
 
