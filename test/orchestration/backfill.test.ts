@@ -8,6 +8,7 @@ import type { Checkpoint } from "../../src/engine/checkpoint.ts";
 import { BackfillFailedError, CheckpointRefusedError, InterruptedError } from "../../src/errors.ts";
 import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { fails } from "../support/usage.ts";
 import { MemorySource } from "./memory-source.ts";
 
 let dir: string;
@@ -58,15 +59,6 @@ const lines = () =>
     .map((l) => JSON.parse(l) as { arn: string; n: number });
 const saved = () => JSON.parse(readFileSync(checkpoint, "utf8")) as Checkpoint;
 const arns = (source: MemorySource) => source.events.map((e) => e.arn);
-
-async function fails(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the backfill to fail");
-}
 
 describe("backfill", () => {
   it("writes every event once, in order, and removes the checkpoint", async () => {

@@ -10,6 +10,7 @@ import { BackfillFailedError, exitCodeOf, FinishFailedError, UsageError } from "
 import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "../../src/stores/file-store.ts";
 import { FileRecordStore, recordPath } from "../../src/stores/record-file.ts";
+import { fails } from "../support/usage.ts";
 import { MemorySource } from "./memory-source.ts";
 
 /** `since: last-run` in the engine: where each window starts, and when the record moves. */
@@ -57,15 +58,6 @@ function run(source: MemorySource, extra: Partial<BackfillDeps> = {}, raw: Recor
 
 const stored = (): RunRecord => JSON.parse(readFileSync(setup().path, "utf8")) as RunRecord;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function fails(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the backfill to fail");
-}
 
 describe("since: last-run", () => {
   it("first run: no record, so from first-since; completion writes the record", async () => {

@@ -11,3 +11,13 @@ export function usage(fn: () => unknown): string {
   }
   throw new Error("expected a UsageError");
 }
+
+/** The error `promise` rejects with; fails the test when it resolves. */
+export async function fails(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the backfill to fail");
+}
