@@ -24,6 +24,17 @@ const arnsOf = (text: string) =>
     .filter(Boolean)
     .map((l) => (JSON.parse(l) as { arn: string }).arn);
 
+/** A backfill of 10-event pages killed (SIGKILL) right after its fourth checkpoint. */
+async function killedAfterFourPages(s: Simulator): Promise<{ dir: string; args: string[] }> {
+  const dir = dirOf();
+  const args = ["--page-size", "10", "--details", "none", "--output", "out.ndjson"];
+  await runScript(args, {
+    cwd: dir,
+    env: { ...awsEnv(s.url), HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:4" },
+  });
+  return { dir, args };
+}
+
 describe("the script", () => {
   it("rejects bad input with exit 2 and one line, and destroys nothing", async () => {
     const dir = dirOf();
@@ -112,12 +123,7 @@ describe("the script", () => {
 
   it("refuses an expired checkpoint before any API call, exit 3, nothing deleted", async () => {
     const s = await simulator({ events: 200, latencyMs: 5 });
-    const dir = dirOf();
-    const args = ["--page-size", "10", "--details", "none", "--output", "out.ndjson"];
-    await runScript(args, {
-      cwd: dir,
-      env: { ...awsEnv(s.url), HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:4" },
-    });
+    const { dir, args } = await killedAfterFourPages(s);
     const cpPath = join(dir, "out.ndjson.checkpoint.json");
     const cp = JSON.parse(readFileSync(cpPath, "utf8"));
     cp.timestamp = new Date(Date.now() - 25 * 3600_000).toISOString();
@@ -138,12 +144,7 @@ describe("the script", () => {
 
   it("refuses an output whose last line before the checkpoint is another event: exit 3, nothing deleted", async () => {
     const s = await simulator({ events: 200, latencyMs: 5 });
-    const dir = dirOf();
-    const args = ["--page-size", "10", "--details", "none", "--output", "out.ndjson"];
-    await runScript(args, {
-      cwd: dir,
-      env: { ...awsEnv(s.url), HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:4" },
-    });
+    const { dir, args } = await killedAfterFourPages(s);
     const cpPath = join(dir, "out.ndjson.checkpoint.json");
     const { output } = JSON.parse(readFileSync(cpPath, "utf8"));
     expect(output.lastArn).toBe(s.dataset[39]?.arn);
