@@ -30181,7 +30181,7 @@ async function backfill(options, deps) {
             encode: (records) => deps.sink.encode(records),
             write: async (part) => {
                 await opened();
-                return deps.sink.append(part);
+                return deps.sink.append(part, true);
             },
             request: start.request,
             firstToken: cp?.nextToken,
@@ -30813,7 +30813,7 @@ class NdjsonFileSink {
         const start = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
         return arnOfLine(bytes.subarray(start, bytes.length - 1));
     }
-    async append(buffer) {
+    async append(buffer, ahead = false) {
         const handle = this.#handle;
         if (!handle)
             throw new Error("The output is not open.");
@@ -30825,7 +30825,7 @@ class NdjsonFileSink {
         this.#probe?.("page-half-written");
         await this.#write(handle, buffer, half, buffer.length);
         await handle.datasync();
-        this.#probe?.("page-written");
+        this.#probe?.(ahead ? "part-written" : "page-written");
         this.#bytes += buffer.length;
         return this.#bytes;
     }
@@ -31567,7 +31567,8 @@ const processIo = () => ({
 });
 /**
  * Crash tests set HEALTH_BACKFILL_KILL_AT=<point>:<n> to have the script SIGKILL itself the n-th time it
- * reaches a named point of a write (page-half-written, page-written, checkpoint-temp-written,
+ * reaches a named point of a write (page-half-written, page-written, part-written (a part of a wide
+ * page written ahead of its checkpoint), checkpoint-temp-written,
  * checkpoint-temp-synced, checkpoint-renamed; merge-line, merge-temp-synced, merge-renamed;
  * record-temp-written, record-temp-synced, record-renamed). Unset, nothing is probed.
  */

@@ -34,7 +34,8 @@ const processIo = (): Io => ({
 
 /**
  * Crash tests set HEALTH_BACKFILL_KILL_AT=<point>:<n> to have the script SIGKILL itself the n-th time it
- * reaches a named point of a write (page-half-written, page-written, checkpoint-temp-written,
+ * reaches a named point of a write (page-half-written, page-written, part-written (a part of a wide
+ * page written ahead of its checkpoint), checkpoint-temp-written,
  * checkpoint-temp-synced, checkpoint-renamed; merge-line, merge-temp-synced, merge-renamed;
  * record-temp-written, record-temp-synced, record-renamed). Unset, nothing is probed.
  */

@@ -217,7 +217,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
       encode: (records) => deps.sink.encode(records),
       write: async (part) => {
         await opened();
-        return deps.sink.append(part);
+        return deps.sink.append(part, true);
       },
       request: start.request,
       firstToken: cp?.nextToken,

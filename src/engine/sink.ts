@@ -25,7 +25,10 @@ export interface OutputSink {
   encode(records: readonly object[]): Uint8Array;
   /** The ARN of the last record of an encoded page; undefined for an empty page. */
   lastArnOf(page: Uint8Array): string | undefined;
-  /** Appends one encoded page durably and returns the new length. */
-  append(page: Uint8Array): Promise<number>;
+  /**
+   * Appends one encoded page durably and returns the new length. `ahead`: the lines are a part of a
+   * page written before the page is complete, so no checkpoint follows them yet.
+   */
+  append(page: Uint8Array, ahead?: boolean): Promise<number>;
   close(): Promise<void>;
 }

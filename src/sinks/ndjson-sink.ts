@@ -139,7 +139,7 @@ export class NdjsonFileSink implements OutputSink {
     return arnOfLine(bytes.subarray(start, bytes.length - 1));
   }
 
-  async append(buffer: Uint8Array): Promise<number> {
+  async append(buffer: Uint8Array, ahead = false): Promise<number> {
     const handle = this.#handle;
     if (!handle) throw new Error("The output is not open.");
     if (buffer.length === 0) return this.#bytes;
@@ -149,7 +149,7 @@ export class NdjsonFileSink implements OutputSink {
     this.#probe?.("page-half-written");
     await this.#write(handle, buffer, half, buffer.length);
     await handle.datasync();
-    this.#probe?.("page-written");
+    this.#probe?.(ahead ? "part-written" : "page-written");
     this.#bytes += buffer.length;
     return this.#bytes;
   }
