@@ -10,6 +10,7 @@ import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../
 import { type LocalFiles, openLocalFiles } from "../files.ts";
 import { count, coverageText, resumeLine, seconds, stoppedText } from "../format.ts";
 import { type MergeResult, mergeStep } from "../sinks/archive.ts";
+import { keepYoungGenerationSmall } from "../util/heap.ts";
 import { type CacheProgress, whatToDo } from "./advice.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
 import { routeCacheOutput } from "./cache-log.ts";
@@ -272,6 +273,7 @@ function setOutputs(output: string, outcome: Outcome, reporter: ActionReporter):
 
 /** The action's main step. */
 export async function run(): Promise<void> {
+  keepYoungGenerationSmall();
   // The path is known even when another input is invalid, so later steps can still find the file.
   const output = core.getInput(INPUT.output).trim() || DEFAULT_OUTPUT;
   const controller = new AbortController();
