@@ -126,7 +126,7 @@ function namedFiles(config: Config): Named[] {
  */
 export async function openLocalFiles(
   config: Config,
-  o: { readonly probe?: Probe | undefined; readonly onStale: (message: string) => void },
+  hooks: { readonly probe?: Probe | undefined; readonly onStale: (message: string) => void },
 ): Promise<LocalFiles> {
   const files = namedFiles(config);
   checkDistinct(files);
@@ -137,16 +137,17 @@ export async function openLocalFiles(
     for (const held of locks.splice(0)) await held.release();
   };
   try {
-    for (const file of files) locks.push(await lock(file.name, file.path, purpose, o.onStale));
+    for (const file of files) locks.push(await lock(file.name, file.path, purpose, hooks.onStale));
     // Now that no other run writes the checkpoint, the temp files of killed writes can go.
     await removeLeftoverTemps(config.checkpoint);
-    const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, o.probe);
+    const archive =
+      config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
     await archive?.prepare();
     const record = files.find((f) => f.what === "last-run record");
     return {
-      sink: new NdjsonFileSink(config.output, o.probe),
-      store: new FileCheckpointStore(config.checkpoint, o.probe),
-      ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), o.probe) }),
+      sink: new NdjsonFileSink(config.output, hooks.probe),
+      store: new FileCheckpointStore(config.checkpoint, hooks.probe),
+      ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), hooks.probe) }),
       ...(archive && { archive }),
       release,
     };

@@ -101,25 +101,30 @@ interface Start {
 }
 
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
-function checkUsable(cp: Checkpoint, print: string, options: BackfillOptions, deps: BackfillDeps): void {
+function checkUsable(
+  checkpoint: Checkpoint,
+  print: string,
+  options: BackfillOptions,
+  deps: BackfillDeps,
+): void {
   const where = deps.store.location;
-  if (cp.fingerprint !== print) {
+  if (checkpoint.fingerprint !== print) {
     throw new CheckpointRefusedError(
       "other-query",
       `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size, details, locale or simulate differ).`,
     );
   }
-  if (!deps.sink.isSameAs(cp.output.path)) {
+  if (!deps.sink.isSameAs(checkpoint.output.path)) {
     throw new CheckpointRefusedError(
       "other-output",
-      `The checkpoint ${where} belongs to the output ${cp.output.path}, not to ${deps.sink.location}.`,
+      `The checkpoint ${where} belongs to the output ${checkpoint.output.path}, not to ${deps.sink.location}.`,
     );
   }
-  const age = deps.clock() - Date.parse(cp.timestamp);
+  const age = deps.clock() - Date.parse(checkpoint.timestamp);
   if (age > options.maxCheckpointAgeMs) {
     throw new CheckpointRefusedError(
       "expired",
-      `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
+      `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
         `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`,
     );
   }
@@ -186,11 +191,11 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   const t0 = deps.clock();
   const print = fingerprint(options.query);
   const start = await begin(options, print, deps);
-  const cp = start.checkpoint;
-  let events = cp?.processedCount ?? 0;
-  let pages = cp?.pages ?? 0;
+  const resumedFrom = start.checkpoint;
+  let events = resumedFrom?.processedCount ?? 0;
+  let pages = resumedFrom?.pages ?? 0;
   // Verify before continuing: the next resume checks that the output's last line is this event.
-  let lastArn = cp?.output.lastArn;
+  let lastArn = resumedFrom?.output.lastArn;
   // What the last checkpoint written records: the facts behind "progress is saved".
   let saved: Saved = { pages, events, location: deps.store.location };
   let listed = false;
@@ -220,7 +225,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
         return deps.sink.append(part, true);
       },
       request: start.request,
-      firstToken: cp?.nextToken,
+      firstToken: resumedFrom?.nextToken,
       clock: deps.clock,
       signal: deps.signal,
       maxEmptyPages: 100,
@@ -252,7 +257,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     await deps.store.clear();
   } catch (error) {
     await deps.sink.close().catch(() => {});
-    throw explain(error, { checkpoint: cp, saved, listed }, deps);
+    throw explain(error, { checkpoint: resumedFrom, saved, listed }, deps);
   }
   coverage = { covered: 1, reached: coverage?.reached ?? start.window.from ?? start.window.to, leftMs: 0 };
   const result = { ...progress(), resumed: start.resumed, request: start.request, window: start.window };

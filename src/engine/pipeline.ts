@@ -138,10 +138,10 @@ class PageWork {
  * a hundred times more than one of a narrow organization. Each event is encoded as soon as it is
  * complete. A failure is delivered in order: the pages before it are still written.
  */
-export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPage> {
+export async function* pagePipeline(options: PipelineOptions): AsyncGenerator<ReadyPage> {
   const stop = new AbortController();
-  const signal = AbortSignal.any([o.signal, stop.signal]);
-  const budget = new Budget(o.budgetBytes ?? DEFAULT_BUDGET_BYTES);
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const budget = new Budget(options.budgetBytes ?? DEFAULT_BUDGET_BYTES);
   const partBytes = Math.max(1, Math.floor(budget.limit / 4));
   const queue: PageWork[] = [];
   let wake: (() => void) | undefined;
@@ -156,7 +156,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
   };
 
   const list = (token: string | undefined) => {
-    const listing = o.source.listPage(o.request, token, signal);
+    const listing = options.source.listPage(options.request, token, signal);
     listing.catch(() => {}); // awaited below; avoids an unhandled rejection while it waits
     return listing;
   };
@@ -164,11 +164,11 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
   const enrich = async (work: PageWork, page: Page, handle: PageHandle, enriched: Enriched) => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      const records = o.source.enrich(o.request, page.events, signal, handle);
+      const records = options.source.enrich(options.request, page.events, signal, handle);
       // Records that are there at once (events only) are encoded in one go, as before; records
       // handed over one by one are encoded one by one, so that none waits for the rest of its page.
       if (Array.isArray(records)) {
-        const lines = o.encode(records);
+        const lines = options.encode(records);
         work.add(lines);
         budget.encoded(work.n, lines.length, records.length);
         return { ...enriched, count: records.length, reached: lastUpdated(records.at(-1)) };
@@ -176,7 +176,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
       let count = 0;
       let last: EventRecord | undefined;
       for await (const record of records) {
-        const line = o.encode([record]);
+        const line = options.encode([record]);
         work.add(line);
         budget.encoded(work.n, line.length);
         count += 1;
@@ -190,13 +190,13 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
   const produce = async () => {
     const seen = new Set<string>();
     let empty = 0;
-    let token = o.firstToken;
+    let token = options.firstToken;
     let handle = budget.page(0);
     await handle.admit(0, signal);
     let listing = list(token);
     for (let n = 0; ; n++) {
       const page = await listing;
-      const receivedAt = o.clock();
+      const receivedAt = options.clock();
       handle.answered(jsonBytes(page.events));
       const next = page.nextToken || undefined;
       if (next !== undefined && (next === token || seen.has(next))) {
@@ -205,7 +205,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
         );
       }
       empty = page.events.length === 0 && next !== undefined ? empty + 1 : 0;
-      if (empty > o.maxEmptyPages) {
+      if (empty > options.maxEmptyPages) {
         throw new Error(
           `The API returned ${empty} empty pages in a row, each with a new token; stopping rather than looping.`,
         );
@@ -230,7 +230,7 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
 
   try {
     for (;;) {
-      o.signal.throwIfAborted();
+      options.signal.throwIfAborted();
       while (queue.length === 0) await wait();
       const work = queue.shift() as PageWork;
       await writeAhead(work);
@@ -255,14 +255,14 @@ export async function* pagePipeline(o: PipelineOptions): AsyncGenerator<ReadyPag
 
   /** While the page is enriched, appends its lines whenever they outgrow a part. */
   async function writeAhead(work: PageWork): Promise<void> {
-    if (o.write === undefined) return;
+    if (options.write === undefined) return;
     while (!work.settled) {
       if (work.bytes < partBytes) {
         await work.changed();
         continue;
       }
       const part = work.take();
-      await o.write(part);
+      await options.write(part);
       budget.wrote(work.n, part.length);
     }
   }

@@ -71,9 +71,9 @@ export function retryDelay(attempt: number): number {
  * standard retry (10 attempts, with the delays above) stays the safety net for throttles, 5xx and
  * dropped connections.
  */
-export function createPacedClient(o: ClientOptions): HealthClient {
+export function createPacedClient(options: ClientOptions): HealthClient {
   const client = new HealthClient({
-    region: o.region,
+    region: options.region,
     retryStrategy: new ConfiguredRetryStrategy(10, retryDelay),
     // A request that gets no answer must fail and be retried like any transient fault: without
     // throwOnRequestTimeout the SDK only logs a warning and waits forever. Ten attempts of 12 s end a
@@ -83,15 +83,15 @@ export function createPacedClient(o: ClientOptions): HealthClient {
       requestTimeout: REQUEST_TIMEOUT_MS,
       throwOnRequestTimeout: true,
     },
-    ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-    ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
-  const clock = o.clock ?? Date.now;
+  const clock = options.clock ?? Date.now;
   const pacers = new Map<Family, Pacer>();
   const pacerFor = (family: Family): Pacer => {
     let pacer = pacers.get(family);
     if (!pacer) {
-      pacer = new Pacer({ clock, sleep, signal: o.signal, maxInFlight: family === "events" ? 4 : 32 });
+      pacer = new Pacer({ clock, sleep, signal: options.signal, maxInFlight: family === "events" ? 4 : 32 });
       pacers.set(family, pacer);
     }
     return pacer;

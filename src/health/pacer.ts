@@ -50,7 +50,7 @@ interface Waiter {
 }
 
 export class Pacer {
-  readonly #o: PacerOptions;
+  readonly #options: PacerOptions;
   #rate = Number.POSITIVE_INFINITY;
   #ceiling = Number.POSITIVE_INFINITY;
   #nextStart = 0;
@@ -61,8 +61,8 @@ export class Pacer {
   #firstSuccess = -1;
   #lastCut = Number.NEGATIVE_INFINITY;
 
-  constructor(o: PacerOptions) {
-    this.#o = o;
+  constructor(options: PacerOptions) {
+    this.#options = options;
   }
 
   /** The current pace in requests per second (Infinity while unpaced). */
@@ -73,7 +73,7 @@ export class Pacer {
   /** Waits for a slot; lower `order` goes first. */
   acquire(order: number): Promise<Ticket> {
     return new Promise((resolve, reject) => {
-      const waiter = { order, since: this.#o.clock(), resolve, reject };
+      const waiter = { order, since: this.#options.clock(), resolve, reject };
       let i = this.#waiting.length;
       while (i > 0 && (this.#waiting[i - 1] as Waiter).order > order) i--;
       this.#waiting.splice(i, 0, waiter);
@@ -86,10 +86,10 @@ export class Pacer {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#waiting.length > 0 && this.#inFlight < this.#o.maxInFlight) {
-        const now = this.#o.clock();
+      while (this.#waiting.length > 0 && this.#inFlight < this.#options.maxInFlight) {
+        const now = this.#options.clock();
         if (Number.isFinite(this.#rate) && now < this.#nextStart) {
-          await this.#o.sleep(this.#nextStart - now, this.#o.signal);
+          await this.#options.sleep(this.#nextStart - now, this.#options.signal);
           continue;
         }
         const waiter = this.#waiting.shift() as Waiter;
@@ -107,7 +107,7 @@ export class Pacer {
   done(ticket: Ticket, outcome: Outcome): void {
     this.#inFlight -= 1;
     void this.#pump();
-    const now = this.#o.clock();
+    const now = this.#options.clock();
     while (this.#successes.length > 0 && (this.#successes[0] as number) < now - WINDOW_MS)
       this.#successes.shift();
     if (outcome === "ok") {
