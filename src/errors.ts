@@ -33,9 +33,8 @@ export class SetupError extends Error {
  * The endpoint refused the connection. Before any page this is setup (a wrong endpoint or region);
  * the engine treats it as transient once pages have come from the same endpoint.
  */
-export class EndpointUnreachableError extends Error {
+export class EndpointUnreachableError extends SetupError {
   override name = "EndpointUnreachableError";
-  readonly failureClass = "setup";
 }
 
 /** Another run holds the output or the checkpoint. Running again once that run ended helps. */

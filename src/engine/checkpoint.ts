@@ -33,13 +33,18 @@ export interface Checkpoint {
   readonly output: OutputMark;
 }
 
-/** Where the checkpoints live; the engine knows only this. */
-export interface CheckpointStore {
+/** Where one piece of the backfill's state lives (a file, or the Actions cache); the engine knows only this. */
+export interface StateStore<T> {
   /** Human-readable location, for messages. */
   readonly location: string;
-  /** The saved checkpoint, or undefined when there is none. Throws CheckpointRefusedError if unreadable. */
-  load(): Promise<Checkpoint | undefined>;
-  save(checkpoint: Checkpoint): Promise<void>;
+  /** What was saved, or undefined when there is none. Throws when it is there but cannot be used. */
+  load(): Promise<T | undefined>;
+  /** Replaces what was saved, atomically. */
+  save(value: T): Promise<void>;
+}
+
+/** Where the checkpoints live. `load` throws CheckpointRefusedError for one it cannot read. */
+export interface CheckpointStore extends StateStore<Checkpoint> {
   clear(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import type { LastRunOptions, Query } from "../config/config.ts";
 import { INPUT, LAST_RUN } from "../config/names.ts";
 import { timeOf } from "../config/parse.ts";
 import { describeDuration } from "../util/words.ts";
+import type { StateStore } from "./checkpoint.ts";
 
 /**
  * The record of the last complete backfill of a query, read by `since: last-run`. It is written only
@@ -21,14 +22,11 @@ export interface RunRecord {
   readonly pages: number;
 }
 
-/** Where the record lives (a file beside the output, or the Actions cache); the engine knows only this. */
-export interface RunRecordStore {
-  readonly location: string;
-  /** The record, or undefined when there is none. Throws RecordUnreadableError when it cannot be used. */
-  load(): Promise<RunRecord | undefined>;
-  /** Replaces the record atomically. */
-  save(record: RunRecord): Promise<void>;
-}
+/**
+ * Where the record lives (a file beside the output, or the Actions cache). `load` throws
+ * RecordUnreadableError for one it cannot use.
+ */
+export type RunRecordStore = StateStore<RunRecord>;
 
 /** A record exists but cannot be used; the run falls back to `first-since` and says why. */
 export class RecordUnreadableError extends Error {
