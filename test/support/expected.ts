@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { isDeepStrictEqual } from "node:util";
 import { descriptionForAccount, type SimEntity, type SimEvent } from "../../src/simulator/dataset.ts";
+import { expectedOrganizationEvent } from "../simulator/helpers.ts";
 
 /**
  * What an organization-scope backfill with `details: entities` must write for a simulator event, as
@@ -20,16 +21,8 @@ export function expectedRecord(e: SimEvent): Record<string, unknown> {
           eventMetadata: metadata,
         }));
   return {
-    arn: e.arn,
-    service: e.service,
-    eventTypeCode: e.eventTypeCode,
-    eventTypeCategory: e.eventTypeCategory,
-    eventScopeCode: e.eventScopeCode,
-    region: e.region,
-    startTime: e.startTime.toISOString(),
-    ...(e.endTime ? { endTime: e.endTime.toISOString() } : {}),
-    lastUpdatedTime: e.lastUpdatedTime.toISOString(),
-    statusCode: e.statusCode,
+    // The event as the SDK hands it back, its dates as JSON writes them.
+    ...(JSON.parse(JSON.stringify(expectedOrganizationEvent(e))) as Record<string, unknown>),
     affectedAccounts: e.accounts,
     details,
     entities: e.entities.map(entityRecord).sort(byArn),
