@@ -70,7 +70,11 @@ class SizedSource implements EventSource {
 const encode = (records: EventRecord[]) =>
   new TextEncoder().encode(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
 
-function pipeline(source: EventSource, budgetBytes: number, write?: (part: Uint8Array) => Promise<unknown>) {
+function pipeline(
+  source: EventSource,
+  budgetBytes: number,
+  write?: (part: readonly Uint8Array[]) => Promise<unknown>,
+) {
   return pagePipeline({
     source,
     encode,
@@ -90,7 +94,7 @@ async function drain(pages: AsyncGenerator<ReadyPage>): Promise<ReadyPage[]> {
   return out;
 }
 
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const text = (lines: readonly Uint8Array[]) => Buffer.concat(lines).toString("utf8");
 
 describe("the page pipeline's byte budget", () => {
   it("reads ahead no further than the budget while the writer is busy", { timeout: 10_000 }, async () => {
