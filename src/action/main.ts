@@ -11,7 +11,7 @@ import { type LocalFiles, openLocalFiles } from "../files.ts";
 import { count, coverageText, resumeLine, seconds, stoppedText } from "../format.ts";
 import { type MergeResult, mergeStep } from "../sinks/archive.ts";
 import { keepYoungGenerationSmall } from "../util/heap.ts";
-import { type CacheProgress, whatToDo } from "./advice.ts";
+import { whatToDo } from "./advice.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
 import { routeCacheOutput } from "./cache-log.ts";
 import { type CacheLog, CacheSyncedStore } from "./cache-store.ts";
@@ -57,9 +57,13 @@ interface CacheSide {
   readonly files: EntryFiles;
 }
 
-function openCache(a: ActionConfig, files: LocalFiles, ctx: RunContext): CacheSide | undefined {
-  const api = actionsCache();
-  if (!api.available()) {
+function openCache(
+  api: CacheApi | undefined,
+  a: ActionConfig,
+  files: LocalFiles,
+  ctx: RunContext,
+): CacheSide | undefined {
+  if (!api) {
     core.warning(
       "The Actions cache service is not available: this attempt is protected by its local checkpoint only, and a re-run would start from the first page.",
     );
@@ -165,7 +169,6 @@ async function finish(
 interface Outcome {
   readonly result?: BackfillResult;
   readonly cache?: CacheSide | undefined;
-  readonly cacheOn: boolean;
 }
 
 async function backfillWithCache(
@@ -178,7 +181,7 @@ async function backfillWithCache(
   const ctx = readRunContext();
   const files = await openLocalFiles(config, { onStale: core.info });
   try {
-    const cache = openCache(a, files, ctx);
+    const cache = openCache(actionsCache(), a, files, ctx);
     onCache(cache);
     const restoredKey = cache ? await restore(a, cache, files, ctx) : undefined;
     const store: CheckpointStore = cache?.store ?? files.store;
@@ -186,8 +189,8 @@ async function backfillWithCache(
     try {
       core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
       let merged: { result: MergeResult; archive: string } | undefined;
-      const cacheOn = cache !== undefined;
-      const records = files.records && openRecordStore(files.records, { ...a, query: config.query, cacheOn });
+      const records =
+        files.records && openRecordStore(files.records, cache?.api, { ...a, query: config.query, ctx });
       const { archive } = files;
       const result = await backfill(config, {
         source: connection.source,
@@ -219,11 +222,11 @@ async function backfillWithCache(
         .addRaw(successSummary(result, { ...context, uploads: cache?.store.stats }))
         .addRaw(delta)
         .write();
-      return { result, cache, cacheOn: cache !== undefined };
+      return { result, cache };
     } catch (error) {
       // Failure and cancellation always save, whatever the interval, and wait for the upload.
       await cache?.store.flush();
-      throw new StepFailure(error, { cache, cacheOn: cache !== undefined });
+      throw new StepFailure(error, { cache });
     } finally {
       await connection.close();
     }
@@ -244,8 +247,7 @@ class StepFailure {
 }
 
 async function fail(error: unknown, outcome: Outcome, last: Progress | undefined): Promise<void> {
-  const cache: CacheProgress = { available: outcome.cacheOn, pages: outcome.cache?.store.cachedPages ?? 0 };
-  const advice = whatToDo(error, cache);
+  const advice = whatToDo(error, outcome.cache && { pages: outcome.cache.store.cachedPages });
   // A failure after completion (the merge) is no stop: the window was covered.
   const stopped = error instanceof FinishFailedError ? undefined : stoppedText(last);
   if (stopped) core.info(stopped);
@@ -288,7 +290,7 @@ export async function run(): Promise<void> {
   process.on("SIGTERM", onSignal);
   const unroute = routeCacheOutput();
   const reporter = new ActionReporter();
-  let outcome: Outcome = { cacheOn: false };
+  let outcome: Outcome = {};
   try {
     const a = readActionConfig((name) => core.getInput(name), Date.now());
     if (a.githubToken) core.setSecret(a.githubToken);
@@ -297,7 +299,7 @@ export async function run(): Promise<void> {
     });
   } catch (thrown) {
     const failure = thrown instanceof StepFailure ? thrown : undefined;
-    outcome = failure?.outcome ?? { cache: cacheSide, cacheOn: cacheSide !== undefined };
+    outcome = failure?.outcome ?? { cache: cacheSide };
     await fail(failure ? failure.error : thrown, outcome, reporter.last);
   } finally {
     setOutputs(output, outcome, reporter);

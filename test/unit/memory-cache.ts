@@ -26,10 +26,6 @@ export class MemoryCache implements CacheApi {
   inFlight = 0;
   maxInFlight = 0;
 
-  available(): boolean {
-    return true;
-  }
-
   async save(paths: readonly string[], key: string): Promise<SaveResult> {
     this.saves.push(key);
     this.inFlight += 1;
