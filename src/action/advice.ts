@@ -7,10 +7,8 @@ import {
   type RefusalReason,
 } from "../errors.ts";
 
-/** What the cache holds for a re-run of this attempt. */
+/** What the cache holds for a re-run of this attempt; undefined where there is no Actions cache. */
 export interface CacheProgress {
-  /** Whether the Actions cache service is there at all. */
-  readonly available: boolean;
   /** Pages recorded by the newest checkpoint stored in the cache by this attempt or an earlier one. */
   readonly pages: number;
 }
@@ -29,15 +27,15 @@ const REFUSED: Record<RefusalReason, string> = {
   "ambiguous-leg": NEW_RUN,
 };
 
-function rerun(cache: CacheProgress): string {
-  if (!cache.available) return "The Actions cache is not available, so a re-run starts from the first page.";
+function rerun(cache: CacheProgress | undefined): string {
+  if (!cache) return "The Actions cache is not available, so a re-run starts from the first page.";
   if (cache.pages === 0)
     return "No page was saved to the Actions cache, so a re-run starts from the first page.";
   return `Press "Re-run failed jobs" to continue from page ${cache.pages + 1} (within \`max-checkpoint-age\`).`;
 }
 
 /** The remedy for an Action user: no flags, only what a workflow and the Actions UI offer. */
-export function whatToDo(error: unknown, cache: CacheProgress): string {
+export function whatToDo(error: unknown, cache: CacheProgress | undefined): string {
   if (error instanceof CheckpointRefusedError) return `Nothing was deleted. ${REFUSED[error.reason]}`;
   if (error instanceof LockedError) {
     return "Another backfill on this runner writes the same files: give each step its own `output`.";
@@ -51,11 +49,11 @@ export function whatToDo(error: unknown, cache: CacheProgress): string {
     case "input":
       return "Fix the input in the workflow and start a new workflow run: a re-run keeps the inputs of its run.";
     case "setup": {
-      const after = cache.available && cache.pages > 0 ? ` Once that is done, ${rerun(cache)}` : "";
+      const after = cache && cache.pages > 0 ? ` Once that is done, ${rerun(cache)}` : "";
       return `Grant or enable what the message names: until then every run fails the same way.${after}`;
     }
     default:
-      return cache.available && cache.pages > 0
+      return cache && cache.pages > 0
         ? rerun(cache)
         : `Press "Re-run failed jobs" to try again. ${rerun(cache)}`;
   }

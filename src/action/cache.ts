@@ -20,11 +20,12 @@ export interface RestoreResult {
 
 /**
  * The slice of @actions/cache the action uses, quiet (see cache-log.ts) and never throwing: a cache
- * that fails is a warning for the caller to word. Unit tests pass another; e2e tests use this one.
+ * that fails is a warning for the caller to word. Unit and orchestration tests pass another; e2e tests
+ * use this one. Where the runner offers no cache service there is none: the action's steps take a
+ * `CacheApi | undefined`, and `undefined` is the one way they say "no cache".
  * Paths are passed exactly as given: the entry's version is a hash of these strings (https://github.com/actions/cache/blob/main/README.md#cache-version).
  */
 export interface CacheApi {
-  available(): boolean;
   /** Exact key first, else the newest entry whose key starts with `key`. */
   restore(paths: readonly string[], key: string, options?: { lookupOnly?: boolean }): Promise<RestoreResult>;
   save(paths: readonly string[], key: string): Promise<SaveResult>;
@@ -34,34 +35,37 @@ export interface CacheApi {
 const RESTORED_SIZE = /^Cache Size: ~\d+ MB \((\d+) B\)$/;
 const SAVED_SIZE = /^::debug::File Size: (\d+)$/;
 
-export function actionsCache(): CacheApi {
-  return {
-    available: () => cache.isFeatureAvailable(),
-    async restore(paths, key, options) {
-      const output = new CacheOutput();
-      try {
-        const hit = await quietly(output, () =>
-          cache.restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }),
-        );
-        return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
-      } catch (error) {
-        return { reason: errorMessage(error) };
-      }
-    },
-    async save(paths, key) {
-      const output = new CacheOutput();
-      try {
-        // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
-        // says why, often as a plain info line (https://github.com/actions/toolkit/tree/main/packages/cache).
-        const id = await quietly(output, () => cache.saveCache([...paths], key));
-        return {
-          stored: id !== -1,
-          archiveBytes: output.number(SAVED_SIZE),
-          reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
-        };
-      } catch (error) {
-        return { stored: false, reason: errorMessage(error) };
-      }
-    },
-  };
+/** @actions/cache behind CacheApi, whether or not the runner offers the service. */
+export const quietCache: CacheApi = {
+  async restore(paths, key, options) {
+    const output = new CacheOutput();
+    try {
+      const hit = await quietly(output, () =>
+        cache.restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }),
+      );
+      return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
+    } catch (error) {
+      return { reason: errorMessage(error) };
+    }
+  },
+  async save(paths, key) {
+    const output = new CacheOutput();
+    try {
+      // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
+      // says why, often as a plain info line (https://github.com/actions/toolkit/tree/main/packages/cache).
+      const id = await quietly(output, () => cache.saveCache([...paths], key));
+      return {
+        stored: id !== -1,
+        archiveBytes: output.number(SAVED_SIZE),
+        reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
+      };
+    } catch (error) {
+      return { stored: false, reason: errorMessage(error) };
+    }
+  },
+};
+
+/** The Actions cache of this job, or undefined when the runner offers no cache service. */
+export function actionsCache(): CacheApi | undefined {
+  return cache.isFeatureAvailable() ? quietCache : undefined;
 }

@@ -2,264 +2,195 @@ import * as core from "@actions/core";
 import { DEFAULT_OUTPUT } from "../config/config.ts";
 import { INPUT } from "../config/names.ts";
 import { connect } from "../connect.ts";
-import { type BackfillResult, backfill, type Progress, type Reporter } from "../engine/backfill.ts";
-import type { CheckpointStore } from "../engine/checkpoint.ts";
-import { describeBasis, isWarning, type Window } from "../engine/record.ts";
-import { fingerprint } from "../engine/request.ts";
+import { type BackfillResult, backfill, type Progress } from "../engine/backfill.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { type LocalFiles, openLocalFiles } from "../files.ts";
-import { count, coverageText, resumeLine, seconds, stoppedText } from "../format.ts";
+import { count, seconds, stoppedText } from "../format.ts";
 import { type MergeResult, mergeStep } from "../sinks/archive.ts";
 import { keepYoungGenerationSmall } from "../util/heap.ts";
-import { type CacheProgress, whatToDo } from "./advice.ts";
+import { whatToDo } from "./advice.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
 import { routeCacheOutput } from "./cache-log.ts";
-import { type CacheLog, CacheSyncedStore } from "./cache-store.ts";
-import { type Cleanup, deleteEntries } from "./cleanup.ts";
+import { type CacheSide, openCacheSide } from "./cache-side.ts";
+import type { Cleanup } from "./cleanup.ts";
 import { reportDelta } from "./delta-summary.ts";
-import { type EntryFiles, entryDir, entryFiles } from "./entry.ts";
 import { type RunContext, readRunContext } from "./env.ts";
 import { type ActionConfig, readActionConfig } from "./inputs.ts";
-import { type CacheKeys, cacheKeys, earlierReleaseRun, isMatrixLeg, legPart } from "./keys.ts";
 import { openRecordStore } from "./record.ts";
-import { type Restored, restoreProgress, setAsideEarlierRun } from "./restore.ts";
+import { ActionReporter } from "./reporter.ts";
 import { STATE } from "./state.ts";
-import { failureSummary, size, successSummary } from "./summary.ts";
+import { failureSummary, successSummary } from "./summary.ts";
 
-/** Logs progress and remembers the last page saved, for the outputs of a step that fails. */
-class ActionReporter implements Reporter {
-  last: Progress | undefined;
-  windowed: Window | undefined;
+/** What the main step takes from outside the process; tests pass their own. */
+export interface MainDeps {
+  /** The Actions cache; undefined where the runner offers none. */
+  readonly cache: CacheApi | undefined;
+}
 
-  resumed: Reporter["resumed"] = (info) => core.info(`↻ ${resumeLine(info, Date.now())}`);
-  restarted: Reporter["restarted"] = (location) =>
-    core.info(`Restart: the checkpoint ${location} is discarded when the first page arrives.`);
-  window = (w: Window) => {
-    this.windowed = w;
-    (isWarning(w) ? core.warning : core.info)(describeBasis(w, Date.now()));
+/** A backfill that completed, with what its report needs. */
+interface Completed {
+  readonly kind: "complete";
+  readonly result: BackfillResult;
+  readonly cache: CacheSide | undefined;
+  readonly source: string;
+  readonly output: string;
+  readonly restoredKey: string | undefined;
+  readonly cleanup: Cleanup | undefined;
+  readonly merged: { readonly result: MergeResult; readonly archive: string } | undefined;
+  readonly recordKey: string | undefined;
+}
+
+/** A step that failed, with the cache side it had opened (undefined: none, or it failed before). */
+interface Failed {
+  readonly kind: "failed";
+  readonly error: unknown;
+  readonly cache: CacheSide | undefined;
+}
+
+type Ended = Completed | Failed;
+
+/** Cancels on SIGINT and SIGTERM; `stop` removes the handlers. */
+function cancelOnSignals(cache: CacheApi | undefined): { readonly signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const saving = cache ? "saving progress to the Actions cache" : "stopping after the page in progress";
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return; // SIGTERM follows SIGINT 7.5 s later: keep saving
+    core.info(`${signal}: cancelling; ${saving}.`);
+    controller.abort(new InterruptedError(signal));
   };
-  page = (p: Progress) => {
-    this.last = p;
-    const covered = coverageText(p);
-    core.info(
-      `page ${p.pages}: ${count(p.events, "event")} · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`,
-    );
-  };
-}
-
-const LOG: CacheLog = { info: core.info, warning: core.warning, debug: core.debug };
-
-/** The Actions cache side of one backfill; undefined when the service is not there. */
-interface CacheSide {
-  readonly api: CacheApi;
-  readonly store: CacheSyncedStore;
-  readonly keys: CacheKeys;
-  readonly files: EntryFiles;
-}
-
-function openCache(a: ActionConfig, files: LocalFiles, ctx: RunContext): CacheSide | undefined {
-  const api = actionsCache();
-  if (!api.available()) {
-    core.warning(
-      "The Actions cache service is not available: this attempt is protected by its local checkpoint only, and a re-run would start from the first page.",
-    );
-    return undefined;
-  }
-  const { config } = a;
-  const keys = cacheKeys(a.checkpointKey, ctx, legPart(a.matrix), fingerprint(config.query));
-  const dir = entryDir(ctx.runnerTemp, keys.run);
-  core.saveState(STATE.checkpoint, config.checkpoint);
-  core.saveState(STATE.output, config.output);
-  core.saveState(STATE.entryDir, dir);
-  core.saveState(STATE.postKey, keys.post);
-  const entry = entryFiles(dir);
-  const store = new CacheSyncedStore(files.store, {
-    cache: api,
-    keys,
-    files: entry,
-    output: config.output,
-    intervalMs: a.cacheSaveIntervalMs,
-    clock: Date.now,
-    log: LOG,
-  });
-  return { api, store, keys, files: entry };
-}
-
-function describeRestore(r: Restored): string {
-  switch (r.kind) {
-    case "checkpoint":
-      return `Restored the checkpoint of page ${r.chain.pages} and its ${r.chain.count} segments (${size(r.chain.bytes)} of output) from the Actions cache: ${r.key}`;
-    case "earlier-release":
-      return `Restored a checkpoint that release 0.1.0 saved (checkpoint and whole output in one entry): ${r.key}. This attempt continues it; its own uploads hold only new output.`;
-    case "complete":
-      return `The newest cache entry of this run (${r.key}) marks a completed backfill: starting fresh.`;
-    case "unusable":
-      return `The newest checkpoint of this run in the Actions cache (${r.key}, page ${r.pages}) cannot be used: ${r.why}. Starting from the first page.`;
-    case "failed":
-      return `Could not restore the checkpoint of this run from the Actions cache (${r.reason}): starting from the first page.`;
-    default:
-      return r.firstAttempt
-        ? "First attempt of this run: nothing to restore from the Actions cache."
-        : "No checkpoint of this run in the Actions cache: starting from the first page.";
-  }
-}
-
-/** A re-run continues the newest checkpoint of its run and leg; returns the key restored, if any. */
-async function restore(
-  a: ActionConfig,
-  cache: CacheSide,
-  files: LocalFiles,
-  ctx: RunContext,
-): Promise<string | undefined> {
-  if (a.config.restart) return undefined;
-  const restored = await restoreProgress({
-    cache: cache.api,
-    keys: cache.keys,
-    files: cache.files,
-    local: files.store,
-    output: a.config.output,
-    attempt: ctx.attempt,
-    earlier: {
-      run: earlierReleaseRun(a.checkpointKey, ctx, fingerprint(a.config.query)),
-      paths: [a.config.checkpoint, a.config.output],
-      matrixLeg: isMatrixLeg(a.matrix),
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    stop() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
     },
-  });
-  const failed = restored.kind === "unusable" || restored.kind === "failed";
-  (failed ? core.warning : core.info)(describeRestore(restored));
-  if (restored.kind === "checkpoint") await cache.store.adopt(restored.chain);
-  if (restored.kind === "checkpoint" || restored.kind === "earlier-release") return restored.key;
-  await setAsideEarlierRun(a.config.checkpoint, core.warning);
-  return undefined;
+  };
 }
 
-/** After the last page: the completion marker, then this backfill's entries deleted if the token may. */
-async function finish(
-  a: ActionConfig,
-  cache: CacheSide,
+function readInputs(): ActionConfig {
+  const action = readActionConfig((name) => core.getInput(name), Date.now());
+  if (action.githubToken) core.setSecret(action.githubToken);
+  return action;
+}
+
+/** Continues from the cache (if it holds progress), connects, backs up, and marks completion in the cache. */
+async function backfillWith(
+  action: ActionConfig,
+  files: LocalFiles,
+  cache: CacheSide | undefined,
   ctx: RunContext,
-  r: BackfillResult,
-): Promise<Cleanup> {
-  const marker = await cache.store.complete(r.events, r.pages);
-  const cleanup = await deleteEntries({
-    apiUrl: ctx.apiUrl,
-    repository: ctx.repository,
-    token: a.githubToken,
-    prefix: cache.keys.run,
-    last: marker,
-  });
-  if (cleanup.kind === "deleted") {
-    core.info(`Deleted the ${cleanup.entries} cache entries of this backfill (${size(cleanup.bytes)}).`);
-  } else if (cleanup.kind === "not-permitted") {
-    core.notice(
-      `The cache entries of this backfill stay in the Actions cache until GitHub evicts them, 7 days after their last use (${cleanup.detail}). To delete them when a backfill completes, grant the job \`permissions: actions: write\`: the action deletes them with its \`github-token\` input, the job's token by default.`,
-    );
-  } else {
-    core.warning(
-      `Could not delete the cache entries of this backfill (${cleanup.detail}); GitHub evicts them 7 days after their last use.`,
-    );
-  }
-  return cleanup;
-}
-
-interface Outcome {
-  readonly result?: BackfillResult;
-  readonly cache?: CacheSide | undefined;
-  readonly cacheOn: boolean;
-}
-
-async function backfillWithCache(
-  a: ActionConfig,
   signal: AbortSignal,
   reporter: ActionReporter,
-  onCache: (cache: CacheSide | undefined) => void,
-): Promise<Outcome> {
-  const { config } = a;
-  const ctx = readRunContext();
-  const files = await openLocalFiles(config, { onStale: core.info });
+): Promise<Completed> {
+  const { config } = action;
+  const restoredKey = await cache?.restore();
+  const connection = await connect(config, signal);
   try {
-    const cache = openCache(a, files, ctx);
-    onCache(cache);
-    const restoredKey = cache ? await restore(a, cache, files, ctx) : undefined;
-    const store: CheckpointStore = cache?.store ?? files.store;
-    const connection = await connect(config, signal);
-    try {
-      core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-      let merged: { result: MergeResult; archive: string } | undefined;
-      const cacheOn = cache !== undefined;
-      const records = files.records && openRecordStore(files.records, { ...a, query: config.query, cacheOn });
-      const { archive } = files;
-      const result = await backfill(config, {
-        source: connection.source,
-        sink: files.sink,
-        store,
-        clock: Date.now,
-        reporter,
-        signal,
-        ...(records && { records }),
-        ...(archive && {
-          afterComplete: mergeStep(
-            archive,
-            config.output,
-            (m) => (merged = { result: m, archive: archive.path }),
-          ),
-        }),
-      });
-      const cleanup = cache ? await finish(a, cache, ctx, result) : undefined;
-      core.info(
-        `✓ Complete: ${count(result.events, "event")} in ${count(result.pages, "page")}, ${seconds(result.elapsedMs)}. Output: ${config.output}`,
-      );
-      const delta = await reportDelta(result, {
-        output: config.output,
-        merged,
-        recordKey: records?.savedKey,
-      });
-      const context = { source: connection.description, output: config.output, restoredKey, cleanup };
-      await core.summary
-        .addRaw(successSummary(result, { ...context, uploads: cache?.store.stats }))
-        .addRaw(delta)
-        .write();
-      return { result, cache, cacheOn: cache !== undefined };
-    } catch (error) {
-      // Failure and cancellation always save, whatever the interval, and wait for the upload.
-      await cache?.store.flush();
-      throw new StepFailure(error, { cache, cacheOn: cache !== undefined });
-    } finally {
-      await connection.close();
-    }
+    core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
+    const records =
+      files.records && openRecordStore(files.records, cache?.api, { ...action, query: config.query, ctx });
+    const { archive } = files;
+    let merged: Completed["merged"];
+    const result = await backfill(config, {
+      source: connection.source,
+      sink: files.sink,
+      store: cache?.store ?? files.store,
+      clock: Date.now,
+      reporter,
+      signal,
+      ...(records && { records }),
+      ...(archive && {
+        afterComplete: mergeStep(
+          archive,
+          config.output,
+          (mergeResult) => (merged = { result: mergeResult, archive: archive.path }),
+        ),
+      }),
+    });
+    const cleanup = await cache?.finish(result);
+    return {
+      kind: "complete",
+      result,
+      cache,
+      source: connection.description,
+      output: config.output,
+      restoredKey,
+      cleanup,
+      merged,
+      recordKey: records?.savedKey,
+    };
   } finally {
-    await files.release();
+    await connection.close();
   }
 }
 
-/** Carries what the step got to along with the error, to word the failure and set the outputs. */
-class StepFailure {
-  readonly error: unknown;
-  readonly outcome: Outcome;
-
-  constructor(error: unknown, outcome: Outcome) {
-    this.error = error;
-    this.outcome = outcome;
+/** Reads the inputs, locks the files, opens the cache side and backs up: how it ended, never a throw. */
+async function backfillStep(
+  api: CacheApi | undefined,
+  signal: AbortSignal,
+  reporter: ActionReporter,
+): Promise<Ended> {
+  try {
+    const action = readInputs();
+    const files = await openLocalFiles(action.config, { onStale: core.info });
+    try {
+      const ctx = readRunContext();
+      const cache = openCacheSide(api, action, files.store, ctx);
+      return await backfillWith(action, files, cache, ctx, signal, reporter).catch(
+        async (error: unknown): Promise<Failed> => {
+          // Failure and cancellation always save, whatever the interval, and wait for the upload.
+          await cache?.store.flush();
+          return { kind: "failed", error, cache };
+        },
+      );
+    } finally {
+      await files.release();
+    }
+  } catch (error) {
+    return { kind: "failed", error, cache: undefined };
   }
 }
 
-async function fail(error: unknown, outcome: Outcome, last: Progress | undefined): Promise<void> {
-  const cache: CacheProgress = { available: outcome.cacheOn, pages: outcome.cache?.store.cachedPages ?? 0 };
-  const advice = whatToDo(error, cache);
+async function reportComplete(ended: Completed): Promise<void> {
+  const { result, output } = ended;
+  core.info(
+    `✓ Complete: ${count(result.events, "event")} in ${count(result.pages, "page")}, ${seconds(result.elapsedMs)}. Output: ${output}`,
+  );
+  const delta = await reportDelta(result, { output, merged: ended.merged, recordKey: ended.recordKey });
+  const context = { source: ended.source, output, restoredKey: ended.restoredKey, cleanup: ended.cleanup };
+  await core.summary
+    .addRaw(successSummary(result, { ...context, uploads: ended.cache?.store.stats }))
+    .addRaw(delta)
+    .write();
+}
+
+async function reportFailure(failed: Failed, api: CacheApi | undefined, last: Progress | undefined) {
+  const { error, cache } = failed;
+  const advice = whatToDo(error, api && { pages: cache?.store.cachedPages ?? 0 });
   // A failure after completion (the merge) is no stop: the window was covered.
   const stopped = error instanceof FinishFailedError ? undefined : stoppedText(last);
   if (stopped) core.info(stopped);
   core.setFailed(`${sentence(errorMessage(error))} ${advice}`);
   if (core.isDebug() && error instanceof Error) core.debug(error.stack ?? "");
   await core.summary
-    .addRaw(failureSummary(sentence(errorMessage(error)), advice, outcome.cache?.store.stats))
+    .addRaw(failureSummary(sentence(errorMessage(error)), advice, cache?.store.stats))
     .addRaw(stopped ? `\n\n${stopped}\n` : "")
     .write()
     .catch(() => {});
 }
 
-function setOutputs(output: string, outcome: Outcome, reporter: ActionReporter): void {
-  const { result } = outcome;
+/** The log lines, the job summary and the exit code; a report of success that fails fails the step. */
+async function report(ended: Ended, api: CacheApi | undefined, last: Progress | undefined): Promise<void> {
+  if (ended.kind === "failed") return reportFailure(ended, api, last);
+  await reportComplete(ended).catch((error: unknown) =>
+    reportFailure({ kind: "failed", error, cache: ended.cache }, api, last),
+  );
+}
+
+function setOutputs(output: string, ended: Ended, reporter: ActionReporter): void {
+  const result = ended.kind === "complete" ? ended.result : undefined;
   const last = reporter.last;
   const window = result?.window ?? reporter.windowed;
   core.setOutput("window-from", window?.from ?? "");
@@ -268,42 +199,24 @@ function setOutputs(output: string, outcome: Outcome, reporter: ActionReporter):
   core.setOutput("pages", String(result?.pages ?? last?.pages ?? 0));
   core.setOutput("output", output);
   core.setOutput("resumed", String(result?.resumed !== undefined));
-  core.setOutput("checkpoint-key", outcome.cache?.store.stats.lastKey ?? "");
+  core.setOutput("checkpoint-key", ended.cache?.store.stats.lastKey ?? "");
 }
 
 /** The action's main step. */
-export async function run(): Promise<void> {
+export async function run(deps: MainDeps = { cache: actionsCache() }): Promise<void> {
   keepYoungGenerationSmall();
   // The path is known even when another input is invalid, so later steps can still find the file.
   const output = core.getInput(INPUT.output).trim() || DEFAULT_OUTPUT;
-  const controller = new AbortController();
-  let cacheSide: CacheSide | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return; // SIGTERM follows SIGINT 7.5 s later: keep saving
-    const saving = cacheSide ? "saving progress to the Actions cache" : "stopping after the page in progress";
-    core.info(`${signal}: cancelling; ${saving}.`);
-    controller.abort(new InterruptedError(signal));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const cancel = cancelOnSignals(deps.cache);
   const unroute = routeCacheOutput();
   const reporter = new ActionReporter();
-  let outcome: Outcome = { cacheOn: false };
   try {
-    const a = readActionConfig((name) => core.getInput(name), Date.now());
-    if (a.githubToken) core.setSecret(a.githubToken);
-    outcome = await backfillWithCache(a, controller.signal, reporter, (cache) => {
-      cacheSide = cache;
-    });
-  } catch (thrown) {
-    const failure = thrown instanceof StepFailure ? thrown : undefined;
-    outcome = failure?.outcome ?? { cache: cacheSide, cacheOn: cacheSide !== undefined };
-    await fail(failure ? failure.error : thrown, outcome, reporter.last);
+    const ended = await backfillStep(deps.cache, cancel.signal, reporter);
+    await report(ended, deps.cache, reporter.last);
+    setOutputs(output, ended, reporter);
   } finally {
-    setOutputs(output, outcome, reporter);
     core.saveState(STATE.finished, "true");
     unroute();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    cancel.stop();
   }
 }

@@ -3,7 +3,7 @@ import * as core from "@actions/core";
 import { parseCheckpoint } from "../engine/checkpoint.ts";
 import { errorMessage } from "../errors.ts";
 import { isMissing } from "../util/fs.ts";
-import { actionsCache } from "./cache.ts";
+import { actionsCache, type CacheApi } from "./cache.ts";
 import { routeCacheOutput } from "./cache-log.ts";
 import { entryFiles } from "./entry.ts";
 import { STATE } from "./state.ts";
@@ -22,7 +22,7 @@ async function readLocal(path: string): Promise<string | undefined> {
  * Uploads the newest local checkpoint, with the output bytes the cache does not hold yet, when the
  * main step stored less (it was killed after the runner's SIGTERM grace, or crashed).
  */
-async function saveRemainder(): Promise<void> {
+async function saveRemainder(cache: CacheApi | undefined): Promise<void> {
   if (core.getState(STATE.finished) === "true") return core.info("The main step saved its own progress.");
   const [path, output, dir, key] = [STATE.checkpoint, STATE.output, STATE.entryDir, STATE.postKey].map(
     (name) => core.getState(name),
@@ -35,8 +35,7 @@ async function saveRemainder(): Promise<void> {
   if (checkpoint.pages <= chain.pages) {
     return core.info(`The Actions cache already holds the newest checkpoint (page ${checkpoint.pages}).`);
   }
-  const cache = actionsCache();
-  if (!cache.available()) {
+  if (!cache) {
     return core.warning(
       "The Actions cache service is not available: the checkpoint cannot be saved for a re-run.",
     );
@@ -50,11 +49,17 @@ async function saveRemainder(): Promise<void> {
     );
 }
 
+/** What the post step takes from outside the process; tests pass their own. */
+export interface PostDeps {
+  /** The Actions cache; undefined where the runner offers none. */
+  readonly cache: CacheApi | undefined;
+}
+
 /** The post step (`post-if: always()`). */
-export async function run(): Promise<void> {
+export async function run(deps: PostDeps = { cache: actionsCache() }): Promise<void> {
   const unroute = routeCacheOutput();
   try {
-    await saveRemainder();
+    await saveRemainder(deps.cache);
   } catch (error) {
     core.warning(`Could not save the last checkpoint: ${errorMessage(error)}`);
   } finally {

@@ -4,8 +4,8 @@ import type { Query } from "../config/config.ts";
 import type { RunRecord, RunRecordStore } from "../engine/record.ts";
 import { fingerprint } from "../engine/request.ts";
 import type { FileRecordStore } from "../stores/record-file.ts";
-import { actionsCache, type CacheApi } from "./cache.ts";
-import { type RunContext, readRunContext } from "./env.ts";
+import type { CacheApi } from "./cache.ts";
+import type { RunContext } from "./env.ts";
 import { keyPart, legPart } from "./keys.ts";
 
 /**
@@ -27,8 +27,8 @@ export function recordKeys(
 }
 
 export interface CacheRecordOptions {
-  readonly cache: CacheApi;
-  readonly cacheOn: boolean;
+  /** Undefined without an Actions cache: the record stays in the workspace. */
+  readonly cache: CacheApi | undefined;
   readonly keys: ReturnType<typeof recordKeys>;
   readonly clock: () => number;
   readonly log: (message: string) => void;
@@ -55,7 +55,7 @@ export class CacheRecordStore implements RunRecordStore {
 
   async load(): Promise<RunRecord | undefined> {
     const { cache, keys, log } = this.#o;
-    const restored = this.#o.cacheOn ? await cache.restore([this.#local.location], keys.prefix) : undefined;
+    const restored = await cache?.restore([this.#local.location], keys.prefix);
     const key = restored?.key;
     if (restored?.reason)
       this.#o.warn(`Could not restore the last-run record from the Actions cache: ${restored.reason}`);
@@ -64,7 +64,7 @@ export class CacheRecordStore implements RunRecordStore {
       log(`Restored the record of the last complete run from the Actions cache: ${key}`);
     } else if (existsSync(this.#local.location)) {
       log(`No record in the Actions cache; using the one in the workspace, ${this.#local.location}.`);
-    } else if (this.#o.cacheOn) {
+    } else if (cache) {
       log(`No record of a complete run in the Actions cache under ${keys.prefix}.`);
     }
     return this.#local.load();
@@ -73,7 +73,7 @@ export class CacheRecordStore implements RunRecordStore {
   async save(record: RunRecord): Promise<void> {
     await this.#local.save(record);
     const key = this.#o.keys.save(this.#o.clock());
-    if (this.#o.cacheOn && (await this.#o.cache.save([this.#local.location], key)).stored) {
+    if ((await this.#o.cache?.save([this.#local.location], key))?.stored) {
       this.savedKey = key;
       this.#o.log(`Saved the record of this run (until ${record.until}) to the Actions cache: ${key}`);
       return;
@@ -84,20 +84,20 @@ export class CacheRecordStore implements RunRecordStore {
   }
 }
 
-/** The record store of an action step: the local record file, carried through the cache when it is on. */
+/** The record store of an action step: the local record file, carried through the cache when there is one. */
 export function openRecordStore(
   local: FileRecordStore,
-  o: {
+  cache: CacheApi | undefined,
+  step: {
     readonly checkpointKey: string;
     readonly matrix: string;
     readonly query: Query;
-    readonly cacheOn: boolean;
+    readonly ctx: RunContext;
   },
 ): CacheRecordStore {
   return new CacheRecordStore(local, {
-    cache: actionsCache(),
-    cacheOn: o.cacheOn,
-    keys: recordKeys(o.checkpointKey, readRunContext(), legPart(o.matrix), fingerprint(o.query)),
+    cache,
+    keys: recordKeys(step.checkpointKey, step.ctx, legPart(step.matrix), fingerprint(step.query)),
     clock: Date.now,
     log: core.info,
     warn: core.warning,

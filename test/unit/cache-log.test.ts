@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { saveCache } from "@actions/cache";
 import { describe, expect, it } from "vitest";
-import { actionsCache } from "../../src/action/cache.ts";
+import { quietCache } from "../../src/action/cache.ts";
 import { CacheOutput, quietly, routeCacheOutput } from "../../src/action/cache-log.ts";
 import { capture, withFakeCache, writeTree } from "../fakes/cache/harness.ts";
 
@@ -26,9 +26,9 @@ describe("quiet cache logs", () => {
     const quiet = await capture(async () => {
       const unroute = routeCacheOutput();
       try {
-        const saved = await actionsCache().save(paths, "quiet-1");
+        const saved = await quietCache.save(paths, "quiet-1");
         fake.service.readOnly = true;
-        const refused = await actionsCache().save(paths, "quiet-2");
+        const refused = await quietCache.save(paths, "quiet-2");
         return { saved, refused };
       } finally {
         unroute();

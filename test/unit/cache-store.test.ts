@@ -7,7 +7,7 @@ import { chainHash, EMPTY_SHA256, entryDir, entryFiles, type SegmentList } from 
 import { cacheKeys } from "../../src/action/keys.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
 import { FileCheckpointStore } from "../../src/stores/file-store.ts";
-import { MemoryCache } from "./memory-cache.ts";
+import { MemoryCache } from "../fakes/memory-cache.ts";
 
 let dir: string;
 let output: string;

@@ -20,7 +20,7 @@ import { type RestoreOptions, restoreProgress } from "../../src/action/restore.t
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
 import { CheckpointRefusedError } from "../../src/errors.ts";
 import { FileCheckpointStore } from "../../src/stores/file-store.ts";
-import { MemoryCache } from "./memory-cache.ts";
+import { MemoryCache } from "../fakes/memory-cache.ts";
 
 /** One runner: a workspace and a RUNNER_TEMP at fixed paths, wiped between attempts. */
 let root: string;

@@ -9,10 +9,11 @@ interface Stored {
 }
 
 /**
- * An in-memory stand-in for the Actions cache, for unit tests of the store and the restore: a save
- * copies the files at once (as tar does when the call starts), then waits for `gate`; a restore writes
- * them back. Matching is GitHub's: same path list, exact key, else the newest entry with the prefix.
- * End-to-end tests use the real @actions/cache against the fake service instead.
+ * An in-memory stand-in for the Actions cache, for unit tests of the store and the restore and for
+ * in-process tests of the action's steps: a save copies the files at once (as tar does when the call
+ * starts), then waits for `gate`; a restore writes them back. Matching is GitHub's: same path list,
+ * exact key, else the newest entry with the prefix. End-to-end tests use the real @actions/cache
+ * against the fake service instead.
  */
 export class MemoryCache implements CacheApi {
   readonly entries: Stored[] = [];
@@ -25,10 +26,6 @@ export class MemoryCache implements CacheApi {
   /** Saves that started and have not finished. */
   inFlight = 0;
   maxInFlight = 0;
-
-  available(): boolean {
-    return true;
-  }
 
   async save(paths: readonly string[], key: string): Promise<SaveResult> {
     this.saves.push(key);

@@ -1,0 +1,147 @@
+import * as core from "@actions/core";
+import type { BackfillResult } from "../engine/backfill.ts";
+import { fingerprint } from "../engine/request.ts";
+import type { FileCheckpointStore } from "../stores/file-store.ts";
+import type { CacheApi } from "./cache.ts";
+import { type CacheLog, CacheSyncedStore } from "./cache-store.ts";
+import { type Cleanup, deleteEntries } from "./cleanup.ts";
+import { type EntryFiles, entryDir, entryFiles } from "./entry.ts";
+import type { RunContext } from "./env.ts";
+import type { ActionConfig } from "./inputs.ts";
+import { type CacheKeys, cacheKeys, earlierReleaseRun, isMatrixLeg, legPart } from "./keys.ts";
+import { type Restored, restoreProgress, setAsideEarlierRun } from "./restore.ts";
+import { STATE } from "./state.ts";
+import { size } from "./summary.ts";
+
+const LOG: CacheLog = { info: core.info, warning: core.warning, debug: core.debug };
+
+function describeRestore(restored: Restored): string {
+  switch (restored.kind) {
+    case "checkpoint":
+      return `Restored the checkpoint of page ${restored.chain.pages} and its ${restored.chain.count} segments (${size(restored.chain.bytes)} of output) from the Actions cache: ${restored.key}`;
+    case "earlier-release":
+      return `Restored a checkpoint that release 0.1.0 saved (checkpoint and whole output in one entry): ${restored.key}. This attempt continues it; its own uploads hold only new output.`;
+    case "complete":
+      return `The newest cache entry of this run (${restored.key}) marks a completed backfill: starting fresh.`;
+    case "unusable":
+      return `The newest checkpoint of this run in the Actions cache (${restored.key}, page ${restored.pages}) cannot be used: ${restored.why}. Starting from the first page.`;
+    case "failed":
+      return `Could not restore the checkpoint of this run from the Actions cache (${restored.reason}): starting from the first page.`;
+    default:
+      return restored.firstAttempt
+        ? "First attempt of this run: nothing to restore from the Actions cache."
+        : "No checkpoint of this run in the Actions cache: starting from the first page.";
+  }
+}
+
+/**
+ * The Actions cache side of one backfill: the store that mirrors the local checkpoint into the cache,
+ * the restore of an earlier attempt's progress, and the completion with its cleanup.
+ */
+export class CacheSide {
+  readonly api: CacheApi;
+  readonly store: CacheSyncedStore;
+  readonly #keys: CacheKeys;
+  readonly #files: EntryFiles;
+  readonly #local: FileCheckpointStore;
+  readonly #action: ActionConfig;
+  readonly #ctx: RunContext;
+
+  constructor(api: CacheApi, action: ActionConfig, local: FileCheckpointStore, ctx: RunContext) {
+    const { config } = action;
+    this.api = api;
+    this.#keys = cacheKeys(action.checkpointKey, ctx, legPart(action.matrix), fingerprint(config.query));
+    this.#files = entryFiles(entryDir(ctx.runnerTemp, this.#keys.run));
+    this.#local = local;
+    this.#action = action;
+    this.#ctx = ctx;
+    this.store = new CacheSyncedStore(local, {
+      cache: api,
+      keys: this.#keys,
+      files: this.#files,
+      output: config.output,
+      intervalMs: action.cacheSaveIntervalMs,
+      clock: Date.now,
+      log: LOG,
+    });
+  }
+
+  /** What the post step needs to upload a checkpoint this step did not (see post.ts). */
+  handToPostStep(): void {
+    core.saveState(STATE.checkpoint, this.#action.config.checkpoint);
+    core.saveState(STATE.output, this.#action.config.output);
+    core.saveState(STATE.entryDir, this.#files.dir);
+    core.saveState(STATE.postKey, this.#keys.post);
+  }
+
+  /** A re-run continues the newest checkpoint of its run and leg; returns the key restored, if any. */
+  async restore(): Promise<string | undefined> {
+    const { config } = this.#action;
+    if (config.restart) return undefined;
+    const restored = await restoreProgress({
+      cache: this.api,
+      keys: this.#keys,
+      files: this.#files,
+      local: this.#local,
+      output: config.output,
+      attempt: this.#ctx.attempt,
+      earlier: {
+        run: earlierReleaseRun(this.#action.checkpointKey, this.#ctx, fingerprint(config.query)),
+        paths: [config.checkpoint, config.output],
+        matrixLeg: isMatrixLeg(this.#action.matrix),
+      },
+    });
+    const failed = restored.kind === "unusable" || restored.kind === "failed";
+    (failed ? core.warning : core.info)(describeRestore(restored));
+    if (restored.kind === "checkpoint") await this.store.adopt(restored.chain);
+    if (restored.kind === "checkpoint" || restored.kind === "earlier-release") return restored.key;
+    await setAsideEarlierRun(config.checkpoint, core.warning);
+    return undefined;
+  }
+
+  /** After the last page: the completion marker, then this backfill's entries deleted if the token may. */
+  async finish(result: BackfillResult): Promise<Cleanup> {
+    const marker = await this.store.complete(result.events, result.pages);
+    const cleanup = await deleteEntries({
+      apiUrl: this.#ctx.apiUrl,
+      repository: this.#ctx.repository,
+      token: this.#action.githubToken,
+      prefix: this.#keys.run,
+      last: marker,
+    });
+    if (cleanup.kind === "deleted") {
+      core.info(`Deleted the ${cleanup.entries} cache entries of this backfill (${size(cleanup.bytes)}).`);
+    } else if (cleanup.kind === "not-permitted") {
+      core.notice(
+        `The cache entries of this backfill stay in the Actions cache until GitHub evicts them, 7 days after their last use (${cleanup.detail}). To delete them when a backfill completes, grant the job \`permissions: actions: write\`: the action deletes them with its \`github-token\` input, the job's token by default.`,
+      );
+    } else {
+      core.warning(
+        `Could not delete the cache entries of this backfill (${cleanup.detail}); GitHub evicts them 7 days after their last use.`,
+      );
+    }
+    return cleanup;
+  }
+}
+
+/**
+ * The cache side of this step's backfill, or undefined without an Actions cache (then only the local
+ * checkpoint protects the attempt). Opened once the local files are locked: from then on the post step
+ * may upload what this step leaves behind.
+ */
+export function openCacheSide(
+  api: CacheApi | undefined,
+  action: ActionConfig,
+  local: FileCheckpointStore,
+  ctx: RunContext,
+): CacheSide | undefined {
+  if (!api) {
+    core.warning(
+      "The Actions cache service is not available: this attempt is protected by its local checkpoint only, and a re-run would start from the first page.",
+    );
+    return undefined;
+  }
+  const side = new CacheSide(api, action, local, ctx);
+  side.handToPostStep();
+  return side;
+}

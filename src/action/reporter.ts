@@ -1,0 +1,25 @@
+import * as core from "@actions/core";
+import type { Progress, Reporter } from "../engine/backfill.ts";
+import { describeBasis, isWarning, type Window } from "../engine/record.ts";
+import { count, coverageText, resumeLine, seconds } from "../format.ts";
+
+/** Logs progress and remembers the last page saved, for the outputs of a step that fails. */
+export class ActionReporter implements Reporter {
+  last: Progress | undefined;
+  windowed: Window | undefined;
+
+  resumed: Reporter["resumed"] = (info) => core.info(`↻ ${resumeLine(info, Date.now())}`);
+  restarted: Reporter["restarted"] = (location) =>
+    core.info(`Restart: the checkpoint ${location} is discarded when the first page arrives.`);
+  window = (window: Window) => {
+    this.windowed = window;
+    (isWarning(window) ? core.warning : core.info)(describeBasis(window, Date.now()));
+  };
+  page = (progress: Progress) => {
+    this.last = progress;
+    const covered = coverageText(progress);
+    core.info(
+      `page ${progress.pages}: ${count(progress.events, "event")} · ${seconds(progress.elapsedMs)}${covered ? ` · ${covered}` : ""}`,
+    );
+  };
+}
