@@ -98446,36 +98446,38 @@ function routeCacheOutput(stream = process.stdout) {
 /** "Cache Size: ~0 MB (1234 B)" on restore, the debug line "File Size: 1234" on save. */
 const RESTORED_SIZE = /^Cache Size: ~\d+ MB \((\d+) B\)$/;
 const SAVED_SIZE = /^::debug::File Size: (\d+)$/;
+/** @actions/cache behind CacheApi, whether or not the runner offers the service. */
+const quietCache = {
+    async restore(paths, key, options) {
+        const output = new CacheOutput();
+        try {
+            const hit = await quietly(output, () => restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }));
+            return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
+        }
+        catch (error) {
+            return { reason: errors_errorMessage(error) };
+        }
+    },
+    async save(paths, key) {
+        const output = new CacheOutput();
+        try {
+            // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
+            // says why, often as a plain info line (https://github.com/actions/toolkit/tree/main/packages/cache).
+            const id = await quietly(output, () => cache_saveCache([...paths], key));
+            return {
+                stored: id !== -1,
+                archiveBytes: output.number(SAVED_SIZE),
+                reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
+            };
+        }
+        catch (error) {
+            return { stored: false, reason: errors_errorMessage(error) };
+        }
+    },
+};
+/** The Actions cache of this job, or undefined when the runner offers no cache service. */
 function actionsCache() {
-    return {
-        available: () => isFeatureAvailable(),
-        async restore(paths, key, options) {
-            const output = new CacheOutput();
-            try {
-                const hit = await quietly(output, () => restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }));
-                return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
-            }
-            catch (error) {
-                return { reason: errors_errorMessage(error) };
-            }
-        },
-        async save(paths, key) {
-            const output = new CacheOutput();
-            try {
-                // -1 means "not saved" (read-only token, rate limit, conflict, service error); the library
-                // says why, often as a plain info line (https://github.com/actions/toolkit/tree/main/packages/cache).
-                const id = await quietly(output, () => cache_saveCache([...paths], key));
-                return {
-                    stored: id !== -1,
-                    archiveBytes: output.number(SAVED_SIZE),
-                    reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
-                };
-            }
-            catch (error) {
-                return { stored: false, reason: errors_errorMessage(error) };
-            }
-        },
-    };
+    return isFeatureAvailable() ? quietCache : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/action/entry.ts
@@ -98736,7 +98738,7 @@ async function readLocal(path) {
  * Uploads the newest local checkpoint, with the output bytes the cache does not hold yet, when the
  * main step stored less (it was killed after the runner's SIGTERM grace, or crashed).
  */
-async function saveRemainder() {
+async function saveRemainder(cache) {
     if (getState(STATE.finished) === "true")
         return info("The main step saved its own progress.");
     const [path, output, dir, key] = [STATE.checkpoint, STATE.output, STATE.entryDir, STATE.postKey].map((name) => getState(name));
@@ -98749,8 +98751,7 @@ async function saveRemainder() {
     if (checkpoint.pages <= chain.pages) {
         return info(`The Actions cache already holds the newest checkpoint (page ${checkpoint.pages}).`);
     }
-    const cache = actionsCache();
-    if (!cache.available()) {
+    if (!cache) {
         return warning("The Actions cache service is not available: the checkpoint cannot be saved for a re-run.");
     }
     const result = await uploadCheckpoint(checkpoint, chain, key, { cache, files, output });
@@ -98760,10 +98761,10 @@ async function saveRemainder() {
         warning(`The Actions cache did not store the checkpoint of page ${checkpoint.pages}: ${result.reason}`);
 }
 /** The post step (`post-if: always()`). */
-async function run() {
+async function run(deps = { cache: actionsCache() }) {
     const unroute = routeCacheOutput();
     try {
-        await saveRemainder();
+        await saveRemainder(deps.cache);
     }
     catch (error) {
         warning(`Could not save the last checkpoint: ${errors_errorMessage(error)}`);
