@@ -83,6 +83,9 @@ const visible = (r: StepResult) =>
 async function killedAttempt(pages: number, inputs: Record<string, string> = {}): Promise<StepResult[]> {
   const step = attempt(1, inputs);
   await step.waitFor(new RegExp(`page ${pages}:`));
+  // Two uploads stored at least, so the newest checkpoint's chain has a segment before its last: on a
+  // loaded machine the first upload can take so long that every later checkpoint replaces the waiting one.
+  await step.waitFor(/Cached page \d+:[\s\S]*Cached page \d+:/);
   step.child.kill("SIGKILL");
   const main = await step.done;
   const post = await runner.post(INPUTS, { GITHUB_RUN_ATTEMPT: "1" }).done;
