@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RateLimiter } from "./limits.ts";
-import { findOperation, type Operation } from "./operations/index.ts";
+import { findOperation, type Operation } from "./operations.ts";
 import {
   errorBody,
   JSON_11,
