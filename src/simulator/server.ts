@@ -2,9 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Churn, type SimVersion } from "./churn.ts";
 import { defaultAnchor, generateDataset, generateNewerEvents, type Shape } from "./dataset.ts";
-import { serve } from "./handler.ts";
-import { RateLimiter } from "./limits.ts";
-import { clearStats, createStats } from "./stats.ts";
+import { clearStats, createStats, RateLimiter, serve } from "./handler.ts";
 import { TokenCodec } from "./tokens.ts";
 import type { SimEvent, SimState, SimulatorFaults, SimulatorStats } from "./types.ts";
 
