@@ -13,9 +13,9 @@ import {
   parseOrgEntitiesInput,
 } from "./inputs.ts";
 import { type Cursor, compareKeys, pageEvents, pageSorted } from "./paging.ts";
+import { detailsJson, entityJson, eventJson, organizationEventJson } from "./protocol.ts";
 import type { TokenCodec, TokenScope } from "./tokens.ts";
 import type { Family, SimEntity, SimEvent, SimState } from "./types.ts";
-import { detailsJson, entityJson, eventJson, organizationEventJson } from "./wire.ts";
 
 type Json = Record<string, unknown>;
 
