@@ -1,7 +1,5 @@
 /** The operations of AWS Health the simulator answers, as one table of handlers, and how each answers. */
 
-import { CALLER_ACCOUNT_ID } from "./accounts.ts";
-import { affects, entitiesOfAccount } from "./dataset.ts";
 import { compileFilter, type Scope, visibleToCaller } from "./filters.ts";
 import {
   type EntityFilterInput,
@@ -12,6 +10,7 @@ import {
   parseOrgDetailsInput,
   parseOrgEntitiesInput,
 } from "./inputs.ts";
+import { affects, CALLER_ACCOUNT_ID, entitiesOfAccount } from "./organization.ts";
 import { type Cursor, compareKeys, pageEvents, pageSorted } from "./paging.ts";
 import { detailsJson, entityJson, eventJson, organizationEventJson } from "./protocol.ts";
 import type { TokenCodec, TokenScope } from "./tokens.ts";
