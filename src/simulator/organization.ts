@@ -62,6 +62,23 @@ export function buildEntities(event: SimEvent): SimEntity[] {
   return entityAccounts(event).flatMap((account) => accountEntities(event, kind, account, eventSeed));
 }
 
+/** What the entities of an event's type look like. */
+function entityKind(event: SimEvent): EntityKind {
+  return eventType(event.eventTypeCode)?.entity ?? "account";
+}
+
+const HOUR = 3_600_000;
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX = "0123456789abcdef";
+const NAMES = ["orders", "billing", "search", "payments", "analytics", "auth", "catalog", "reports"];
+const TAG_POOL: readonly Readonly<Record<string, string>>[] = [
+  { Environment: "prod", Team: "platform" },
+  { Environment: "staging", Team: "data" },
+  { Environment: "prod", Team: "payments", CostCenter: "cc-1042" },
+  { Environment: "dev" },
+].map((t) => Object.freeze(t));
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
+
 /**
  * The entities one account owns in an event, the same as `buildEntities` gives for that account: each
  * account's entities come from their own seed, so a wide event's entities can be served account by
@@ -157,20 +174,3 @@ function entityValue(rng: Rng, kind: EntityKind, region: string, account: string
       return account;
   }
 }
-
-/** What the entities of an event's type look like. */
-function entityKind(event: SimEvent): EntityKind {
-  return eventType(event.eventTypeCode)?.entity ?? "account";
-}
-
-const HOUR = 3_600_000;
-const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-const HEX = "0123456789abcdef";
-const NAMES = ["orders", "billing", "search", "payments", "analytics", "auth", "catalog", "reports"];
-const TAG_POOL: readonly Readonly<Record<string, string>>[] = [
-  { Environment: "prod", Team: "platform" },
-  { Environment: "staging", Team: "data" },
-  { Environment: "prod", Team: "payments", CostCenter: "cc-1042" },
-  { Environment: "dev" },
-].map((t) => Object.freeze(t));
-const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});

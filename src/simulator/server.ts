@@ -65,7 +65,11 @@ export const OPTION_RANGES = {
   updatesPerMinute: { min: 0, max: 100_000, whole: false },
 } as const satisfies Partial<Record<keyof SimulatorOptions, OptionRange>>;
 
-export const ORGANIZATIONAL_VIEWS = ["ENABLED", "DISABLED", "PENDING"] as const;
+export const ORGANIZATIONAL_VIEWS = [
+  "ENABLED",
+  "DISABLED",
+  "PENDING",
+] as const satisfies readonly SimulatorFaults["organizationalView"][];
 
 /** An option's range in words, for the messages of startSimulator and of the command line. */
 export function rangeInWords(range: OptionRange): string {
