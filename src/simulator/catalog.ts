@@ -1,7 +1,5 @@
 import type { EntityKind, SimEvent } from "./types.ts";
 
-export type { EntityKind };
-
 export interface EventTypeSpec {
   service: string;
   code: string;
@@ -312,3 +310,10 @@ export const CATEGORY_WEIGHT: Readonly<Record<SimEvent["eventTypeCategory"], num
   scheduledChange: 8,
   investigation: 1,
 };
+
+const TYPE_BY_CODE = new Map(EVENT_TYPES.map((t) => [t.code, t] as const));
+
+/** The catalog's event type of a code; undefined for a code it does not have. */
+export function eventType(code: string): EventTypeSpec | undefined {
+  return TYPE_BY_CODE.get(code);
+}

@@ -50,10 +50,6 @@ export class Churn {
   #pending: Action[] = [];
 
   constructor(o: ChurnOptions, state: SimState, nextIndex: () => number) {
-    for (const key of ["insertsPerMinute", "updatesPerMinute"] as const) {
-      if (!(o[key] >= 0 && Number.isFinite(o[key])))
-        throw new RangeError(`${key} must be a number >= 0, got ${o[key]}`);
-    }
     this.#o = o;
     this.#state = state;
     this.#nextIndex = nextIndex;

@@ -1,5 +1,14 @@
 import { parseArgs } from "node:util";
-import { type Simulator, type SimulatorOptions, startSimulator } from "./server.ts";
+import {
+  inRange,
+  OPTION_RANGES,
+  type OptionRange,
+  ORGANIZATIONAL_VIEWS,
+  rangeInWords,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from "./server.ts";
 
 const HELP = `Usage: health-simulator [options]
 
@@ -108,37 +117,31 @@ export function parseCli(argv: string[]): SimulatorOptions | "help" {
   const set = <K extends keyof SimulatorOptions>(key: K, value: SimulatorOptions[K] | undefined) => {
     if (value !== undefined) o[key] = value;
   };
-  set("port", integer("port", text("port"), 0, 65535));
+  const num = (flag: keyof typeof FLAGS, key: keyof typeof OPTION_RANGES) =>
+    set(key, number(flag, text(flag), OPTION_RANGES[key]));
+  num("port", "port");
   set("host", host(text("host")));
-  set("events", integer("events", text("events"), 0, 10_000_000));
-  set("seed", integer("seed", text("seed"), -(2 ** 31), 2 ** 32 - 1));
-  set("accounts", integer("accounts", text("accounts"), 1, 100_000));
-  set("accountsPerEvent", integer("accounts-per-event", text("accounts-per-event"), 1, 100_000));
-  set("entitiesPerAccount", integer("entities-per-account", text("entities-per-account"), 0, 1000));
-  set("latencyMs", decimal("latency", text("latency"), 0, 60_000));
-  set("rateLimit", decimal("rate-limit", text("rate-limit"), 0, 1_000_000));
-  set("burst", integer("burst", text("burst"), 0, 1_000_000));
-  set("errorRate", decimal("error-rate", text("error-rate"), 0, 1));
-  set("dropRate", decimal("drop-rate", text("drop-rate"), 0, 1));
+  num("events", "events");
+  num("seed", "seed");
+  num("accounts", "accounts");
+  num("accounts-per-event", "accountsPerEvent");
+  num("entities-per-account", "entitiesPerAccount");
+  num("latency", "latencyMs");
+  num("rate-limit", "rateLimit");
+  num("burst", "burst");
+  num("error-rate", "errorRate");
+  num("drop-rate", "dropRate");
   set("organizationalView", view(text("organizational-view")));
-  set("insertsPerMinute", decimal("inserts-per-minute", text("inserts-per-minute"), 0, 100_000));
-  set("updatesPerMinute", decimal("updates-per-minute", text("updates-per-minute"), 0, 100_000));
+  num("inserts-per-minute", "insertsPerMinute");
+  num("updates-per-minute", "updatesPerMinute");
   return o;
 }
 
-function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+/** A number in the option's range (OPTION_RANGES): a whole number, maybe negative, or a plain decimal. */
+function number(flag: string, value: string | undefined, range: OptionRange): number | undefined {
   if (value === undefined) return undefined;
-  const n = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max))
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got '${value}'`);
-  return n;
-}
-
-function decimal(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max))
-    throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got '${value}'`);
+  const n = (range.whole ? /^-?\d+$/ : /^\d+(\.\d+)?$/).test(value) ? Number(value) : Number.NaN;
+  if (!inRange(n, range)) throw new UsageError(`--${flag} must be ${rangeInWords(range)}, got '${value}'`);
   return n;
 }
 
@@ -151,6 +154,7 @@ function host(value: string | undefined): string | undefined {
 
 function view(value: string | undefined): SimulatorOptions["organizationalView"] {
   if (value === undefined) return undefined;
-  if (value === "ENABLED" || value === "DISABLED" || value === "PENDING") return value;
+  const found = ORGANIZATIONAL_VIEWS.find((v) => v === value);
+  if (found !== undefined) return found;
   throw new UsageError(`--organizational-view must be ENABLED, DISABLED or PENDING, got '${value}'`);
 }

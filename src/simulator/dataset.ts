@@ -1,9 +1,7 @@
-import { organizationAccounts } from "./accounts.ts";
-import { CATEGORY_WEIGHT, EVENT_TYPES, type EventTypeSpec, REGIONS } from "./catalog.ts";
-import { describeEvent } from "./descriptions.ts";
-import { accountEntities, buildEntities, entityAccounts } from "./entities.ts";
+import { CATEGORY_WEIGHT, EVENT_TYPES, type EventTypeSpec, eventType, REGIONS } from "./catalog.ts";
+import { buildEntities, organizationAccounts } from "./organization.ts";
 import { mixSeed, mulberry32, pick, type Rng, randInt, randomId, weighted } from "./prng.ts";
-import type { EntityKind, SimEntity, SimEvent } from "./types.ts";
+import type { SimEntity, SimEvent } from "./types.ts";
 
 export type { SimEntity, SimEvent };
 
@@ -38,9 +36,11 @@ export function defaultAnchor(nowMs: number): number {
   return nowMs - (((nowMs % DAY) + DAY) % DAY);
 }
 
-/** A deterministic dataset, newest lastUpdatedTime first, ties broken by ARN. */
+/**
+ * A deterministic dataset, newest lastUpdatedTime first, ties broken by ARN. The options are checked
+ * where they come in, by startSimulator (OPTION_RANGES in server.ts).
+ */
 export function generateDataset(o: DatasetOptions): SimEvent[] {
-  checkOptions(o);
   const gen = createGenerator(o, 0, false);
   // Times first, sorted as numbers (much cheaper than sorting the events); ties are bulk updates.
   const times = new Float64Array(o.events);
@@ -108,46 +108,30 @@ export function descriptionForAccount(event: SimEvent, accountId: string | undef
   return `${event.description}\n\nThis notification is for AWS account ${accountId}.`;
 }
 
-/** Whether an account-specific event affects the account (binary search: a wide event has thousands). */
-export function affects(event: SimEvent, accountId: string): boolean {
-  const list = event.accounts;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((list[mid] as string) < accountId) lo = mid + 1;
-    else hi = mid;
+/** A description in the style AWS Health writes them, from the event's own fields. */
+function describeEvent(e: SimEvent, summary: string): string {
+  const where = e.region === "global" ? "all Regions" : `the ${e.region} Region`;
+  const start = e.startTime.toISOString();
+  switch (e.eventTypeCategory) {
+    case "scheduledChange":
+      return (
+        `AWS has scheduled ${summary} in ${where}, starting ${start}. ` +
+        "You can see the affected resources in the Affected resources tab of the AWS Health Dashboard."
+      );
+    case "accountNotification":
+      return (
+        `This is a notification about ${summary} in ${where}. ` +
+        "Please review the affected resources and take action before the dates given in this notification."
+      );
+    default:
+      if (e.statusCode === "closed" && e.endTime) {
+        return (
+          `Between ${start} and ${e.endTime.toISOString()} we experienced ${summary} in ${where}. ` +
+          "The issue has been resolved and the service is operating normally."
+        );
+      }
+      return `We are investigating ${summary} in ${where}. We will provide an update as more information becomes available.`;
   }
-  return list[lo] === accountId;
-}
-
-/**
- * The entities one account owns in an event. Derives only that account's (a wide event has thousands
- * of accounts, and an entities request names ten); an assigned `entities` list is filtered instead.
- */
-export function entitiesOfAccount(event: SimEvent, accountId: string): SimEntity[] {
-  const own = Object.getOwnPropertyDescriptor(event, "entities");
-  if (own !== undefined && "value" in own)
-    return (own.value as SimEntity[]).filter((e) => e.awsAccountId === accountId);
-  const owners = entityAccounts(event);
-  const owns = event.eventScopeCode === "PUBLIC" ? owners.includes(accountId) : affects(event, accountId);
-  return owns ? accountEntities(event, entityKindOf(event), accountId) : [];
-}
-
-function entityKindOf(event: SimEvent): EntityKind {
-  return TYPE_BY_CODE.get(event.eventTypeCode)?.entity ?? "account";
-}
-
-function checkOptions(o: DatasetOptions): void {
-  const ok = (n: number, min: number) => Number.isSafeInteger(n) && n >= min;
-  if (!ok(o.events, 0)) throw new RangeError(`events must be an integer >= 0, got ${o.events}`);
-  if (!ok(o.accounts, 1)) throw new RangeError(`accounts must be an integer >= 1, got ${o.accounts}`);
-  if (!Number.isSafeInteger(o.seed)) throw new RangeError(`seed must be an integer, got ${o.seed}`);
-  if (!Number.isFinite(o.anchor)) throw new RangeError(`anchor must be epoch milliseconds, got ${o.anchor}`);
-  if (o.accountsPerEvent !== undefined && !ok(o.accountsPerEvent, 1))
-    throw new RangeError(`accountsPerEvent must be an integer >= 1, got ${o.accountsPerEvent}`);
-  if (o.entitiesPerAccount !== undefined && !ok(o.entitiesPerAccount, 0))
-    throw new RangeError(`entitiesPerAccount must be an integer >= 0, got ${o.entitiesPerAccount}`);
 }
 
 interface Generator {
@@ -273,8 +257,6 @@ function eventTimes(rng: Rng, category: SimEvent["eventTypeCategory"], t: number
   return { start, status: "open" };
 }
 
-const TYPE_BY_CODE = new Map(EVENT_TYPES.map((t) => [t.code, t] as const));
-
 /**
  * Description and entities are derived on every read (from the ARN and the event's own fields)
  * instead of stored, so a dataset of 100,000 events stays small and generates fast. The accessors are
@@ -282,10 +264,10 @@ const TYPE_BY_CODE = new Map(EVENT_TYPES.map((t) => [t.code, t] as const));
  * value replaces the accessor with that plain value.
  */
 const LAZY_DESCRIPTION = derivedProperty("description", (e) => {
-  const type = TYPE_BY_CODE.get(e.eventTypeCode);
+  const type = eventType(e.eventTypeCode);
   return describeEvent(e, type?.summary ?? `an event of type ${e.eventTypeCode}`);
 });
-const LAZY_ENTITIES = derivedProperty("entities", (e) => buildEntities(e, entityKindOf(e)));
+const LAZY_ENTITIES = derivedProperty("entities", buildEntities);
 
 function derivedProperty<K extends keyof SimEvent>(
   key: K,

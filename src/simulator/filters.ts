@@ -1,4 +1,4 @@
-import { CALLER_ACCOUNT_ID } from "./accounts.ts";
+import { CALLER_ACCOUNT_ID } from "./organization.ts";
 import type { SimEntity, SimEvent } from "./types.ts";
 
 export type Scope = "organization" | "account";

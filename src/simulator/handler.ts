@@ -1,8 +1,12 @@
+/**
+ * The request handler: one HTTP request in, one AWS JSON 1.1 answer out, with the rate limit per API
+ * family and the counters of the simulator's stats.
+ */
+
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { RateLimiter } from "./limits.ts";
-import { findOperation, type Operation } from "./operations/index.ts";
+import { findOperation, type Operation } from "./operations.ts";
 import {
   errorBody,
   JSON_11,
@@ -11,9 +15,8 @@ import {
   regionFromAuthorization,
   ServiceError,
 } from "./protocol.ts";
-import { bump, widen } from "./stats.ts";
 import { requestHash, type TokenCodec } from "./tokens.ts";
-import type { SimState, SimulatorStats } from "./types.ts";
+import type { Family, SimState, SimulatorStats } from "./types.ts";
 
 /** What the request handler shares with the simulator. */
 export interface HandlerEnv {
@@ -190,4 +193,75 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
     return undefined;
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+interface Bucket {
+  tokens: number;
+  last: number;
+}
+
+/** Burst when none is set: a tenth of a second's worth of requests, at least one. */
+function effectiveBurst(rate: number, burst: number): number {
+  return burst > 0 ? burst : Math.max(1, Math.ceil(rate / 10));
+}
+
+/**
+ * A token bucket per API family. Rate and burst are read on every call, so a running simulator's
+ * limits can be changed. Uses a monotonic clock, not the injected token clock (tests freeze that one).
+ */
+export class RateLimiter {
+  readonly #buckets = new Map<Family, Bucket>();
+  readonly #clock: () => number;
+
+  constructor(clock: () => number = () => performance.now()) {
+    this.#clock = clock;
+  }
+
+  /** Takes one request's token; false when the family is over its rate (0 = unlimited). */
+  take(family: Family, rate: number, burst: number): boolean {
+    if (!(rate > 0)) return true;
+    const capacity = effectiveBurst(rate, burst);
+    const now = this.#clock();
+    const bucket = this.#buckets.get(family) ?? { tokens: capacity, last: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.last) * rate) / 1000);
+    bucket.last = now;
+    this.#buckets.set(family, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
+/** Counters at zero, for a new simulator and for resetStats(). */
+export function createStats(): SimulatorStats {
+  return {
+    requests: 0,
+    byOperation: {},
+    throttled: 0,
+    throttledByFamily: {},
+    succeededByFamily: {},
+    errors: 0,
+    dropped: 0,
+    serverTimeMsByOperation: {},
+    windowByFamily: {},
+  };
+}
+
+/** Zeroes the stats in place, so references held by tests stay live. */
+export function clearStats(stats: SimulatorStats): void {
+  Object.assign(stats, createStats());
+}
+
+function bump(record: Record<string, number>, key: string, by = 1): void {
+  record[key] = (record[key] ?? 0) + by;
+}
+
+/** Widens a family's window to include a request that arrived at `start` and was answered at `end`. */
+function widen(stats: SimulatorStats, family: string, start: number, end: number): void {
+  const w = stats.windowByFamily[family];
+  if (w === undefined) stats.windowByFamily[family] = { first: start, last: end };
+  else {
+    w.first = Math.min(w.first, start);
+    w.last = Math.max(w.last, end);
+  }
 }

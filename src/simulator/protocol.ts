@@ -1,4 +1,9 @@
-/** AWS JSON 1.1 as AWS Health speaks it: targets, bodies, timestamps and errors. */
+/** AWS JSON 1.1 as AWS Health speaks it: targets, bodies, timestamps, errors and the shapes it answers. */
+
+import { descriptionForAccount } from "./dataset.ts";
+import type { SimEntity, SimEvent } from "./types.ts";
+
+type Json = Record<string, unknown>;
 
 export const JSON_11 = "application/x-amz-json-1.1";
 export const TARGET_PREFIX = "AWSHealth_20160804.";
@@ -64,4 +69,59 @@ export function fromEpochSeconds(value: unknown, path: string): Date {
     throw serializationError(`Expected epoch seconds (a number) at '${path}'`);
   }
   return new Date(Math.round(value * 1000));
+}
+
+/** OrganizationEvent: no Availability Zone in this shape. */
+export function organizationEventJson(e: SimEvent): Json {
+  const out: Json = {
+    arn: e.arn,
+    service: e.service,
+    eventTypeCode: e.eventTypeCode,
+    eventTypeCategory: e.eventTypeCategory,
+    eventScopeCode: e.eventScopeCode,
+    region: e.region,
+    startTime: toEpochSeconds(e.startTime),
+  };
+  if (e.endTime) out.endTime = toEpochSeconds(e.endTime);
+  out.lastUpdatedTime = toEpochSeconds(e.lastUpdatedTime);
+  out.statusCode = e.statusCode;
+  return out;
+}
+
+/** Event (DescribeEvents and the details operations). */
+export function eventJson(e: SimEvent): Json {
+  const out: Json = {
+    arn: e.arn,
+    service: e.service,
+    eventTypeCode: e.eventTypeCode,
+    eventTypeCategory: e.eventTypeCategory,
+    region: e.region,
+  };
+  if (e.availabilityZone !== undefined) out.availabilityZone = e.availabilityZone;
+  out.startTime = toEpochSeconds(e.startTime);
+  if (e.endTime) out.endTime = toEpochSeconds(e.endTime);
+  out.lastUpdatedTime = toEpochSeconds(e.lastUpdatedTime);
+  out.statusCode = e.statusCode;
+  out.eventScopeCode = e.eventScopeCode;
+  return out;
+}
+
+/** EventDetails / OrganizationEventDetails; `awsAccountId` only for account-specific events. */
+export function detailsJson(e: SimEvent, awsAccountId: string | undefined, organization: boolean): Json {
+  const out: Json = {};
+  if (organization && awsAccountId !== undefined) out.awsAccountId = awsAccountId;
+  out.event = eventJson(e);
+  out.eventDescription = { latestDescription: descriptionForAccount(e, awsAccountId) };
+  if (Object.keys(e.metadata).length > 0) out.eventMetadata = { ...e.metadata };
+  return out;
+}
+
+export function entityJson(entity: SimEntity, eventArn: string): Json {
+  const out: Json = { entityArn: entity.entityArn, eventArn, entityValue: entity.entityValue };
+  if (entity.entityUrl !== undefined) out.entityUrl = entity.entityUrl;
+  out.awsAccountId = entity.awsAccountId;
+  out.lastUpdatedTime = toEpochSeconds(entity.lastUpdatedTime);
+  out.statusCode = entity.statusCode;
+  if (Object.keys(entity.tags).length > 0) out.tags = { ...entity.tags };
+  return out;
 }

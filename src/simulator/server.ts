@@ -2,9 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Churn, type SimVersion } from "./churn.ts";
 import { defaultAnchor, generateDataset, generateNewerEvents, type Shape } from "./dataset.ts";
-import { serve } from "./handler.ts";
-import { RateLimiter } from "./limits.ts";
-import { clearStats, createStats } from "./stats.ts";
+import { clearStats, createStats, RateLimiter, serve } from "./handler.ts";
 import { TokenCodec } from "./tokens.ts";
 import type { SimEvent, SimState, SimulatorFaults, SimulatorStats } from "./types.ts";
 
@@ -37,6 +35,63 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
   host?: string;
 }
 
+/** The values a numeric option may take. */
+export interface OptionRange {
+  readonly min: number;
+  readonly max: number;
+  /** Whole numbers only. */
+  readonly whole: boolean;
+}
+
+/**
+ * What each numeric option may be, said once: startSimulator checks its options against it, and the
+ * command line reads its flags by it.
+ */
+export const OPTION_RANGES = {
+  port: { min: 0, max: 65_535, whole: true },
+  events: { min: 0, max: 10_000_000, whole: true },
+  seed: { min: -(2 ** 31), max: 2 ** 32 - 1, whole: true },
+  accounts: { min: 1, max: 100_000, whole: true },
+  accountsPerEvent: { min: 1, max: 100_000, whole: true },
+  entitiesPerAccount: { min: 0, max: 1000, whole: true },
+  /** The range of a Date. */
+  anchor: { min: -8.64e15, max: 8.64e15, whole: false },
+  latencyMs: { min: 0, max: 60_000, whole: false },
+  rateLimit: { min: 0, max: 1_000_000, whole: false },
+  burst: { min: 0, max: 1_000_000, whole: true },
+  errorRate: { min: 0, max: 1, whole: false },
+  dropRate: { min: 0, max: 1, whole: false },
+  insertsPerMinute: { min: 0, max: 100_000, whole: false },
+  updatesPerMinute: { min: 0, max: 100_000, whole: false },
+} as const satisfies Partial<Record<keyof SimulatorOptions, OptionRange>>;
+
+export const ORGANIZATIONAL_VIEWS = [
+  "ENABLED",
+  "DISABLED",
+  "PENDING",
+] as const satisfies readonly SimulatorFaults["organizationalView"][];
+
+/** An option's range in words, for the messages of startSimulator and of the command line. */
+export function rangeInWords(range: OptionRange): string {
+  return `${range.whole ? "a whole number" : "a number"} from ${range.min} to ${range.max}`;
+}
+
+export function inRange(n: number, range: OptionRange): boolean {
+  return (range.whole ? Number.isInteger(n) : Number.isFinite(n)) && n >= range.min && n <= range.max;
+}
+
+/** Throws a RangeError naming the first option outside its range. */
+function checkOptions(o: SimulatorOptions): void {
+  for (const [key, range] of Object.entries(OPTION_RANGES)) {
+    const value = o[key as keyof typeof OPTION_RANGES];
+    if (value !== undefined && !inRange(value, range))
+      throw new RangeError(`${key} must be ${rangeInWords(range)}, got ${value}`);
+  }
+  const view = o.organizationalView;
+  if (view !== undefined && !ORGANIZATIONAL_VIEWS.includes(view))
+    throw new RangeError(`organizationalView must be ENABLED, DISABLED or PENDING, got ${view}`);
+}
+
 export interface Simulator {
   url: string;
   /** Newest lastUpdatedTime first; the live array the server answers from. */
@@ -61,6 +116,7 @@ const DAY = 86_400_000;
 
 /** Starts an AWS Health simulator (AWS JSON 1.1 over node:http) on a free port of 127.0.0.1. */
 export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulator> {
+  checkOptions(o);
   const now = o.now ?? Date.now;
   const shape: Shape = {
     seed: o.seed ?? 1,
@@ -121,7 +177,7 @@ function startChurn(
 }
 
 function faultsFrom(o: SimulatorOptions): SimulatorFaults {
-  const faults: SimulatorFaults = {
+  return {
     latencyMs: o.latencyMs ?? 0,
     rateLimit: o.rateLimit ?? 0,
     burst: o.burst ?? 0,
@@ -131,14 +187,6 @@ function faultsFrom(o: SimulatorOptions): SimulatorFaults {
     subscription: o.subscription ?? true,
     accessDenied: o.accessDenied ?? false,
   };
-  for (const key of ["latencyMs", "rateLimit", "burst"] as const) {
-    if (!(faults[key] >= 0)) throw new RangeError(`${key} must be a number >= 0, got ${faults[key]}`);
-  }
-  for (const key of ["errorRate", "dropRate"] as const) {
-    if (!(faults[key] >= 0 && faults[key] <= 1))
-      throw new RangeError(`${key} must be between 0 and 1, got ${faults[key]}`);
-  }
-  return faults;
 }
 
 /** Inserts items at the front without spreading huge arrays into one call. */

@@ -1,6 +1,6 @@
 /**
  * The simulator's shared types, in one file so that the modules that use them do not import each
- * other in a circle (catalog, dataset, descriptions, entities; server, handler and the operations).
+ * other in a circle (catalog, dataset, organization; server, handler and the operations).
  */
 
 /** What an affected entity of an event type looks like (its entityValue). */

@@ -9,8 +9,8 @@ import {
   paginateDescribeAffectedEntitiesForOrganization,
 } from "@aws-sdk/client-health";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CALLER_ACCOUNT_ID } from "../../src/simulator/accounts.ts";
 import type { SimEntity, SimEvent } from "../../src/simulator/dataset.ts";
+import { CALLER_ACCOUNT_ID } from "../../src/simulator/organization.ts";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
 import { ANCHOR, clientFor, expectedEvent } from "./helpers.ts";
 

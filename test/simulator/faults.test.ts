@@ -129,8 +129,14 @@ describe("account state faults", () => {
     expect((await rejection(client.send(new DescribeEventsCommand({})))).name).toBe("AccessDeniedException");
   });
 
-  it("rejects impossible fault settings", async () => {
+  it("rejects impossible options, in the command line's words", async () => {
     await expect(startSimulator({ errorRate: 2 })).rejects.toThrow(/errorRate/);
     await expect(startSimulator({ rateLimit: -1 })).rejects.toThrow(/rateLimit/);
+    await expect(startSimulator({ events: -1 })).rejects.toThrow(/events/);
+    await expect(startSimulator({ accounts: 0 })).rejects.toThrow(/accounts/);
+    await expect(startSimulator({ insertsPerMinute: Number.NaN })).rejects.toThrow(/insertsPerMinute/);
+    await expect(startSimulator({ burst: 1.5 })).rejects.toThrow(
+      "burst must be a whole number from 0 to 1000000, got 1.5",
+    );
   });
 });

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CALLER_ACCOUNT_ID } from "../../src/simulator/accounts.ts";
 import { generateDataset, type SimEvent } from "../../src/simulator/dataset.ts";
 import {
   compileFilter,
@@ -8,6 +7,7 @@ import {
   matchesFilter,
   queryEvents,
 } from "../../src/simulator/filters.ts";
+import { CALLER_ACCOUNT_ID } from "../../src/simulator/organization.ts";
 import { type Cursor, pageEvents, pageSorted } from "../../src/simulator/paging.ts";
 import { ANCHOR, DAY, defined } from "./helpers.ts";
 

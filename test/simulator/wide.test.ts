@@ -6,9 +6,9 @@ import {
   paginateDescribeEventsForOrganization,
 } from "@aws-sdk/client-health";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { organizationAccounts } from "../../src/simulator/accounts.ts";
 import { parseCli } from "../../src/simulator/cli.ts";
-import { entitiesOfAccount, generateDataset, type SimEvent } from "../../src/simulator/dataset.ts";
+import { generateDataset, type SimEvent } from "../../src/simulator/dataset.ts";
+import { entitiesOfAccount, organizationAccounts } from "../../src/simulator/organization.ts";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
 import { ANCHOR, clientFor } from "./helpers.ts";
 

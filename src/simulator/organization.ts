@@ -1,6 +1,71 @@
-import { CALLER_ACCOUNT_ID } from "./accounts.ts";
+/**
+ * The organization behind the simulator: its accounts, which events affect which account, and the
+ * entities each account owns in an event (derived from the event's ARN when read, never stored).
+ */
+
+import { eventType } from "./catalog.ts";
 import { hashString, mixSeed, mulberry32, pick, type Rng, randInt, randomId, weighted } from "./prng.ts";
 import type { EntityKind, SimEntity, SimEvent } from "./types.ts";
+
+/**
+ * The account the simulator's caller is: the organization's management account, first in the
+ * organization. Fixed (the example account id of the AWS documentation) so that the account-scope
+ * view of any dataset is known without its seed.
+ */
+export const CALLER_ACCOUNT_ID = "111122223333";
+
+/** The organization's 12-digit account ids: the caller first, then `count - 1` ids from the seed. */
+export function organizationAccounts(seed: number, count: number): string[] {
+  const rng = mulberry32(mixSeed(seed, 0xacc0));
+  const ids = new Set<string>([CALLER_ACCOUNT_ID]);
+  while (ids.size < count) {
+    ids.add(String(randInt(rng, 100_000_000_000, 999_999_999_999)));
+  }
+  return [...ids];
+}
+
+/** Whether an account-specific event affects the account (binary search: a wide event has thousands). */
+export function affects(event: SimEvent, accountId: string): boolean {
+  const list = event.accounts;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((list[mid] as string) < accountId) lo = mid + 1;
+    else hi = mid;
+  }
+  return list[lo] === accountId;
+}
+
+/**
+ * The entities one account owns in an event. Derives only that account's (a wide event has thousands
+ * of accounts, and an entities request names ten); an assigned `entities` list is filtered instead.
+ */
+export function entitiesOfAccount(event: SimEvent, accountId: string): SimEntity[] {
+  const own = Object.getOwnPropertyDescriptor(event, "entities");
+  if (own !== undefined && "value" in own)
+    return (own.value as SimEntity[]).filter((e) => e.awsAccountId === accountId);
+  const owners = entityAccounts(event);
+  const owns = event.eventScopeCode === "PUBLIC" ? owners.includes(accountId) : affects(event, accountId);
+  return owns ? accountEntities(event, entityKind(event), accountId) : [];
+}
+
+/** The accounts that own entities of an event: the affected accounts, or the caller for a public event. */
+function entityAccounts(event: SimEvent): readonly string[] {
+  return event.eventScopeCode === "PUBLIC" ? [CALLER_ACCOUNT_ID] : event.accounts;
+}
+
+/** All entities of an event: 0-4 per owning account, derived from the event's ARN (deterministic). */
+export function buildEntities(event: SimEvent): SimEntity[] {
+  const eventSeed = hashString(event.arn);
+  const kind = entityKind(event);
+  return entityAccounts(event).flatMap((account) => accountEntities(event, kind, account, eventSeed));
+}
+
+/** What the entities of an event's type look like. */
+function entityKind(event: SimEvent): EntityKind {
+  return eventType(event.eventTypeCode)?.entity ?? "account";
+}
 
 const HOUR = 3_600_000;
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -14,23 +79,12 @@ const TAG_POOL: readonly Readonly<Record<string, string>>[] = [
 ].map((t) => Object.freeze(t));
 const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** The accounts that own entities of an event: the affected accounts, or the caller for a public event. */
-export function entityAccounts(event: SimEvent): readonly string[] {
-  return event.eventScopeCode === "PUBLIC" ? [CALLER_ACCOUNT_ID] : event.accounts;
-}
-
-/** All entities of an event: 0-4 per owning account, derived from the event's ARN (deterministic). */
-export function buildEntities(event: SimEvent, kind: EntityKind): SimEntity[] {
-  const eventSeed = hashString(event.arn);
-  return entityAccounts(event).flatMap((account) => accountEntities(event, kind, account, eventSeed));
-}
-
 /**
  * The entities one account owns in an event, the same as `buildEntities` gives for that account: each
  * account's entities come from their own seed, so a wide event's entities can be served account by
  * account without deriving them all for every request.
  */
-export function accountEntities(
+function accountEntities(
   event: SimEvent,
   kind: EntityKind,
   account: string,
