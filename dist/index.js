@@ -25703,7 +25703,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 2053:
+/***/ 3742:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27272,90 +27272,6 @@ class HealthSource {
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: ./src/simulator/prng.ts
-/** mulberry32: tiny, fast and good enough for synthetic data (not for anything secret). */
-function mulberry32(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-/** Combines numbers into one 32-bit seed, so sub-streams (per event, per account) are independent. */
-function mixSeed(...parts) {
-    let h = 0x811c9dc5;
-    for (const part of parts) {
-        h = Math.imul(h ^ (part >>> 0), 0x01000193);
-        h ^= h >>> 15;
-        h = Math.imul(h, 0x2c1b3c6d);
-        h ^= h >>> 12;
-    }
-    return h >>> 0;
-}
-/** FNV-1a hash of a string, for deriving seeds from ids. */
-function hashString(text) {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) {
-        h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    }
-    return h >>> 0;
-}
-/** An integer in [min, max], both inclusive. */
-function randInt(rng, min, max) {
-    return min + Math.floor(rng() * (max - min + 1));
-}
-function pick(rng, items) {
-    const item = items[Math.floor(rng() * items.length)];
-    if (item === undefined)
-        throw new Error("pick() from an empty list");
-    return item;
-}
-/** Picks by weight: entries are [value, weight] with positive weights. */
-function weighted(rng, entries) {
-    let total = 0;
-    for (const [, w] of entries)
-        total += w;
-    let r = rng() * total;
-    for (const [value, w] of entries) {
-        r -= w;
-        if (r < 0)
-            return value;
-    }
-    const last = entries[entries.length - 1];
-    if (last === undefined)
-        throw new Error("weighted() from an empty list");
-    return last[0];
-}
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-/** A random identifier of upper-case letters and digits. */
-function randomId(rng, length, alphabet = ID_ALPHABET) {
-    let out = "";
-    for (let i = 0; i < length; i++)
-        out += alphabet[Math.floor(rng() * alphabet.length)];
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/simulator/accounts.ts
-
-/**
- * The account the simulator's caller is: the organization's management account, first in the
- * organization. Fixed (the example account id of the AWS documentation) so that the account-scope
- * view of any dataset is known without its seed.
- */
-const CALLER_ACCOUNT_ID = "111122223333";
-/** The organization's 12-digit account ids: the caller first, then `count - 1` ids from the seed. */
-function organizationAccounts(seed, count) {
-    const rng = mulberry32(mixSeed(seed, 0xacc0));
-    const ids = new Set([CALLER_ACCOUNT_ID]);
-    while (ids.size < count) {
-        ids.add(String(randInt(rng, 100_000_000_000, 999_999_999_999)));
-    }
-    return [...ids];
-}
-
 ;// CONCATENATED MODULE: ./src/simulator/catalog.ts
 const PUB = ["PUBLIC"];
 const ACC = ["ACCOUNT_SPECIFIC"];
@@ -27640,31 +27556,140 @@ const CATEGORY_WEIGHT = {
     scheduledChange: 8,
     investigation: 1,
 };
-
-;// CONCATENATED MODULE: ./src/simulator/descriptions.ts
-/** A description in the style AWS Health writes them, from the event's own fields. */
-function describeEvent(e, summary) {
-    const where = e.region === "global" ? "all Regions" : `the ${e.region} Region`;
-    const start = e.startTime.toISOString();
-    switch (e.eventTypeCategory) {
-        case "scheduledChange":
-            return (`AWS has scheduled ${summary} in ${where}, starting ${start}. ` +
-                "You can see the affected resources in the Affected resources tab of the AWS Health Dashboard.");
-        case "accountNotification":
-            return (`This is a notification about ${summary} in ${where}. ` +
-                "Please review the affected resources and take action before the dates given in this notification.");
-        default:
-            if (e.statusCode === "closed" && e.endTime) {
-                return (`Between ${start} and ${e.endTime.toISOString()} we experienced ${summary} in ${where}. ` +
-                    "The issue has been resolved and the service is operating normally.");
-            }
-            return `We are investigating ${summary} in ${where}. We will provide an update as more information becomes available.`;
-    }
+const TYPE_BY_CODE = new Map(EVENT_TYPES.map((t) => [t.code, t]));
+/** The catalog's event type of a code; undefined for a code it does not have. */
+function eventType(code) {
+    return TYPE_BY_CODE.get(code);
 }
 
-;// CONCATENATED MODULE: ./src/simulator/entities.ts
+;// CONCATENATED MODULE: ./src/simulator/prng.ts
+/** mulberry32: tiny, fast and good enough for synthetic data (not for anything secret). */
+function mulberry32(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+/** Combines numbers into one 32-bit seed, so sub-streams (per event, per account) are independent. */
+function mixSeed(...parts) {
+    let h = 0x811c9dc5;
+    for (const part of parts) {
+        h = Math.imul(h ^ (part >>> 0), 0x01000193);
+        h ^= h >>> 15;
+        h = Math.imul(h, 0x2c1b3c6d);
+        h ^= h >>> 12;
+    }
+    return h >>> 0;
+}
+/** FNV-1a hash of a string, for deriving seeds from ids. */
+function hashString(text) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+        h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    }
+    return h >>> 0;
+}
+/** An integer in [min, max], both inclusive. */
+function randInt(rng, min, max) {
+    return min + Math.floor(rng() * (max - min + 1));
+}
+function pick(rng, items) {
+    const item = items[Math.floor(rng() * items.length)];
+    if (item === undefined)
+        throw new Error("pick() from an empty list");
+    return item;
+}
+/** Picks by weight: entries are [value, weight] with positive weights. */
+function weighted(rng, entries) {
+    let total = 0;
+    for (const [, w] of entries)
+        total += w;
+    let r = rng() * total;
+    for (const [value, w] of entries) {
+        r -= w;
+        if (r < 0)
+            return value;
+    }
+    const last = entries[entries.length - 1];
+    if (last === undefined)
+        throw new Error("weighted() from an empty list");
+    return last[0];
+}
+const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+/** A random identifier of upper-case letters and digits. */
+function randomId(rng, length, alphabet = ID_ALPHABET) {
+    let out = "";
+    for (let i = 0; i < length; i++)
+        out += alphabet[Math.floor(rng() * alphabet.length)];
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/simulator/organization.ts
+/**
+ * The organization behind the simulator: its accounts, which events affect which account, and the
+ * entities each account owns in an event (derived from the event's ARN when read, never stored).
+ */
 
 
+/**
+ * The account the simulator's caller is: the organization's management account, first in the
+ * organization. Fixed (the example account id of the AWS documentation) so that the account-scope
+ * view of any dataset is known without its seed.
+ */
+const CALLER_ACCOUNT_ID = "111122223333";
+/** The organization's 12-digit account ids: the caller first, then `count - 1` ids from the seed. */
+function organizationAccounts(seed, count) {
+    const rng = mulberry32(mixSeed(seed, 0xacc0));
+    const ids = new Set([CALLER_ACCOUNT_ID]);
+    while (ids.size < count) {
+        ids.add(String(randInt(rng, 100_000_000_000, 999_999_999_999)));
+    }
+    return [...ids];
+}
+/** Whether an account-specific event affects the account (binary search: a wide event has thousands). */
+function affects(event, accountId) {
+    const list = event.accounts;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (list[mid] < accountId)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return list[lo] === accountId;
+}
+/**
+ * The entities one account owns in an event. Derives only that account's (a wide event has thousands
+ * of accounts, and an entities request names ten); an assigned `entities` list is filtered instead.
+ */
+function entitiesOfAccount(event, accountId) {
+    const own = Object.getOwnPropertyDescriptor(event, "entities");
+    if (own !== undefined && "value" in own)
+        return own.value.filter((e) => e.awsAccountId === accountId);
+    const owners = entityAccounts(event);
+    const owns = event.eventScopeCode === "PUBLIC" ? owners.includes(accountId) : affects(event, accountId);
+    return owns ? accountEntities(event, entityKind(event), accountId) : [];
+}
+/** The accounts that own entities of an event: the affected accounts, or the caller for a public event. */
+function entityAccounts(event) {
+    return event.eventScopeCode === "PUBLIC" ? [CALLER_ACCOUNT_ID] : event.accounts;
+}
+/** All entities of an event: 0-4 per owning account, derived from the event's ARN (deterministic). */
+function buildEntities(event) {
+    const eventSeed = hashString(event.arn);
+    const kind = entityKind(event);
+    return entityAccounts(event).flatMap((account) => accountEntities(event, kind, account, eventSeed));
+}
+/** What the entities of an event's type look like. */
+function entityKind(event) {
+    return eventType(event.eventTypeCode)?.entity ?? "account";
+}
 const HOUR = 3_600_000;
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const HEX = "0123456789abcdef";
@@ -27676,15 +27701,6 @@ const TAG_POOL = [
     { Environment: "dev" },
 ].map((t) => Object.freeze(t));
 const NO_TAGS = Object.freeze({});
-/** The accounts that own entities of an event: the affected accounts, or the caller for a public event. */
-function entityAccounts(event) {
-    return event.eventScopeCode === "PUBLIC" ? [CALLER_ACCOUNT_ID] : event.accounts;
-}
-/** All entities of an event: 0-4 per owning account, derived from the event's ARN (deterministic). */
-function buildEntities(event, kind) {
-    const eventSeed = hashString(event.arn);
-    return entityAccounts(event).flatMap((account) => accountEntities(event, kind, account, eventSeed));
-}
 /**
  * The entities one account owns in an event, the same as `buildEntities` gives for that account: each
  * account's entities come from their own seed, so a wide event's entities can be served account by
@@ -27777,8 +27793,6 @@ function entityValue(rng, kind, region, account) {
 
 
 
-
-
 const DAY = 86_400_000;
 const SPREAD = 90 * DAY;
 /** Share of events updated in the same millisecond as the previously generated one (bulk updates). */
@@ -27789,9 +27803,11 @@ const WIDE_ACCOUNTS = 150;
 function defaultAnchor(nowMs) {
     return nowMs - (((nowMs % DAY) + DAY) % DAY);
 }
-/** A deterministic dataset, newest lastUpdatedTime first, ties broken by ARN. */
+/**
+ * A deterministic dataset, newest lastUpdatedTime first, ties broken by ARN. The options are checked
+ * where they come in, by startSimulator (OPTION_RANGES in server.ts).
+ */
 function generateDataset(o) {
-    checkOptions(o);
     const gen = createGenerator(o, 0, false);
     // Times first, sorted as numbers (much cheaper than sorting the events); ties are bulk updates.
     const times = new Float64Array(o.events);
@@ -27858,49 +27874,24 @@ function descriptionForAccount(event, accountId) {
         return event.description;
     return `${event.description}\n\nThis notification is for AWS account ${accountId}.`;
 }
-/** Whether an account-specific event affects the account (binary search: a wide event has thousands). */
-function affects(event, accountId) {
-    const list = event.accounts;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (list[mid] < accountId)
-            lo = mid + 1;
-        else
-            hi = mid;
+/** A description in the style AWS Health writes them, from the event's own fields. */
+function describeEvent(e, summary) {
+    const where = e.region === "global" ? "all Regions" : `the ${e.region} Region`;
+    const start = e.startTime.toISOString();
+    switch (e.eventTypeCategory) {
+        case "scheduledChange":
+            return (`AWS has scheduled ${summary} in ${where}, starting ${start}. ` +
+                "You can see the affected resources in the Affected resources tab of the AWS Health Dashboard.");
+        case "accountNotification":
+            return (`This is a notification about ${summary} in ${where}. ` +
+                "Please review the affected resources and take action before the dates given in this notification.");
+        default:
+            if (e.statusCode === "closed" && e.endTime) {
+                return (`Between ${start} and ${e.endTime.toISOString()} we experienced ${summary} in ${where}. ` +
+                    "The issue has been resolved and the service is operating normally.");
+            }
+            return `We are investigating ${summary} in ${where}. We will provide an update as more information becomes available.`;
     }
-    return list[lo] === accountId;
-}
-/**
- * The entities one account owns in an event. Derives only that account's (a wide event has thousands
- * of accounts, and an entities request names ten); an assigned `entities` list is filtered instead.
- */
-function entitiesOfAccount(event, accountId) {
-    const own = Object.getOwnPropertyDescriptor(event, "entities");
-    if (own !== undefined && "value" in own)
-        return own.value.filter((e) => e.awsAccountId === accountId);
-    const owners = entityAccounts(event);
-    const owns = event.eventScopeCode === "PUBLIC" ? owners.includes(accountId) : affects(event, accountId);
-    return owns ? accountEntities(event, entityKindOf(event), accountId) : [];
-}
-function entityKindOf(event) {
-    return TYPE_BY_CODE.get(event.eventTypeCode)?.entity ?? "account";
-}
-function checkOptions(o) {
-    const ok = (n, min) => Number.isSafeInteger(n) && n >= min;
-    if (!ok(o.events, 0))
-        throw new RangeError(`events must be an integer >= 0, got ${o.events}`);
-    if (!ok(o.accounts, 1))
-        throw new RangeError(`accounts must be an integer >= 1, got ${o.accounts}`);
-    if (!Number.isSafeInteger(o.seed))
-        throw new RangeError(`seed must be an integer, got ${o.seed}`);
-    if (!Number.isFinite(o.anchor))
-        throw new RangeError(`anchor must be epoch milliseconds, got ${o.anchor}`);
-    if (o.accountsPerEvent !== undefined && !ok(o.accountsPerEvent, 1))
-        throw new RangeError(`accountsPerEvent must be an integer >= 1, got ${o.accountsPerEvent}`);
-    if (o.entitiesPerAccount !== undefined && !ok(o.entitiesPerAccount, 0))
-        throw new RangeError(`entitiesPerAccount must be an integer >= 0, got ${o.entitiesPerAccount}`);
 }
 function createGenerator(shape, firstIndex, sawWide) {
     const rng = mulberry32(mixSeed(shape.seed, firstIndex, 0xe7e7));
@@ -28004,7 +27995,6 @@ function eventTimes(rng, category, t) {
         return { start, end: Math.round(start + (t - start) * rng()), status: "closed" };
     return { start, status: "open" };
 }
-const TYPE_BY_CODE = new Map(EVENT_TYPES.map((t) => [t.code, t]));
 /**
  * Description and entities are derived on every read (from the ARN and the event's own fields)
  * instead of stored, so a dataset of 100,000 events stays small and generates fast. The accessors are
@@ -28012,10 +28002,10 @@ const TYPE_BY_CODE = new Map(EVENT_TYPES.map((t) => [t.code, t]));
  * value replaces the accessor with that plain value.
  */
 const LAZY_DESCRIPTION = derivedProperty("description", (e) => {
-    const type = TYPE_BY_CODE.get(e.eventTypeCode);
+    const type = eventType(e.eventTypeCode);
     return describeEvent(e, type?.summary ?? `an event of type ${e.eventTypeCode}`);
 });
-const LAZY_ENTITIES = derivedProperty("entities", (e) => buildEntities(e, entityKindOf(e)));
+const LAZY_ENTITIES = derivedProperty("entities", buildEntities);
 function derivedProperty(key, compute) {
     return {
         enumerable: true,
@@ -28046,10 +28036,6 @@ class Churn {
     #minute = 0;
     #pending = [];
     constructor(o, state, nextIndex) {
-        for (const key of ["insertsPerMinute", "updatesPerMinute"]) {
-            if (!(o[key] >= 0 && Number.isFinite(o[key])))
-                throw new RangeError(`${key} must be a number >= 0, got ${o[key]}`);
-        }
         this.#o = o;
         this.#state = state;
         this.#nextIndex = nextIndex;
@@ -28162,408 +28148,6 @@ function visibleAt(history, t) {
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/simulator/protocol.ts
-/** AWS JSON 1.1 as AWS Health speaks it: targets, bodies, timestamps and errors. */
-const JSON_11 = "application/x-amz-json-1.1";
-const TARGET_PREFIX = "AWSHealth_20160804.";
-/** An error answered to the client: `{"__type": code, "message": ...}` with an HTTP status. */
-class ServiceError extends Error {
-    code;
-    status;
-    constructor(code, message, status = 400) {
-        super(message);
-        this.name = code;
-        this.code = code;
-        this.status = status;
-    }
-}
-function serializationError(message) {
-    return new ServiceError("SerializationException", message);
-}
-function errorBody(e) {
-    return JSON.stringify({ __type: e.code, message: e.message });
-}
-/** The operation named by `x-amz-target`, or undefined when the header names another service. */
-function operationFromTarget(target) {
-    if (target === undefined || !target.startsWith(TARGET_PREFIX))
-        return undefined;
-    return target.slice(TARGET_PREFIX.length);
-}
-/** The region of the SigV4 credential scope: `Credential=AKID/20261126/us-east-1/health/aws4_request`. */
-function regionFromAuthorization(authorization) {
-    const match = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/[^/,\s]+\/aws4_request/.exec(authorization);
-    return match?.[1];
-}
-/** The request body as a JSON object; an empty body counts as `{}` (the SDK sends `{}` for no input). */
-function parseBody(text) {
-    if (text.trim() === "")
-        return {};
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch {
-        throw serializationError("The request body is not valid JSON");
-    }
-    if (!isRecord(value))
-        throw serializationError("The request body must be a JSON object");
-    return value;
-}
-function isRecord(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-/** Epoch seconds with a millisecond fraction, the wire form of a timestamp (1704067200.123). */
-function toEpochSeconds(d) {
-    return d.getTime() / 1000;
-}
-/** A wire timestamp to a Date; anything but a finite number is a serialization error. */
-function fromEpochSeconds(value, path) {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw serializationError(`Expected epoch seconds (a number) at '${path}'`);
-    }
-    return new Date(Math.round(value * 1000));
-}
-
-;// CONCATENATED MODULE: ./src/simulator/validation.ts
-
-/**
- * Constraint violations, reported together the way AWS does:
- * "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: ...".
- * Wrong JSON types are not violations but serialization errors, thrown at once.
- */
-class Violations {
-    messages = [];
-    add(value, path, constraint) {
-        this.messages.push(`Value ${render(value)} at '${path}' failed to satisfy constraint: ${constraint}`);
-    }
-    throwIfAny() {
-        const n = this.messages.length;
-        if (n === 0)
-            return;
-        const head = `${n} validation error${n === 1 ? "" : "s"} detected: `;
-        throw new ServiceError("ValidationException", head + this.messages.join("; "));
-    }
-}
-function render(value) {
-    if (value === undefined || value === null)
-        return "null";
-    if (Array.isArray(value))
-        return `'[${value.map((v) => (isRecord(v) ? JSON.stringify(v) : String(v))).join(", ")}]'`;
-    return `'${isRecord(value) ? JSON.stringify(value) : String(value)}'`;
-}
-function readString(obj, key, path) {
-    const v = obj[key];
-    if (v === undefined || v === null)
-        return undefined;
-    if (typeof v !== "string")
-        throw serializationError(`Expected a string at '${path}'`);
-    return v;
-}
-function readInteger(obj, key, path) {
-    const v = obj[key];
-    if (v === undefined || v === null)
-        return undefined;
-    if (typeof v !== "number" || !Number.isInteger(v))
-        throw serializationError(`Expected an integer at '${path}'`);
-    return v;
-}
-function readStruct(obj, key, path) {
-    const v = obj[key];
-    if (v === undefined || v === null)
-        return undefined;
-    if (!isRecord(v))
-        throw serializationError(`Expected an object at '${path}'`);
-    return v;
-}
-function readList(obj, key, path) {
-    const v = obj[key];
-    if (v === undefined || v === null)
-        return undefined;
-    if (!Array.isArray(v))
-        throw serializationError(`Expected a list at '${path}'`);
-    return v;
-}
-function readStringList(obj, key, path) {
-    const list = readList(obj, key, path);
-    if (list?.some((item) => typeof item !== "string"))
-        throw serializationError(`Expected strings in '${path}'`);
-    return list;
-}
-function readStructList(obj, key, path) {
-    const list = readList(obj, key, path);
-    if (list?.some((item) => !isRecord(item)))
-        throw serializationError(`Expected objects in '${path}'`);
-    return list;
-}
-function readRange(obj, key, path) {
-    const s = readStruct(obj, key, path);
-    return s === undefined ? undefined : toRange(s, path);
-}
-function readRangeList(obj, key, path) {
-    return readStructList(obj, key, path)?.map((s, i) => toRange(s, `${path}.${i + 1}.member`));
-}
-function toRange(s, path) {
-    const range = {};
-    if (s.from !== undefined && s.from !== null)
-        range.from = fromEpochSeconds(s.from, `${path}.from`);
-    if (s.to !== undefined && s.to !== null)
-        range.to = fromEpochSeconds(s.to, `${path}.to`);
-    return range;
-}
-function checkRequired(value, path, v) {
-    if (value === undefined || value === null)
-        v.add(value, path, "Member must not be null");
-}
-function checkLength(value, path, min, max, v) {
-    if (value.length < min)
-        v.add(value, path, `Member must have length greater than or equal to ${min}`);
-    if (value.length > max)
-        v.add(value, path, `Member must have length less than or equal to ${max}`);
-}
-function checkValue(value, path, min, max, v) {
-    if (value < min)
-        v.add(value, path, `Member must have value greater than or equal to ${min}`);
-    if (value > max)
-        v.add(value, path, `Member must have value less than or equal to ${max}`);
-}
-function checkEnum(values, path, allowed, v) {
-    if (values.every((x) => allowed.includes(x)))
-        return;
-    v.add(values, path, `Member must satisfy constraint: [Member must satisfy enum value set: [${allowed.join(", ")}]]`);
-}
-function checkPattern(values, path, pattern, v) {
-    if (values.every((x) => pattern.test(x)))
-        return;
-    v.add(values, path, `Member must satisfy constraint: [Member must satisfy regular expression pattern: ${pattern.source}]`);
-}
-function checkStringPattern(value, path, pattern, v) {
-    if (!pattern.test(value))
-        v.add(value, path, `Member must satisfy regular expression pattern: ${pattern.source}`);
-}
-
-;// CONCATENATED MODULE: ./src/simulator/shapes.ts
-
-/** Limits and patterns of the AWS Health service model (com.amazonaws.health, 2016-08-04). */
-const PATTERNS = {
-    eventArn: /^arn:aws(-[a-z]+(-[a-z]+)?)?:health:[^:]*:[^:]*:event(?:\/[\w-]+){3}$/,
-    eventType: /^[^:/]{3,100}$/,
-    service: /^[^:/]{2,30}$/,
-    region: /^[^:/]{2,25}$/,
-    availabilityZone: /^[a-z]{2}-[0-9a-z-]{4,16}$/,
-    accountId: /^\S+$/,
-    nextToken: /^[a-zA-Z0-9=/+_.-]{4,10000}$/,
-};
-const EVENT_CATEGORIES = [
-    "issue",
-    "accountNotification",
-    "scheduledChange",
-    "investigation",
-];
-const EVENT_STATUSES = ["open", "closed", "upcoming"];
-const ENTITY_STATUSES = [
-    "IMPAIRED",
-    "UNIMPAIRED",
-    "UNKNOWN",
-    "PENDING",
-    "RESOLVED",
-];
-const shapes_ACTIONABILITIES = ["ACTION_REQUIRED", "ACTION_MAY_BE_REQUIRED", "INFORMATIONAL"];
-const shapes_PERSONAS = ["OPERATIONS", "SECURITY", "BILLING"];
-function strings(min, max, more = {}) {
-    return { kind: "strings", min, max, ...more };
-}
-const shapes_COMMON = {
-    eventTypeCodes: strings(1, 10, { pattern: PATTERNS.eventType }),
-    services: strings(1, 10, { pattern: PATTERNS.service }),
-    regions: strings(1, 10, { pattern: PATTERNS.region }),
-    entityArns: strings(1, 99, { itemMax: 1600 }),
-    entityValues: strings(1, 99, { itemMax: 1224 }),
-    eventTypeCategories: strings(1, 10, { enum: EVENT_CATEGORIES }),
-    eventStatusCodes: strings(1, 6, { enum: EVENT_STATUSES }),
-    actionabilities: strings(1, 3, { enum: shapes_ACTIONABILITIES }),
-    personas: strings(1, 3, { enum: shapes_PERSONAS }),
-};
-/** OrganizationEventFilter: single ranges, account ids. */
-const ORGANIZATION_FILTER = {
-    ...shapes_COMMON,
-    awsAccountIds: strings(1, 50, { pattern: PATTERNS.accountId, itemMax: 12 }),
-    startTime: { kind: "range" },
-    endTime: { kind: "range" },
-    lastUpdatedTime: { kind: "range" },
-};
-/** EventFilter: lists of ranges, event ARNs, Availability Zones. */
-const ACCOUNT_FILTER = {
-    ...shapes_COMMON,
-    eventArns: strings(1, 10, { pattern: PATTERNS.eventArn, itemMax: 1600 }),
-    availabilityZones: strings(0, Number.POSITIVE_INFINITY, { pattern: PATTERNS.availabilityZone }),
-    startTimes: { kind: "ranges" },
-    endTimes: { kind: "ranges" },
-    lastUpdatedTimes: { kind: "ranges" },
-    tags: { kind: "tags" },
-};
-/** EntityFilter of DescribeAffectedEntities. */
-const ENTITY_FILTER = {
-    eventArns: strings(1, 10, { pattern: PATTERNS.eventArn, itemMax: 1600 }),
-    entityArns: strings(1, 99, { itemMax: 1600 }),
-    entityValues: strings(1, 99, { itemMax: 1224 }),
-    lastUpdatedTimes: { kind: "ranges" },
-    tags: { kind: "tags" },
-    statusCodes: strings(1, 5, { enum: ENTITY_STATUSES }),
-};
-/** Reads and checks a filter structure; unknown members are ignored. */
-function shapes_readFilter(input, key, specs, v) {
-    const obj = readStruct(input, key, key);
-    if (obj === undefined)
-        return undefined;
-    const out = {};
-    for (const [member, spec] of Object.entries(specs)) {
-        const value = readMember(obj, member, `${key}.${member}`, spec, v);
-        if (value !== undefined)
-            out[member] = value;
-    }
-    return out;
-}
-function readMember(obj, member, path, spec, v) {
-    switch (spec.kind) {
-        case "range":
-            return readRange(obj, member, path);
-        case "ranges": {
-            const list = readRangeList(obj, member, path);
-            if (list)
-                checkLength(list, path, 1, 10, v);
-            return list;
-        }
-        case "tags": {
-            const list = readStructList(obj, member, path);
-            if (list)
-                checkLength(list, path, 0, 50, v);
-            return list;
-        }
-        case "strings":
-            return readStrings(obj, member, path, spec, v);
-    }
-}
-function readStrings(obj, member, path, spec, v) {
-    const list = readStringList(obj, member, path);
-    if (list === undefined)
-        return undefined;
-    checkLength(list, path, spec.min, spec.max, v);
-    if (spec.enum)
-        checkEnum(list, path, spec.enum, v);
-    if (spec.pattern)
-        checkPattern(list, path, spec.pattern, v);
-    const max = spec.itemMax;
-    if (max !== undefined && list.some((s) => s.length > max)) {
-        v.add(list, path, `Member must satisfy constraint: [Member must have length less than or equal to ${max}]`);
-    }
-    return list;
-}
-
-;// CONCATENATED MODULE: ./src/simulator/inputs.ts
-
-
-
-/** Page-size ranges per operation (DescribeAffectedAccountsForOrganization keeps 10-100). */
-const PAGE = { events: [1, 100], accounts: [10, 100], entities: [1, 100] };
-function readListParams(input, page, v) {
-    const maxResults = readInteger(input, "maxResults", "maxResults");
-    if (maxResults !== undefined)
-        checkValue(maxResults, "maxResults", page[0], page[1], v);
-    const nextToken = readString(input, "nextToken", "nextToken");
-    if (nextToken !== undefined)
-        checkStringPattern(nextToken, "nextToken", PATTERNS.nextToken, v);
-    return { maxResults, nextToken, locale: readLocale(input, v) };
-}
-function readLocale(input, v) {
-    const locale = readString(input, "locale", "locale");
-    if (locale !== undefined)
-        checkLength(locale, "locale", 2, 256, v);
-    return locale;
-}
-/** Only English is served: `en`, `en-US`, `en_GB` and the like; anything else is UnsupportedLocale. */
-function checkLocale(locale) {
-    if (locale === undefined || /^en([-_][A-Za-z]{2,3})?$/.test(locale))
-        return;
-    throw new ServiceError("UnsupportedLocale", `The locale '${locale}' is not supported. Supported locales: en, en-US.`);
-}
-function finish(v, result) {
-    v.throwIfAny();
-    checkLocale(result.locale);
-    return result;
-}
-function parseEventsInput(input, scope) {
-    const v = new Violations();
-    const spec = scope === "organization" ? ORGANIZATION_FILTER : ACCOUNT_FILTER;
-    const filter = (shapes_readFilter(input, "filter", spec, v) ?? {});
-    return finish(v, { ...readListParams(input, PAGE.events, v), filter });
-}
-function parseAffectedAccountsInput(input) {
-    const v = new Violations();
-    const eventArn = readString(input, "eventArn", "eventArn");
-    checkRequired(eventArn, "eventArn", v);
-    if (eventArn !== undefined)
-        checkStringPattern(eventArn, "eventArn", PATTERNS.eventArn, v);
-    return finish(v, {
-        ...readListParams(input, PAGE.accounts, v),
-        locale: undefined,
-        eventArn: eventArn ?? "",
-    });
-}
-function parseDetailsInput(input) {
-    const v = new Violations();
-    const eventArns = readStrings(input, "eventArns", "eventArns", strings(1, 10, { pattern: PATTERNS.eventArn }), v);
-    checkRequired(eventArns, "eventArns", v);
-    return finish(v, { eventArns: eventArns ?? [], locale: readLocale(input, v) });
-}
-function parseOrgDetailsInput(input) {
-    const v = new Violations();
-    const filters = readAccountFilters(input, "organizationEventDetailFilters", v);
-    checkRequired(filters, "organizationEventDetailFilters", v);
-    return finish(v, { filters: filters ?? [], locale: readLocale(input, v) });
-}
-/**
- * DescribeAffectedEntitiesForOrganization takes `organizationEntityAccountFilters` or the older
- * `organizationEntityFilters` (no status codes); one of them is needed.
- */
-function parseOrgEntitiesInput(input) {
-    const v = new Violations();
-    const key = input.organizationEntityAccountFilters !== undefined
-        ? "organizationEntityAccountFilters"
-        : "organizationEntityFilters";
-    const filters = readAccountFilters(input, key, v);
-    checkRequired(filters, "organizationEntityAccountFilters", v);
-    return finish(v, { ...readListParams(input, PAGE.entities, v), filters: filters ?? [] });
-}
-function parseEntitiesInput(input) {
-    const v = new Violations();
-    const filter = shapes_readFilter(input, "filter", ENTITY_FILTER, v);
-    checkRequired(filter, "filter", v);
-    if (filter !== undefined)
-        checkRequired(filter.eventArns, "filter.eventArns", v);
-    return finish(v, {
-        ...readListParams(input, PAGE.entities, v),
-        filter: (filter ?? { eventArns: [] }),
-    });
-}
-function readAccountFilters(input, key, v) {
-    const list = readStructList(input, key, key);
-    if (list === undefined)
-        return undefined;
-    checkLength(list, key, 1, 10, v);
-    return list.map((item, i) => {
-        const path = `${key}.${i + 1}.member`;
-        const eventArn = readString(item, "eventArn", `${path}.eventArn`);
-        checkRequired(eventArn, `${path}.eventArn`, v);
-        if (eventArn !== undefined)
-            checkStringPattern(eventArn, `${path}.eventArn`, PATTERNS.eventArn, v);
-        const awsAccountId = readString(item, "awsAccountId", `${path}.awsAccountId`);
-        if (awsAccountId !== undefined)
-            checkStringPattern(awsAccountId, `${path}.awsAccountId`, /^\S{1,12}$/, v);
-        const statusCodes = readStrings(item, "statusCodes", `${path}.statusCodes`, strings(1, 5, { enum: ENTITY_STATUSES }), v);
-        return { eventArn: eventArn ?? "", awsAccountId, statusCodes };
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/simulator/filters.ts
 
 const SET_MEMBERS = [
@@ -28714,6 +28298,425 @@ function personasOf(event) {
     return ["OPERATIONS"];
 }
 
+;// CONCATENATED MODULE: ./src/simulator/protocol.ts
+/** AWS JSON 1.1 as AWS Health speaks it: targets, bodies, timestamps, errors and the shapes it answers. */
+
+const JSON_11 = "application/x-amz-json-1.1";
+const TARGET_PREFIX = "AWSHealth_20160804.";
+/** An error answered to the client: `{"__type": code, "message": ...}` with an HTTP status. */
+class ServiceError extends Error {
+    code;
+    status;
+    constructor(code, message, status = 400) {
+        super(message);
+        this.name = code;
+        this.code = code;
+        this.status = status;
+    }
+}
+function serializationError(message) {
+    return new ServiceError("SerializationException", message);
+}
+function errorBody(e) {
+    return JSON.stringify({ __type: e.code, message: e.message });
+}
+/** The operation named by `x-amz-target`, or undefined when the header names another service. */
+function operationFromTarget(target) {
+    if (target === undefined || !target.startsWith(TARGET_PREFIX))
+        return undefined;
+    return target.slice(TARGET_PREFIX.length);
+}
+/** The region of the SigV4 credential scope: `Credential=AKID/20261126/us-east-1/health/aws4_request`. */
+function regionFromAuthorization(authorization) {
+    const match = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/[^/,\s]+\/aws4_request/.exec(authorization);
+    return match?.[1];
+}
+/** The request body as a JSON object; an empty body counts as `{}` (the SDK sends `{}` for no input). */
+function parseBody(text) {
+    if (text.trim() === "")
+        return {};
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        throw serializationError("The request body is not valid JSON");
+    }
+    if (!isRecord(value))
+        throw serializationError("The request body must be a JSON object");
+    return value;
+}
+function isRecord(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+/** Epoch seconds with a millisecond fraction, the wire form of a timestamp (1704067200.123). */
+function toEpochSeconds(d) {
+    return d.getTime() / 1000;
+}
+/** A wire timestamp to a Date; anything but a finite number is a serialization error. */
+function fromEpochSeconds(value, path) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw serializationError(`Expected epoch seconds (a number) at '${path}'`);
+    }
+    return new Date(Math.round(value * 1000));
+}
+/** OrganizationEvent: no Availability Zone in this shape. */
+function organizationEventJson(e) {
+    const out = {
+        arn: e.arn,
+        service: e.service,
+        eventTypeCode: e.eventTypeCode,
+        eventTypeCategory: e.eventTypeCategory,
+        eventScopeCode: e.eventScopeCode,
+        region: e.region,
+        startTime: toEpochSeconds(e.startTime),
+    };
+    if (e.endTime)
+        out.endTime = toEpochSeconds(e.endTime);
+    out.lastUpdatedTime = toEpochSeconds(e.lastUpdatedTime);
+    out.statusCode = e.statusCode;
+    return out;
+}
+/** Event (DescribeEvents and the details operations). */
+function eventJson(e) {
+    const out = {
+        arn: e.arn,
+        service: e.service,
+        eventTypeCode: e.eventTypeCode,
+        eventTypeCategory: e.eventTypeCategory,
+        region: e.region,
+    };
+    if (e.availabilityZone !== undefined)
+        out.availabilityZone = e.availabilityZone;
+    out.startTime = toEpochSeconds(e.startTime);
+    if (e.endTime)
+        out.endTime = toEpochSeconds(e.endTime);
+    out.lastUpdatedTime = toEpochSeconds(e.lastUpdatedTime);
+    out.statusCode = e.statusCode;
+    out.eventScopeCode = e.eventScopeCode;
+    return out;
+}
+/** EventDetails / OrganizationEventDetails; `awsAccountId` only for account-specific events. */
+function detailsJson(e, awsAccountId, organization) {
+    const out = {};
+    if (organization && awsAccountId !== undefined)
+        out.awsAccountId = awsAccountId;
+    out.event = eventJson(e);
+    out.eventDescription = { latestDescription: descriptionForAccount(e, awsAccountId) };
+    if (Object.keys(e.metadata).length > 0)
+        out.eventMetadata = { ...e.metadata };
+    return out;
+}
+function entityJson(entity, eventArn) {
+    const out = { entityArn: entity.entityArn, eventArn, entityValue: entity.entityValue };
+    if (entity.entityUrl !== undefined)
+        out.entityUrl = entity.entityUrl;
+    out.awsAccountId = entity.awsAccountId;
+    out.lastUpdatedTime = toEpochSeconds(entity.lastUpdatedTime);
+    out.statusCode = entity.statusCode;
+    if (Object.keys(entity.tags).length > 0)
+        out.tags = { ...entity.tags };
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/simulator/inputs.ts
+/**
+ * Every request's input, read and checked in this one file as the AWS Health service model
+ * (com.amazonaws.health, 2016-08-04) constrains it. A member of the wrong JSON type is a serialization
+ * error, thrown at once; constraint violations are gathered and reported together the way AWS does:
+ * "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: ...".
+ */
+
+/** Patterns of the service model. */
+const PATTERNS = {
+    eventArn: /^arn:aws(-[a-z]+(-[a-z]+)?)?:health:[^:]*:[^:]*:event(?:\/[\w-]+){3}$/,
+    eventType: /^[^:/]{3,100}$/,
+    service: /^[^:/]{2,30}$/,
+    region: /^[^:/]{2,25}$/,
+    availabilityZone: /^[a-z]{2}-[0-9a-z-]{4,16}$/,
+    accountId: /^\S+$/,
+    nextToken: /^[a-zA-Z0-9=/+_.-]{4,10000}$/,
+};
+const EVENT_CATEGORIES = [
+    "issue",
+    "accountNotification",
+    "scheduledChange",
+    "investigation",
+];
+const EVENT_STATUSES = ["open", "closed", "upcoming"];
+const ENTITY_STATUSES = [
+    "IMPAIRED",
+    "UNIMPAIRED",
+    "UNKNOWN",
+    "PENDING",
+    "RESOLVED",
+];
+const inputs_ACTIONABILITIES = ["ACTION_REQUIRED", "ACTION_MAY_BE_REQUIRED", "INFORMATIONAL"];
+const inputs_PERSONAS = ["OPERATIONS", "SECURITY", "BILLING"];
+function strings(min, max, more = {}) {
+    return { kind: "strings", min, max, ...more };
+}
+const ENTITY_STATUS_CODES = strings(1, 5, { enum: ENTITY_STATUSES });
+const inputs_COMMON = {
+    eventTypeCodes: strings(1, 10, { pattern: PATTERNS.eventType }),
+    services: strings(1, 10, { pattern: PATTERNS.service }),
+    regions: strings(1, 10, { pattern: PATTERNS.region }),
+    entityArns: strings(1, 99, { itemMax: 1600 }),
+    entityValues: strings(1, 99, { itemMax: 1224 }),
+    eventTypeCategories: strings(1, 10, { enum: EVENT_CATEGORIES }),
+    eventStatusCodes: strings(1, 6, { enum: EVENT_STATUSES }),
+    actionabilities: strings(1, 3, { enum: inputs_ACTIONABILITIES }),
+    personas: strings(1, 3, { enum: inputs_PERSONAS }),
+};
+/** OrganizationEventFilter: single ranges, account ids. */
+const ORGANIZATION_FILTER = {
+    ...inputs_COMMON,
+    awsAccountIds: strings(1, 50, { pattern: PATTERNS.accountId, itemMax: 12 }),
+    startTime: { kind: "range" },
+    endTime: { kind: "range" },
+    lastUpdatedTime: { kind: "range" },
+};
+/** EventFilter: lists of ranges, event ARNs, Availability Zones. */
+const ACCOUNT_FILTER = {
+    ...inputs_COMMON,
+    eventArns: strings(1, 10, { pattern: PATTERNS.eventArn, itemMax: 1600 }),
+    availabilityZones: strings(0, Number.POSITIVE_INFINITY, { pattern: PATTERNS.availabilityZone }),
+    startTimes: { kind: "ranges" },
+    endTimes: { kind: "ranges" },
+    lastUpdatedTimes: { kind: "ranges" },
+    tags: { kind: "tags" },
+};
+/** EntityFilter of DescribeAffectedEntities. */
+const ENTITY_FILTER = {
+    eventArns: strings(1, 10, { pattern: PATTERNS.eventArn, itemMax: 1600 }),
+    entityArns: strings(1, 99, { itemMax: 1600 }),
+    entityValues: strings(1, 99, { itemMax: 1224 }),
+    lastUpdatedTimes: { kind: "ranges" },
+    tags: { kind: "tags" },
+    statusCodes: ENTITY_STATUS_CODES,
+};
+/** Page-size ranges per operation (DescribeAffectedAccountsForOrganization keeps 10-100). */
+const PAGE = { events: [1, 100], accounts: [10, 100], entities: [1, 100] };
+function parseEventsInput(input, scope) {
+    const v = new Violations();
+    const spec = scope === "organization" ? ORGANIZATION_FILTER : ACCOUNT_FILTER;
+    const filter = (inputs_readFilter(input, "filter", spec, v) ?? {});
+    return finish(v, { ...readListParams(input, PAGE.events, v), filter });
+}
+function parseAffectedAccountsInput(input) {
+    const v = new Violations();
+    const eventArn = read(input, "eventArn", "eventArn", "a string", isString);
+    v.required(eventArn, "eventArn");
+    if (eventArn !== undefined)
+        v.stringPattern(eventArn, "eventArn", PATTERNS.eventArn);
+    return finish(v, {
+        ...readListParams(input, PAGE.accounts, v),
+        locale: undefined,
+        eventArn: eventArn ?? "",
+    });
+}
+function parseDetailsInput(input) {
+    const v = new Violations();
+    const spec = strings(1, 10, { pattern: PATTERNS.eventArn });
+    const eventArns = readStrings(input, "eventArns", "eventArns", spec, v);
+    v.required(eventArns, "eventArns");
+    return finish(v, { eventArns: eventArns ?? [], locale: readLocale(input, v) });
+}
+function parseOrgDetailsInput(input) {
+    const v = new Violations();
+    const filters = readAccountFilters(input, "organizationEventDetailFilters", v);
+    v.required(filters, "organizationEventDetailFilters");
+    return finish(v, { filters: filters ?? [], locale: readLocale(input, v) });
+}
+/**
+ * DescribeAffectedEntitiesForOrganization takes `organizationEntityAccountFilters` or the older
+ * `organizationEntityFilters` (no status codes); one of them is needed.
+ */
+function parseOrgEntitiesInput(input) {
+    const v = new Violations();
+    const key = input.organizationEntityAccountFilters !== undefined
+        ? "organizationEntityAccountFilters"
+        : "organizationEntityFilters";
+    const filters = readAccountFilters(input, key, v);
+    v.required(filters, "organizationEntityAccountFilters");
+    return finish(v, { ...readListParams(input, PAGE.entities, v), filters: filters ?? [] });
+}
+function parseEntitiesInput(input) {
+    const v = new Violations();
+    const filter = inputs_readFilter(input, "filter", ENTITY_FILTER, v);
+    v.required(filter, "filter");
+    if (filter !== undefined)
+        v.required(filter.eventArns, "filter.eventArns");
+    return finish(v, {
+        ...readListParams(input, PAGE.entities, v),
+        filter: (filter ?? { eventArns: [] }),
+    });
+}
+/** Reports the violations; then only English is served: `en`, `en-US`, `en_GB` and the like. */
+function finish(v, result) {
+    v.throwIfAny();
+    const { locale } = result;
+    if (locale === undefined || /^en([-_][A-Za-z]{2,3})?$/.test(locale))
+        return result;
+    throw new ServiceError("UnsupportedLocale", `The locale '${locale}' is not supported. Supported locales: en, en-US.`);
+}
+function readListParams(input, page, v) {
+    const maxResults = read(input, "maxResults", "maxResults", "an integer", isInteger);
+    if (maxResults !== undefined)
+        v.value(maxResults, "maxResults", page[0], page[1]);
+    const nextToken = read(input, "nextToken", "nextToken", "a string", isString);
+    if (nextToken !== undefined)
+        v.stringPattern(nextToken, "nextToken", PATTERNS.nextToken);
+    return { maxResults, nextToken, locale: readLocale(input, v) };
+}
+function readLocale(input, v) {
+    const locale = read(input, "locale", "locale", "a string", isString);
+    if (locale !== undefined)
+        v.length(locale, "locale", 2, 256);
+    return locale;
+}
+function readAccountFilters(input, key, v) {
+    const list = readList(input, key, key, "objects", isRecord);
+    if (list === undefined)
+        return undefined;
+    v.length(list, key, 1, 10);
+    return list.map((item, i) => {
+        const path = `${key}.${i + 1}.member`;
+        const eventArn = read(item, "eventArn", `${path}.eventArn`, "a string", isString);
+        v.required(eventArn, `${path}.eventArn`);
+        if (eventArn !== undefined)
+            v.stringPattern(eventArn, `${path}.eventArn`, PATTERNS.eventArn);
+        const awsAccountId = read(item, "awsAccountId", `${path}.awsAccountId`, "a string", isString);
+        if (awsAccountId !== undefined)
+            v.stringPattern(awsAccountId, `${path}.awsAccountId`, /^\S{1,12}$/);
+        const statusCodes = readStrings(item, "statusCodes", `${path}.statusCodes`, ENTITY_STATUS_CODES, v);
+        return { eventArn: eventArn ?? "", awsAccountId, statusCodes };
+    });
+}
+/** Reads and checks a filter structure; unknown members are ignored. */
+function inputs_readFilter(input, key, specs, v) {
+    const obj = read(input, key, key, "an object", isRecord);
+    if (obj === undefined)
+        return undefined;
+    const out = {};
+    for (const [member, spec] of Object.entries(specs)) {
+        const value = readMember(obj, member, `${key}.${member}`, spec, v);
+        if (value !== undefined)
+            out[member] = value;
+    }
+    return out;
+}
+function readMember(obj, member, path, spec, v) {
+    switch (spec.kind) {
+        case "range": {
+            const s = read(obj, member, path, "an object", isRecord);
+            return s === undefined ? undefined : toRange(s, path);
+        }
+        case "ranges": {
+            const list = readList(obj, member, path, "objects", isRecord);
+            const ranges = list?.map((s, i) => toRange(s, `${path}.${i + 1}.member`));
+            if (ranges)
+                v.length(ranges, path, 1, 10);
+            return ranges;
+        }
+        case "tags": {
+            const list = readList(obj, member, path, "objects", isRecord);
+            if (list)
+                v.length(list, path, 0, 50);
+            return list;
+        }
+        case "strings":
+            return readStrings(obj, member, path, spec, v);
+    }
+}
+function readStrings(obj, member, path, spec, v) {
+    const list = readList(obj, member, path, "strings", isString);
+    if (list === undefined)
+        return undefined;
+    const { enum: allowed, pattern, itemMax: max } = spec;
+    v.length(list, path, spec.min, spec.max);
+    if (allowed)
+        v.items(list, path, (s) => allowed.includes(s), `satisfy enum value set: [${allowed.join(", ")}]`);
+    if (pattern)
+        v.items(list, path, (s) => pattern.test(s), `satisfy regular expression pattern: ${pattern.source}`);
+    if (max !== undefined)
+        v.items(list, path, (s) => s.length <= max, `have length less than or equal to ${max}`);
+    return list;
+}
+function toRange(s, path) {
+    const range = {};
+    if (s.from !== undefined && s.from !== null)
+        range.from = fromEpochSeconds(s.from, `${path}.from`);
+    if (s.to !== undefined && s.to !== null)
+        range.to = fromEpochSeconds(s.to, `${path}.to`);
+    return range;
+}
+const isString = (value) => typeof value === "string";
+const isInteger = (value) => Number.isInteger(value);
+const isList = (value) => Array.isArray(value);
+/** A member that is absent or null reads as undefined; one of another JSON type is a serialization error. */
+function read(obj, key, path, what, is) {
+    const v = obj[key];
+    if (v === undefined || v === null)
+        return undefined;
+    if (!is(v))
+        throw serializationError(`Expected ${what} at '${path}'`);
+    return v;
+}
+/** A list member whose items must all be of one JSON type. */
+function readList(obj, key, path, what, is) {
+    const list = read(obj, key, path, "a list", isList);
+    if (list?.some((item) => !is(item)))
+        throw serializationError(`Expected ${what} in '${path}'`);
+    return list;
+}
+/** Constraint violations, reported together by throwIfAny(). */
+class Violations {
+    #messages = [];
+    add(value, path, constraint) {
+        this.#messages.push(`Value ${render(value)} at '${path}' failed to satisfy constraint: ${constraint}`);
+    }
+    throwIfAny() {
+        const n = this.#messages.length;
+        if (n === 0)
+            return;
+        const head = `${n} validation error${n === 1 ? "" : "s"} detected: `;
+        throw new ServiceError("ValidationException", head + this.#messages.join("; "));
+    }
+    required(value, path) {
+        if (value === undefined || value === null)
+            this.add(value, path, "Member must not be null");
+    }
+    length(value, path, min, max) {
+        if (value.length < min)
+            this.add(value, path, `Member must have length greater than or equal to ${min}`);
+        if (value.length > max)
+            this.add(value, path, `Member must have length less than or equal to ${max}`);
+    }
+    value(value, path, min, max) {
+        if (value < min)
+            this.add(value, path, `Member must have value greater than or equal to ${min}`);
+        if (value > max)
+            this.add(value, path, `Member must have value less than or equal to ${max}`);
+    }
+    stringPattern(value, path, pattern) {
+        if (!pattern.test(value))
+            this.add(value, path, `Member must satisfy regular expression pattern: ${pattern.source}`);
+    }
+    /** A rule every item of a list must keep ("satisfy enum value set: [a, b]"). */
+    items(values, path, ok, rule) {
+        if (!values.every(ok))
+            this.add(values, path, `Member must satisfy constraint: [Member must ${rule}]`);
+    }
+}
+function render(value) {
+    if (value === undefined || value === null)
+        return "null";
+    if (Array.isArray(value))
+        return `'[${value.map((v) => (isRecord(v) ? JSON.stringify(v) : String(v))).join(", ")}]'`;
+    return `'${isRecord(value) ? JSON.stringify(value) : String(value)}'`;
+}
+
 ;// CONCATENATED MODULE: ./src/simulator/paging.ts
 
 /** Whether an item with key (t, k) comes after the cursor. */
@@ -28787,267 +28790,9 @@ function compareKeys(a, b) {
     return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
 }
 
-;// CONCATENATED MODULE: ./src/simulator/operations/context.ts
-/** AWS documents no default page size for Health; the simulator uses 10 when maxResults is absent. */
-const DEFAULT_PAGE_SIZE = 10;
-function openCursor(ctx, nextToken) {
-    return nextToken === undefined ? undefined : ctx.tokens.open(nextToken, ctx.tokenScope);
-}
-/** Adds `nextToken` to an answer when more results remain. */
-function withNextToken(ctx, out, next) {
-    if (next !== undefined)
-        out.nextToken = ctx.tokens.issue(ctx.tokenScope, next);
-    return out;
-}
+;// CONCATENATED MODULE: ./src/simulator/operations.ts
+/** The operations of AWS Health the simulator answers, as one table of handlers, and how each answers. */
 
-;// CONCATENATED MODULE: ./src/simulator/operations/accounts.ts
-
-
-
-/**
- * DescribeAffectedAccountsForOrganization: the affected accounts in ascending order. As AWS documents,
- * a public event has none and an unknown ARN answers eventScopeCode NONE.
- */
-function describeAffectedAccounts(ctx) {
-    const req = parseAffectedAccountsInput(ctx.input);
-    const cursor = openCursor(ctx, req.nextToken);
-    const event = ctx.state.byArn.get(req.eventArn);
-    if (event === undefined)
-        return { affectedAccounts: [], eventScopeCode: "NONE" };
-    if (event.eventScopeCode === "PUBLIC")
-        return { affectedAccounts: [], eventScopeCode: "PUBLIC" };
-    const page = pageSorted(event.accounts, (a) => ({ t: 0, k: a }), cursor, req.maxResults ?? DEFAULT_PAGE_SIZE);
-    return withNextToken(ctx, { affectedAccounts: page.items, eventScopeCode: event.eventScopeCode }, page.next);
-}
-
-;// CONCATENATED MODULE: ./src/simulator/wire.ts
-
-
-/** OrganizationEvent: no Availability Zone in this shape. */
-function organizationEventJson(e) {
-    const out = {
-        arn: e.arn,
-        service: e.service,
-        eventTypeCode: e.eventTypeCode,
-        eventTypeCategory: e.eventTypeCategory,
-        eventScopeCode: e.eventScopeCode,
-        region: e.region,
-        startTime: toEpochSeconds(e.startTime),
-    };
-    if (e.endTime)
-        out.endTime = toEpochSeconds(e.endTime);
-    out.lastUpdatedTime = toEpochSeconds(e.lastUpdatedTime);
-    out.statusCode = e.statusCode;
-    return out;
-}
-/** Event (DescribeEvents and the details operations). */
-function eventJson(e) {
-    const out = {
-        arn: e.arn,
-        service: e.service,
-        eventTypeCode: e.eventTypeCode,
-        eventTypeCategory: e.eventTypeCategory,
-        region: e.region,
-    };
-    if (e.availabilityZone !== undefined)
-        out.availabilityZone = e.availabilityZone;
-    out.startTime = toEpochSeconds(e.startTime);
-    if (e.endTime)
-        out.endTime = toEpochSeconds(e.endTime);
-    out.lastUpdatedTime = toEpochSeconds(e.lastUpdatedTime);
-    out.statusCode = e.statusCode;
-    out.eventScopeCode = e.eventScopeCode;
-    return out;
-}
-/** EventDetails / OrganizationEventDetails; `awsAccountId` only for account-specific events. */
-function detailsJson(e, awsAccountId, organization) {
-    const out = {};
-    if (organization && awsAccountId !== undefined)
-        out.awsAccountId = awsAccountId;
-    out.event = eventJson(e);
-    out.eventDescription = { latestDescription: descriptionForAccount(e, awsAccountId) };
-    if (Object.keys(e.metadata).length > 0)
-        out.eventMetadata = { ...e.metadata };
-    return out;
-}
-function entityJson(entity, eventArn) {
-    const out = { entityArn: entity.entityArn, eventArn, entityValue: entity.entityValue };
-    if (entity.entityUrl !== undefined)
-        out.entityUrl = entity.entityUrl;
-    out.awsAccountId = entity.awsAccountId;
-    out.lastUpdatedTime = toEpochSeconds(entity.lastUpdatedTime);
-    out.statusCode = entity.statusCode;
-    if (Object.keys(entity.tags).length > 0)
-        out.tags = { ...entity.tags };
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/simulator/operations/failures.ts
-
-/**
- * Per-item failures of the details and entities operations. AWS documents no list of error names:
- * `InvalidAccountInputError` is the one the service model names (an account id missing for an
- * account-specific event); the simulator uses it for every account mismatch, with the messages the
- * model documents, and `UnknownEventArn` for an ARN it does not know.
- */
-function accountFilterFailure(event, eventArn, awsAccountId, requireAffected) {
-    const item = (errorName, errorMessage) => ({
-        ...(awsAccountId === undefined ? {} : { awsAccountId }),
-        eventArn,
-        errorName,
-        errorMessage,
-    });
-    if (event === undefined)
-        return item("UnknownEventArn", `We couldn't find an event with the ARN ${eventArn}.`);
-    if (event.eventScopeCode === "ACCOUNT_SPECIFIC" && awsAccountId === undefined) {
-        return item("InvalidAccountInputError", "We couldn't find a public event that matches your request. To find an event that is account specific, you must enter an AWS account ID in the request.");
-    }
-    const publicWithAccount = event.eventScopeCode === "PUBLIC" && awsAccountId !== undefined;
-    const notAffected = event.eventScopeCode === "ACCOUNT_SPECIFIC" &&
-        awsAccountId !== undefined &&
-        !affects(event, awsAccountId);
-    if (requireAffected && (publicWithAccount || notAffected)) {
-        return item("InvalidAccountInputError", "We couldn't find an account specific event for the specified AWS account. To find an event that is public, you must enter a null value for the AWS account ID in the request.");
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/simulator/operations/details.ts
-
-
-
-
-
-/** DescribeEventDetailsForOrganization: one result per filter, in request order. */
-function describeEventDetailsForOrganization(ctx) {
-    const req = parseOrgDetailsInput(ctx.input);
-    const successfulSet = [];
-    const failedSet = [];
-    for (const f of req.filters) {
-        const event = ctx.state.byArn.get(f.eventArn);
-        const failure = accountFilterFailure(event, f.eventArn, f.awsAccountId, true);
-        if (failure !== undefined)
-            failedSet.push(failure);
-        else if (event !== undefined)
-            successfulSet.push(detailsJson(event, f.awsAccountId, true));
-    }
-    return { successfulSet, failedSet };
-}
-/** DescribeEventDetails: the caller's view; events it cannot see are unknown to it. */
-function describeEventDetails(ctx) {
-    const req = parseDetailsInput(ctx.input);
-    const successfulSet = [];
-    const failedSet = [];
-    for (const arn of req.eventArns) {
-        const event = ctx.state.byArn.get(arn);
-        if (event === undefined || !visibleToCaller(event)) {
-            failedSet.push({
-                eventArn: arn,
-                errorName: "UnknownEventArn",
-                errorMessage: `We couldn't find an event with the ARN ${arn}.`,
-            });
-            continue;
-        }
-        const account = event.eventScopeCode === "PUBLIC" ? undefined : CALLER_ACCOUNT_ID;
-        successfulSet.push(detailsJson(event, account, false));
-    }
-    return { successfulSet, failedSet };
-}
-
-;// CONCATENATED MODULE: ./src/simulator/operations/entities.ts
-
-
-
-
-
-
-
-
-/** Results are sorted by the entity's lastUpdatedTime, newest first (as AWS documents). */
-function collect(target, event, entities, keep) {
-    for (const entity of entities) {
-        if (!keep(entity))
-            continue;
-        const k = `${entity.entityArn}|${event.arn}`;
-        target.set(k, { entity, eventArn: event.arn, key: { t: entity.lastUpdatedTime.getTime(), k } });
-    }
-}
-function answer(ctx, items, cursor, max) {
-    const sorted = [...items.values()].sort((a, b) => compareKeys(a.key, b.key));
-    const page = pageSorted(sorted, (i) => i.key, cursor, max ?? DEFAULT_PAGE_SIZE);
-    return withNextToken(ctx, { entities: page.items.map((i) => entityJson(i.entity, i.eventArn)) }, page.next);
-}
-/**
- * DescribeAffectedEntitiesForOrganization. A public event's entities belong to the caller's account;
- * an account that has none gets an empty list. Failures are reported with the first page only.
- */
-function describeAffectedEntitiesForOrganization(ctx) {
-    const req = parseOrgEntitiesInput(ctx.input);
-    const cursor = openCursor(ctx, req.nextToken);
-    const items = new Map();
-    const failedSet = [];
-    for (const f of req.filters) {
-        const event = ctx.state.byArn.get(f.eventArn);
-        const failure = accountFilterFailure(event, f.eventArn, f.awsAccountId, false);
-        if (failure !== undefined)
-            failedSet.push(failure);
-        else if (event !== undefined) {
-            const entities = f.awsAccountId === undefined ? event.entities : entitiesOfAccount(event, f.awsAccountId);
-            collect(items, event, entities, (e) => f.statusCodes === undefined || f.statusCodes.includes(e.statusCode));
-        }
-    }
-    const out = answer(ctx, items, cursor, req.maxResults);
-    if (cursor === undefined && failedSet.length > 0)
-        out.failedSet = failedSet;
-    return out;
-}
-/** DescribeAffectedEntities: the caller's entities of the listed events it can see. */
-function describeAffectedEntities(ctx) {
-    const req = parseEntitiesInput(ctx.input);
-    const cursor = openCursor(ctx, req.nextToken);
-    const items = new Map();
-    for (const arn of req.filter.eventArns) {
-        const event = ctx.state.byArn.get(arn);
-        if (event !== undefined && visibleToCaller(event))
-            collect(items, event, entitiesOfAccount(event, CALLER_ACCOUNT_ID), (e) => entityMatches(e, req.filter));
-    }
-    return answer(ctx, items, cursor, req.maxResults);
-}
-function entityMatches(e, f) {
-    if (e.awsAccountId !== CALLER_ACCOUNT_ID)
-        return false;
-    if (f.entityArns && !f.entityArns.includes(e.entityArn))
-        return false;
-    if (f.entityValues && !f.entityValues.includes(e.entityValue))
-        return false;
-    if (f.statusCodes && !f.statusCodes.includes(e.statusCode))
-        return false;
-    const t = e.lastUpdatedTime.getTime();
-    const inRange = (r) => (r.from === undefined || t >= r.from.getTime()) && (r.to === undefined || t <= r.to.getTime());
-    if (f.lastUpdatedTimes && !f.lastUpdatedTimes.some(inRange))
-        return false;
-    const hasTags = (tags) => Object.entries(tags).every(([k, v]) => e.tags[k] === v);
-    return f.tags === undefined || f.tags.length === 0 || f.tags.some(hasTags);
-}
-
-;// CONCATENATED MODULE: ./src/simulator/operations/events.ts
-
-
-
-
-
-/** DescribeEventsForOrganization and DescribeEvents: one page of the filtered dataset. */
-function describeEvents(scope) {
-    const encode = scope === "organization" ? organizationEventJson : eventJson;
-    return (ctx) => {
-        const req = parseEventsInput(ctx.input, scope);
-        const cursor = openCursor(ctx, req.nextToken);
-        const page = pageEvents(ctx.state.dataset, compileFilter(scope, req.filter), cursor, req.maxResults ?? DEFAULT_PAGE_SIZE);
-        return withNextToken(ctx, { events: page.items.map(encode) }, page.next);
-    };
-}
-
-;// CONCATENATED MODULE: ./src/simulator/operations/index.ts
 
 
 
@@ -29085,37 +28830,169 @@ const OPERATIONS = {
 function findOperation(name) {
     return Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
 }
-
-;// CONCATENATED MODULE: ./src/simulator/stats.ts
-function createStats() {
-    return {
-        requests: 0,
-        byOperation: {},
-        throttled: 0,
-        throttledByFamily: {},
-        succeededByFamily: {},
-        errors: 0,
-        dropped: 0,
-        serverTimeMsByOperation: {},
-        windowByFamily: {},
+/** AWS documents no default page size for Health; the simulator uses 10 when maxResults is absent. */
+const DEFAULT_PAGE_SIZE = 10;
+function openCursor(ctx, nextToken) {
+    return nextToken === undefined ? undefined : ctx.tokens.open(nextToken, ctx.tokenScope);
+}
+/** Adds `nextToken` to an answer when more results remain. */
+function withNextToken(ctx, out, next) {
+    if (next !== undefined)
+        out.nextToken = ctx.tokens.issue(ctx.tokenScope, next);
+    return out;
+}
+/** DescribeEventsForOrganization and DescribeEvents: one page of the filtered dataset. */
+function describeEvents(scope) {
+    const encode = scope === "organization" ? organizationEventJson : eventJson;
+    return (ctx) => {
+        const req = parseEventsInput(ctx.input, scope);
+        const cursor = openCursor(ctx, req.nextToken);
+        const page = pageEvents(ctx.state.dataset, compileFilter(scope, req.filter), cursor, req.maxResults ?? DEFAULT_PAGE_SIZE);
+        return withNextToken(ctx, { events: page.items.map(encode) }, page.next);
     };
 }
-/** Zeroes the stats in place, so references held by tests stay live. */
-function clearStats(stats) {
-    Object.assign(stats, createStats());
+/**
+ * DescribeAffectedAccountsForOrganization: the affected accounts in ascending order. As AWS documents,
+ * a public event has none and an unknown ARN answers eventScopeCode NONE.
+ */
+function describeAffectedAccounts(ctx) {
+    const req = parseAffectedAccountsInput(ctx.input);
+    const cursor = openCursor(ctx, req.nextToken);
+    const event = ctx.state.byArn.get(req.eventArn);
+    if (event === undefined)
+        return { affectedAccounts: [], eventScopeCode: "NONE" };
+    if (event.eventScopeCode === "PUBLIC")
+        return { affectedAccounts: [], eventScopeCode: "PUBLIC" };
+    const page = pageSorted(event.accounts, (a) => ({ t: 0, k: a }), cursor, req.maxResults ?? DEFAULT_PAGE_SIZE);
+    return withNextToken(ctx, { affectedAccounts: page.items, eventScopeCode: event.eventScopeCode }, page.next);
 }
-function bump(record, key, by = 1) {
-    record[key] = (record[key] ?? 0) + by;
-}
-/** Widens a family's window to include a request that arrived at `start` and was answered at `end`. */
-function widen(stats, family, start, end) {
-    const w = stats.windowByFamily[family];
-    if (w === undefined)
-        stats.windowByFamily[family] = { first: start, last: end };
-    else {
-        w.first = Math.min(w.first, start);
-        w.last = Math.max(w.last, end);
+/** DescribeEventDetailsForOrganization: one result per filter, in request order. */
+function describeEventDetailsForOrganization(ctx) {
+    const req = parseOrgDetailsInput(ctx.input);
+    const successfulSet = [];
+    const failedSet = [];
+    for (const f of req.filters) {
+        const event = ctx.state.byArn.get(f.eventArn);
+        const failure = accountFilterFailure(event, f.eventArn, f.awsAccountId, true);
+        if (failure !== undefined)
+            failedSet.push(failure);
+        else if (event !== undefined)
+            successfulSet.push(detailsJson(event, f.awsAccountId, true));
     }
+    return { successfulSet, failedSet };
+}
+/** DescribeEventDetails: the caller's view; events it cannot see are unknown to it. */
+function describeEventDetails(ctx) {
+    const req = parseDetailsInput(ctx.input);
+    const successfulSet = [];
+    const failedSet = [];
+    for (const arn of req.eventArns) {
+        const event = ctx.state.byArn.get(arn);
+        if (event === undefined || !visibleToCaller(event)) {
+            failedSet.push({
+                eventArn: arn,
+                errorName: "UnknownEventArn",
+                errorMessage: `We couldn't find an event with the ARN ${arn}.`,
+            });
+            continue;
+        }
+        const account = event.eventScopeCode === "PUBLIC" ? undefined : CALLER_ACCOUNT_ID;
+        successfulSet.push(detailsJson(event, account, false));
+    }
+    return { successfulSet, failedSet };
+}
+/**
+ * DescribeAffectedEntitiesForOrganization. A public event's entities belong to the caller's account;
+ * an account that has none gets an empty list. Failures are reported with the first page only.
+ */
+function describeAffectedEntitiesForOrganization(ctx) {
+    const req = parseOrgEntitiesInput(ctx.input);
+    const cursor = openCursor(ctx, req.nextToken);
+    const items = new Map();
+    const failedSet = [];
+    for (const f of req.filters) {
+        const event = ctx.state.byArn.get(f.eventArn);
+        const failure = accountFilterFailure(event, f.eventArn, f.awsAccountId, false);
+        if (failure !== undefined)
+            failedSet.push(failure);
+        else if (event !== undefined) {
+            const entities = f.awsAccountId === undefined ? event.entities : entitiesOfAccount(event, f.awsAccountId);
+            collect(items, event, entities, (e) => f.statusCodes === undefined || f.statusCodes.includes(e.statusCode));
+        }
+    }
+    const out = entitiesPage(ctx, items, cursor, req.maxResults);
+    if (cursor === undefined && failedSet.length > 0)
+        out.failedSet = failedSet;
+    return out;
+}
+/** DescribeAffectedEntities: the caller's entities of the listed events it can see. */
+function describeAffectedEntities(ctx) {
+    const req = parseEntitiesInput(ctx.input);
+    const cursor = openCursor(ctx, req.nextToken);
+    const items = new Map();
+    for (const arn of req.filter.eventArns) {
+        const event = ctx.state.byArn.get(arn);
+        if (event !== undefined && visibleToCaller(event))
+            collect(items, event, entitiesOfAccount(event, CALLER_ACCOUNT_ID), (e) => entityMatches(e, req.filter));
+    }
+    return entitiesPage(ctx, items, cursor, req.maxResults);
+}
+/** Results are sorted by the entity's lastUpdatedTime, newest first (as AWS documents). */
+function collect(target, event, entities, keep) {
+    for (const entity of entities) {
+        if (!keep(entity))
+            continue;
+        const k = `${entity.entityArn}|${event.arn}`;
+        target.set(k, { entity, eventArn: event.arn, key: { t: entity.lastUpdatedTime.getTime(), k } });
+    }
+}
+function entitiesPage(ctx, items, cursor, max) {
+    const sorted = [...items.values()].sort((a, b) => compareKeys(a.key, b.key));
+    const page = pageSorted(sorted, (i) => i.key, cursor, max ?? DEFAULT_PAGE_SIZE);
+    return withNextToken(ctx, { entities: page.items.map((i) => entityJson(i.entity, i.eventArn)) }, page.next);
+}
+function entityMatches(e, f) {
+    if (e.awsAccountId !== CALLER_ACCOUNT_ID)
+        return false;
+    if (f.entityArns && !f.entityArns.includes(e.entityArn))
+        return false;
+    if (f.entityValues && !f.entityValues.includes(e.entityValue))
+        return false;
+    if (f.statusCodes && !f.statusCodes.includes(e.statusCode))
+        return false;
+    const t = e.lastUpdatedTime.getTime();
+    const inRange = (r) => (r.from === undefined || t >= r.from.getTime()) && (r.to === undefined || t <= r.to.getTime());
+    if (f.lastUpdatedTimes && !f.lastUpdatedTimes.some(inRange))
+        return false;
+    const hasTags = (tags) => Object.entries(tags).every(([k, v]) => e.tags[k] === v);
+    return f.tags === undefined || f.tags.length === 0 || f.tags.some(hasTags);
+}
+/**
+ * Per-item failures of the details and entities operations. AWS documents no list of error names:
+ * `InvalidAccountInputError` is the one the service model names (an account id missing for an
+ * account-specific event); the simulator uses it for every account mismatch, with the messages the
+ * model documents, and `UnknownEventArn` for an ARN it does not know.
+ */
+function accountFilterFailure(event, eventArn, awsAccountId, requireAffected) {
+    const item = (errorName, errorMessage) => ({
+        ...(awsAccountId === undefined ? {} : { awsAccountId }),
+        eventArn,
+        errorName,
+        errorMessage,
+    });
+    if (event === undefined)
+        return item("UnknownEventArn", `We couldn't find an event with the ARN ${eventArn}.`);
+    if (event.eventScopeCode === "ACCOUNT_SPECIFIC" && awsAccountId === undefined) {
+        return item("InvalidAccountInputError", "We couldn't find a public event that matches your request. To find an event that is account specific, you must enter an AWS account ID in the request.");
+    }
+    const publicWithAccount = event.eventScopeCode === "PUBLIC" && awsAccountId !== undefined;
+    const notAffected = event.eventScopeCode === "ACCOUNT_SPECIFIC" &&
+        awsAccountId !== undefined &&
+        !affects(event, awsAccountId);
+    if (requireAffected && (publicWithAccount || notAffected)) {
+        return item("InvalidAccountInputError", "We couldn't find an account specific event for the specified AWS account. To find an event that is public, you must enter a null value for the AWS account ID in the request.");
+    }
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/simulator/tokens.ts
@@ -29210,7 +29087,10 @@ function canonicalJson(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/simulator/handler.ts
-
+/**
+ * The request handler: one HTTP request in, one AWS JSON 1.1 answer out, with the rate limit per API
+ * family and the counters of the simulator's stats.
+ */
 
 
 
@@ -29234,7 +29114,7 @@ async function serve(req, res, env) {
         req.socket.destroy();
         return;
     }
-    const outcome = handler_answer(req, body, name, op, env);
+    const outcome = answer(req, body, name, op, env);
     if (state.faults.latencyMs > 0) {
         const waited = await (0,promises_namespaceObject.setTimeout)(state.faults.latencyMs, true, { signal: env.closing }).catch(() => false);
         if (!waited)
@@ -29264,7 +29144,7 @@ function record(stats, name, op, o, ms) {
         stats.errors++;
     }
 }
-function handler_answer(req, body, name, op, env) {
+function answer(req, body, name, op, env) {
     try {
         const region = checkRequest(req);
         if (op === undefined || name === undefined) {
@@ -29348,8 +29228,6 @@ async function readBody(req) {
     }
     return Buffer.concat(chunks).toString("utf8");
 }
-
-;// CONCATENATED MODULE: ./src/simulator/limits.ts
 /** Burst when none is set: a tenth of a second's worth of requests, at least one. */
 function effectiveBurst(rate, burst) {
     return burst > 0 ? burst : Math.max(1, Math.ceil(rate / 10));
@@ -29380,6 +29258,37 @@ class RateLimiter {
         return true;
     }
 }
+/** Counters at zero, for a new simulator and for resetStats(). */
+function createStats() {
+    return {
+        requests: 0,
+        byOperation: {},
+        throttled: 0,
+        throttledByFamily: {},
+        succeededByFamily: {},
+        errors: 0,
+        dropped: 0,
+        serverTimeMsByOperation: {},
+        windowByFamily: {},
+    };
+}
+/** Zeroes the stats in place, so references held by tests stay live. */
+function clearStats(stats) {
+    Object.assign(stats, createStats());
+}
+function bump(record, key, by = 1) {
+    record[key] = (record[key] ?? 0) + by;
+}
+/** Widens a family's window to include a request that arrived at `start` and was answered at `end`. */
+function widen(stats, family, start, end) {
+    const w = stats.windowByFamily[family];
+    if (w === undefined)
+        stats.windowByFamily[family] = { first: start, last: end };
+    else {
+        w.first = Math.min(w.first, start);
+        w.last = Math.max(w.last, end);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/simulator/server.ts
 
@@ -29387,11 +29296,54 @@ class RateLimiter {
 
 
 
-
-
+/**
+ * What each numeric option may be, said once: startSimulator checks its options against it, and the
+ * command line reads its flags by it.
+ */
+const OPTION_RANGES = {
+    port: { min: 0, max: 65_535, whole: true },
+    events: { min: 0, max: 10_000_000, whole: true },
+    seed: { min: -(2 ** 31), max: 2 ** 32 - 1, whole: true },
+    accounts: { min: 1, max: 100_000, whole: true },
+    accountsPerEvent: { min: 1, max: 100_000, whole: true },
+    entitiesPerAccount: { min: 0, max: 1000, whole: true },
+    /** The range of a Date. */
+    anchor: { min: -8.64e15, max: 8.64e15, whole: false },
+    latencyMs: { min: 0, max: 60_000, whole: false },
+    rateLimit: { min: 0, max: 1_000_000, whole: false },
+    burst: { min: 0, max: 1_000_000, whole: true },
+    errorRate: { min: 0, max: 1, whole: false },
+    dropRate: { min: 0, max: 1, whole: false },
+    insertsPerMinute: { min: 0, max: 100_000, whole: false },
+    updatesPerMinute: { min: 0, max: 100_000, whole: false },
+};
+const ORGANIZATIONAL_VIEWS = [
+    "ENABLED",
+    "DISABLED",
+    "PENDING",
+];
+/** An option's range in words, for the messages of startSimulator and of the command line. */
+function rangeInWords(range) {
+    return `${range.whole ? "a whole number" : "a number"} from ${range.min} to ${range.max}`;
+}
+function inRange(n, range) {
+    return (range.whole ? Number.isInteger(n) : Number.isFinite(n)) && n >= range.min && n <= range.max;
+}
+/** Throws a RangeError naming the first option outside its range. */
+function checkOptions(o) {
+    for (const [key, range] of Object.entries(OPTION_RANGES)) {
+        const value = o[key];
+        if (value !== undefined && !inRange(value, range))
+            throw new RangeError(`${key} must be ${rangeInWords(range)}, got ${value}`);
+    }
+    const view = o.organizationalView;
+    if (view !== undefined && !ORGANIZATIONAL_VIEWS.includes(view))
+        throw new RangeError(`organizationalView must be ENABLED, DISABLED or PENDING, got ${view}`);
+}
 const server_DAY = 86_400_000;
 /** Starts an AWS Health simulator (AWS JSON 1.1 over node:http) on a free port of 127.0.0.1. */
 async function startSimulator(o = {}) {
+    checkOptions(o);
     const now = o.now ?? Date.now;
     const shape = {
         seed: o.seed ?? 1,
@@ -29446,7 +29398,7 @@ function startChurn(o, state, shape, start, nextIndex) {
     return new Churn({ ...shape, insertsPerMinute, updatesPerMinute, start }, state, nextIndex);
 }
 function faultsFrom(o) {
-    const faults = {
+    return {
         latencyMs: o.latencyMs ?? 0,
         rateLimit: o.rateLimit ?? 0,
         burst: o.burst ?? 0,
@@ -29456,15 +29408,6 @@ function faultsFrom(o) {
         subscription: o.subscription ?? true,
         accessDenied: o.accessDenied ?? false,
     };
-    for (const key of ["latencyMs", "rateLimit", "burst"]) {
-        if (!(faults[key] >= 0))
-            throw new RangeError(`${key} must be a number >= 0, got ${faults[key]}`);
-    }
-    for (const key of ["errorRate", "dropRate"]) {
-        if (!(faults[key] >= 0 && faults[key] <= 1))
-            throw new RangeError(`${key} must be between 0 and 1, got ${faults[key]}`);
-    }
-    return faults;
 }
 /** Inserts items at the front without spreading huge arrays into one call. */
 function prepend(target, items) {
@@ -31702,7 +31645,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2053);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3742);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
