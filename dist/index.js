@@ -25736,8 +25736,9 @@ class SetupError extends Error {
  * The endpoint refused the connection. Before any page this is setup (a wrong endpoint or region);
  * the engine treats it as transient once pages have come from the same endpoint.
  */
-class EndpointUnreachableError extends SetupError {
+class EndpointUnreachableError extends Error {
     name = "EndpointUnreachableError";
+    failureClass = "setup";
 }
 /** Another run holds the output or the checkpoint. Running again once that run ended helps. */
 class LockedError extends Error {
@@ -26242,7 +26243,7 @@ const WINDOW_MS = 1000;
 const CASCADE_MS = 1000;
 const GRACE_MS = 200;
 class Pacer {
-    #options;
+    #o;
     #rate = Number.POSITIVE_INFINITY;
     #ceiling = Number.POSITIVE_INFINITY;
     #nextStart = 0;
@@ -26252,8 +26253,8 @@ class Pacer {
     #successes = [];
     #firstSuccess = -1;
     #lastCut = Number.NEGATIVE_INFINITY;
-    constructor(options) {
-        this.#options = options;
+    constructor(o) {
+        this.#o = o;
     }
     /** The current pace in requests per second (Infinity while unpaced). */
     get rate() {
@@ -26262,7 +26263,7 @@ class Pacer {
     /** Waits for a slot; lower `order` goes first. */
     acquire(order) {
         return new Promise((resolve, reject) => {
-            const waiter = { order, since: this.#options.clock(), resolve, reject };
+            const waiter = { order, since: this.#o.clock(), resolve, reject };
             let i = this.#waiting.length;
             while (i > 0 && this.#waiting[i - 1].order > order)
                 i--;
@@ -26276,10 +26277,10 @@ class Pacer {
             return;
         this.#pumping = true;
         try {
-            while (this.#waiting.length > 0 && this.#inFlight < this.#options.maxInFlight) {
-                const now = this.#options.clock();
+            while (this.#waiting.length > 0 && this.#inFlight < this.#o.maxInFlight) {
+                const now = this.#o.clock();
                 if (Number.isFinite(this.#rate) && now < this.#nextStart) {
-                    await this.#options.sleep(this.#nextStart - now, this.#options.signal);
+                    await this.#o.sleep(this.#nextStart - now, this.#o.signal);
                     continue;
                 }
                 const waiter = this.#waiting.shift();
@@ -26300,7 +26301,7 @@ class Pacer {
     done(ticket, outcome) {
         this.#inFlight -= 1;
         void this.#pump();
-        const now = this.#options.clock();
+        const now = this.#o.clock();
         while (this.#successes.length > 0 && this.#successes[0] < now - WINDOW_MS)
             this.#successes.shift();
         if (outcome === "ok") {
@@ -26389,9 +26390,9 @@ function retryDelay(attempt) {
  * standard retry (10 attempts, with the delays above) stays the safety net for throttles, 5xx and
  * dropped connections.
  */
-function createPacedClient(options) {
+function createPacedClient(o) {
     const client = new dist_cjs.HealthClient({
-        region: options.region,
+        region: o.region,
         retryStrategy: new retry.ConfiguredRetryStrategy(10, retryDelay),
         // A request that gets no answer must fail and be retried like any transient fault: without
         // throwOnRequestTimeout the SDK only logs a warning and waits forever. Ten attempts of 12 s end a
@@ -26401,15 +26402,15 @@ function createPacedClient(options) {
             requestTimeout: REQUEST_TIMEOUT_MS,
             throwOnRequestTimeout: true,
         },
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+        ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+        ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
     });
-    const clock = options.clock ?? Date.now;
+    const clock = o.clock ?? Date.now;
     const pacers = new Map();
     const pacerFor = (family) => {
         let pacer = pacers.get(family);
         if (!pacer) {
-            pacer = new Pacer({ clock, sleep, signal: options.signal, maxInFlight: family === "events" ? 4 : 32 });
+            pacer = new Pacer({ clock, sleep, signal: o.signal, maxInFlight: family === "events" ? 4 : 32 });
             pacers.set(family, pacer);
         }
         return pacer;
@@ -29782,12 +29783,12 @@ class PageWork {
         this.#bytes += line.length;
         this.#notify();
     }
-    /** The lines so far; they are no longer kept. */
+    /** The lines so far, as one buffer; they are no longer kept. */
     take() {
-        const taken = { lines: this.#lines, bytes: this.#bytes };
+        const out = join(this.#lines);
         this.#lines = [];
         this.#bytes = 0;
-        return taken;
+        return out;
     }
     /** Resolves when a line is added or the enrichment ends. */
     changed() {
@@ -29806,10 +29807,10 @@ class PageWork {
  * a hundred times more than one of a narrow organization. Each event is encoded as soon as it is
  * complete. A failure is delivered in order: the pages before it are still written.
  */
-async function* pagePipeline(options) {
+async function* pagePipeline(o) {
     const stop = new AbortController();
-    const signal = AbortSignal.any([options.signal, stop.signal]);
-    const budget = new Budget(options.budgetBytes ?? DEFAULT_BUDGET_BYTES);
+    const signal = AbortSignal.any([o.signal, stop.signal]);
+    const budget = new Budget(o.budgetBytes ?? DEFAULT_BUDGET_BYTES);
     const partBytes = Math.max(1, Math.floor(budget.limit / 4));
     const queue = [];
     let wake;
@@ -29823,7 +29824,7 @@ async function* pagePipeline(options) {
         notify();
     };
     const list = (token) => {
-        const listing = options.source.listPage(options.request, token, signal);
+        const listing = o.source.listPage(o.request, token, signal);
         listing.catch(() => { }); // awaited below; avoids an unhandled rejection while it waits
         return listing;
     };
@@ -29831,11 +29832,11 @@ async function* pagePipeline(options) {
     const enrich = async (work, page, handle, enriched) => {
         await new Promise((resolve) => (0,external_node_timers_namespaceObject.setImmediate)(resolve));
         try {
-            const records = options.source.enrich(options.request, page.events, signal, handle);
+            const records = o.source.enrich(o.request, page.events, signal, handle);
             // Records that are there at once (events only) are encoded in one go, as before; records
             // handed over one by one are encoded one by one, so that none waits for the rest of its page.
             if (Array.isArray(records)) {
-                const lines = options.encode(records);
+                const lines = o.encode(records);
                 work.add(lines);
                 budget.encoded(work.n, lines.length, records.length);
                 return { ...enriched, count: records.length, reached: lastUpdated(records.at(-1)) };
@@ -29843,7 +29844,7 @@ async function* pagePipeline(options) {
             let count = 0;
             let last;
             for await (const record of records) {
-                const line = options.encode([record]);
+                const line = o.encode([record]);
                 work.add(line);
                 budget.encoded(work.n, line.length);
                 count += 1;
@@ -29858,20 +29859,20 @@ async function* pagePipeline(options) {
     const produce = async () => {
         const seen = new Set();
         let empty = 0;
-        let token = options.firstToken;
+        let token = o.firstToken;
         let handle = budget.page(0);
         await handle.admit(0, signal);
         let listing = list(token);
         for (let n = 0;; n++) {
             const page = await listing;
-            const receivedAt = options.clock();
+            const receivedAt = o.clock();
             handle.answered(jsonBytes(page.events));
             const next = page.nextToken || undefined;
             if (next !== undefined && (next === token || seen.has(next))) {
                 throw new Error(`The API returned the same pagination token twice (after ${n + 1} pages); stopping rather than looping.`);
             }
             empty = page.events.length === 0 && next !== undefined ? empty + 1 : 0;
-            if (empty > options.maxEmptyPages) {
+            if (empty > o.maxEmptyPages) {
                 throw new Error(`The API returned ${empty} empty pages in a row, each with a new token; stopping rather than looping.`);
             }
             const work = new PageWork(n);
@@ -29890,7 +29891,7 @@ async function* pagePipeline(options) {
     const producer = produce().catch((error) => push(new PageWork(-1).follow(Promise.reject(error))));
     try {
         for (;;) {
-            options.signal.throwIfAborted();
+            o.signal.throwIfAborted();
             while (queue.length === 0)
                 await wait();
             const work = queue.shift();
@@ -29899,8 +29900,9 @@ async function* pagePipeline(options) {
             if (page === undefined)
                 return;
             budget.handed(work.n);
+            const encoded = work.take();
             yield {
-                encoded: work.take().lines,
+                encoded,
                 count: page.count,
                 nextToken: page.nextToken,
                 receivedAt: page.receivedAt,
@@ -29916,7 +29918,7 @@ async function* pagePipeline(options) {
     }
     /** While the page is enriched, appends its lines whenever they outgrow a part. */
     async function writeAhead(work) {
-        if (options.write === undefined)
+        if (o.write === undefined)
             return;
         while (!work.settled) {
             if (work.bytes < partBytes) {
@@ -29924,10 +29926,25 @@ async function* pagePipeline(options) {
                 continue;
             }
             const part = work.take();
-            await options.write(part.lines);
-            budget.wrote(work.n, part.bytes);
+            await o.write(part);
+            budget.wrote(work.n, part.length);
         }
     }
+}
+/** Lines as one buffer; a single line is not copied. */
+function join(lines) {
+    if (lines.length === 1)
+        return lines[0];
+    let size = 0;
+    for (const line of lines)
+        size += line.length;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const line of lines) {
+        out.set(line, at);
+        at += line.length;
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/request.ts
@@ -30001,17 +30018,17 @@ const LAST_RUN_DEFAULTS = {
     firstSinceBound: { ago: 90 * 86_400_000 },
 };
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
-function checkUsable(checkpoint, print, options, deps) {
+function checkUsable(cp, print, options, deps) {
     const where = deps.store.location;
-    if (checkpoint.fingerprint !== print) {
+    if (cp.fingerprint !== print) {
         throw new CheckpointRefusedError("other-query", `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size, details, locale or simulate differ).`);
     }
-    if (!deps.sink.isSameAs(checkpoint.output.path)) {
-        throw new CheckpointRefusedError("other-output", `The checkpoint ${where} belongs to the output ${checkpoint.output.path}, not to ${deps.sink.location}.`);
+    if (!deps.sink.isSameAs(cp.output.path)) {
+        throw new CheckpointRefusedError("other-output", `The checkpoint ${where} belongs to the output ${cp.output.path}, not to ${deps.sink.location}.`);
     }
-    const age = deps.clock() - Date.parse(checkpoint.timestamp);
+    const age = deps.clock() - Date.parse(cp.timestamp);
     if (age > options.maxCheckpointAgeMs) {
-        throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
+        throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
             `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`);
     }
 }
@@ -30075,11 +30092,11 @@ async function backfill(options, deps) {
     const t0 = deps.clock();
     const print = fingerprint(options.query);
     const start = await begin(options, print, deps);
-    const resumedFrom = start.checkpoint;
-    let events = resumedFrom?.processedCount ?? 0;
-    let pages = resumedFrom?.pages ?? 0;
+    const cp = start.checkpoint;
+    let events = cp?.processedCount ?? 0;
+    let pages = cp?.pages ?? 0;
     // Verify before continuing: the next resume checks that the output's last line is this event.
-    let lastArn = resumedFrom?.output.lastArn;
+    let lastArn = cp?.output.lastArn;
     // What the last checkpoint written records: the facts behind "progress is saved".
     let saved = { pages, events, location: deps.store.location };
     let listed = false;
@@ -30110,7 +30127,7 @@ async function backfill(options, deps) {
                 return deps.sink.append(part, true);
             },
             request: start.request,
-            firstToken: resumedFrom?.nextToken,
+            firstToken: cp?.nextToken,
             clock: deps.clock,
             signal: deps.signal,
             maxEmptyPages: 100,
@@ -30144,7 +30161,7 @@ async function backfill(options, deps) {
     }
     catch (error) {
         await deps.sink.close().catch(() => { });
-        throw explain(error, { checkpoint: resumedFrom, saved, listed }, deps);
+        throw explain(error, { checkpoint: cp, saved, listed }, deps);
     }
     coverage = { covered: 1, reached: coverage?.reached ?? start.window.from ?? start.window.to, leftMs: 0 };
     const result = { ...progress(), resumed: start.resumed, request: start.request, window: start.window };
@@ -30733,55 +30750,32 @@ class NdjsonFileSink {
         return Buffer.concat(records.flatMap(spliced));
     }
     lastArnOf(page) {
-        const last = page.findLast((buffer) => buffer.length > 0);
-        if (last === undefined)
+        if (page.length === 0)
             return undefined;
-        // Each buffer holds whole lines: the last line starts after the buffer's second-to-last newline.
-        const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
+        const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
         const start = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
         return arnOfLine(bytes.subarray(start, bytes.length - 1));
     }
-    async append(page, ahead = false) {
+    async append(buffer, ahead = false) {
         const handle = this.#handle;
         if (!handle)
             throw new Error("The output is not open.");
-        let length = 0;
-        for (const buffer of page)
-            length += buffer.length;
-        if (length === 0)
+        if (buffer.length === 0)
             return this.#bytes;
-        if (this.#probe) {
-            // Crash tests: the page goes out in two halves, so a kill can land between them.
-            const whole = Buffer.concat(page);
-            const half = whole.length >> 1;
-            await this.#write(handle, [whole.subarray(0, half)], 0);
-            this.#probe("page-half-written");
-            await this.#write(handle, [whole.subarray(half)], half);
-        }
-        else {
-            await this.#write(handle, page, 0);
-        }
+        // With a probe (crash tests) the page goes out in two halves, so a kill can land between them.
+        const half = this.#probe ? buffer.length >> 1 : buffer.length;
+        await this.#write(handle, buffer, 0, half);
+        this.#probe?.("page-half-written");
+        await this.#write(handle, buffer, half, buffer.length);
         await handle.datasync();
         this.#probe?.(ahead ? "part-written" : "page-written");
-        this.#bytes += length;
+        this.#bytes += buffer.length;
         return this.#bytes;
     }
-    /** Writes `buffers` at `offset` bytes past the output's durable end, all of them, however the kernel splits it. */
-    async #write(handle, buffers, offset) {
-        let pending = buffers.filter((buffer) => buffer.length > 0);
-        let at = this.#bytes + offset;
-        while (pending.length > 0) {
-            let { bytesWritten } = await handle.writev(pending, at);
+    async #write(handle, buffer, from, to) {
+        for (let at = from; at < to;) {
+            const { bytesWritten } = await handle.write(buffer, at, to - at, this.#bytes + at);
             at += bytesWritten;
-            // Drop what was written; a buffer written in part continues where the kernel stopped.
-            let i = 0;
-            while (i < pending.length && bytesWritten >= pending[i].length) {
-                bytesWritten -= pending[i].length;
-                i += 1;
-            }
-            pending = pending.slice(i);
-            if (bytesWritten > 0)
-                pending[0] = pending[0].subarray(bytesWritten);
         }
     }
     async close() {
@@ -31129,7 +31123,7 @@ function namedFiles(config) {
  * that killed checkpoint writes left beside the checkpoint. A `merge-into` archive is read and checked
  * line by line before any API call, so a malformed one is refused at once.
  */
-async function openLocalFiles(config, hooks) {
+async function openLocalFiles(config, o) {
     const files = namedFiles(config);
     checkDistinct(files);
     for (const file of files)
@@ -31142,16 +31136,16 @@ async function openLocalFiles(config, hooks) {
     };
     try {
         for (const file of files)
-            locks.push(await lock(file.name, file.path, purpose, hooks.onStale));
+            locks.push(await lock(file.name, file.path, purpose, o.onStale));
         // Now that no other run writes the checkpoint, the temp files of killed writes can go.
         await removeLeftoverTemps(config.checkpoint);
-        const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
+        const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, o.probe);
         await archive?.prepare();
         const record = files.find((f) => f.what === "last-run record");
         return {
-            sink: new NdjsonFileSink(config.output, hooks.probe),
-            store: new FileCheckpointStore(config.checkpoint, hooks.probe),
-            ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), hooks.probe) }),
+            sink: new NdjsonFileSink(config.output, o.probe),
+            store: new FileCheckpointStore(config.checkpoint, o.probe),
+            ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), o.probe) }),
             ...(archive && { archive }),
             release,
         };

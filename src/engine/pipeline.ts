@@ -19,11 +19,8 @@ function lastUpdated(record: EventRecord | undefined): number | undefined {
 
 /** A page ready to write: its records, encoded, and the token that follows it. */
 export interface ReadyPage {
-  /**
-   * The page's encoded lines, or those not yet written ahead when it was written in parts (see
-   * `write`): buffers of whole lines, in order, handed to the sink as they are, without a copy.
-   */
-  readonly encoded: readonly Uint8Array[];
+  /** The page's lines, or those not yet written ahead when it was written in parts (see `write`). */
+  readonly encoded: Uint8Array;
   /** Events in the page, parts written ahead included. */
   readonly count: number;
   readonly nextToken: string | undefined;
@@ -52,7 +49,7 @@ export interface PipelineOptions {
    * checkpoint are cut off on resume like any page written after the last checkpoint. Without it,
    * pages are handed over whole.
    */
-  readonly write?: (part: readonly Uint8Array[]) => Promise<unknown>;
+  readonly write?: (part: Uint8Array) => Promise<unknown>;
   readonly request: ResolvedRequest;
   readonly firstToken: string | undefined;
   /**
@@ -114,12 +111,12 @@ class PageWork {
     this.#notify();
   }
 
-  /** The lines so far; they are no longer kept. */
-  take(): { readonly lines: readonly Uint8Array[]; readonly bytes: number } {
-    const taken = { lines: this.#lines, bytes: this.#bytes };
+  /** The lines so far, as one buffer; they are no longer kept. */
+  take(): Uint8Array {
+    const out = join(this.#lines);
     this.#lines = [];
     this.#bytes = 0;
-    return taken;
+    return out;
   }
 
   /** Resolves when a line is added or the enrichment ends. */
@@ -240,8 +237,9 @@ export async function* pagePipeline(options: PipelineOptions): AsyncGenerator<Re
       const page = await work.result;
       if (page === undefined) return;
       budget.handed(work.n);
+      const encoded = work.take();
       yield {
-        encoded: work.take().lines,
+        encoded,
         count: page.count,
         nextToken: page.nextToken,
         receivedAt: page.receivedAt,
@@ -264,8 +262,22 @@ export async function* pagePipeline(options: PipelineOptions): AsyncGenerator<Re
         continue;
       }
       const part = work.take();
-      await options.write(part.lines);
-      budget.wrote(work.n, part.bytes);
+      await options.write(part);
+      budget.wrote(work.n, part.length);
     }
   }
+}
+
+/** Lines as one buffer; a single line is not copied. */
+function join(lines: readonly Uint8Array[]): Uint8Array {
+  if (lines.length === 1) return lines[0] as Uint8Array;
+  let size = 0;
+  for (const line of lines) size += line.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const line of lines) {
+    out.set(line, at);
+    at += line.length;
+  }
+  return out;
 }

@@ -23,13 +23,12 @@ export interface OutputSink {
    * only compact bytes wait for the writer, not the objects (which would outlive the young heap).
    */
   encode(records: readonly object[]): Uint8Array;
-  /** The ARN of the last record of an encoded page (buffers of whole lines); undefined for an empty page. */
-  lastArnOf(page: readonly Uint8Array[]): string | undefined;
+  /** The ARN of the last record of an encoded page; undefined for an empty page. */
+  lastArnOf(page: Uint8Array): string | undefined;
   /**
-   * Appends one encoded page (buffers of whole lines, as `encode` made them) durably, in one write
-   * without copying it, and returns the new length. `ahead`: the lines are a part of a
+   * Appends one encoded page durably and returns the new length. `ahead`: the lines are a part of a
    * page written before the page is complete, so no checkpoint follows them yet.
    */
-  append(page: readonly Uint8Array[], ahead?: boolean): Promise<number>;
+  append(page: Uint8Array, ahead?: boolean): Promise<number>;
   close(): Promise<void>;
 }

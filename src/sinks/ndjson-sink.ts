@@ -132,52 +132,32 @@ export class NdjsonFileSink implements OutputSink {
     return Buffer.concat(records.flatMap(spliced));
   }
 
-  lastArnOf(page: readonly Uint8Array[]): string | undefined {
-    const last = page.findLast((buffer) => buffer.length > 0);
-    if (last === undefined) return undefined;
-    // Each buffer holds whole lines: the last line starts after the buffer's second-to-last newline.
-    const bytes = Buffer.from(last.buffer, last.byteOffset, last.byteLength);
+  lastArnOf(page: Uint8Array): string | undefined {
+    if (page.length === 0) return undefined;
+    const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength);
     const start = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
     return arnOfLine(bytes.subarray(start, bytes.length - 1));
   }
 
-  async append(page: readonly Uint8Array[], ahead = false): Promise<number> {
+  async append(buffer: Uint8Array, ahead = false): Promise<number> {
     const handle = this.#handle;
     if (!handle) throw new Error("The output is not open.");
-    let length = 0;
-    for (const buffer of page) length += buffer.length;
-    if (length === 0) return this.#bytes;
-    if (this.#probe) {
-      // Crash tests: the page goes out in two halves, so a kill can land between them.
-      const whole = Buffer.concat(page);
-      const half = whole.length >> 1;
-      await this.#write(handle, [whole.subarray(0, half)], 0);
-      this.#probe("page-half-written");
-      await this.#write(handle, [whole.subarray(half)], half);
-    } else {
-      await this.#write(handle, page, 0);
-    }
+    if (buffer.length === 0) return this.#bytes;
+    // With a probe (crash tests) the page goes out in two halves, so a kill can land between them.
+    const half = this.#probe ? buffer.length >> 1 : buffer.length;
+    await this.#write(handle, buffer, 0, half);
+    this.#probe?.("page-half-written");
+    await this.#write(handle, buffer, half, buffer.length);
     await handle.datasync();
     this.#probe?.(ahead ? "part-written" : "page-written");
-    this.#bytes += length;
+    this.#bytes += buffer.length;
     return this.#bytes;
   }
 
-  /** Writes `buffers` at `offset` bytes past the output's durable end, all of them, however the kernel splits it. */
-  async #write(handle: Handle, buffers: readonly Uint8Array[], offset: number): Promise<void> {
-    let pending = buffers.filter((buffer) => buffer.length > 0);
-    let at = this.#bytes + offset;
-    while (pending.length > 0) {
-      let { bytesWritten } = await handle.writev(pending as Uint8Array[], at);
+  async #write(handle: Handle, buffer: Uint8Array, from: number, to: number): Promise<void> {
+    for (let at = from; at < to; ) {
+      const { bytesWritten } = await handle.write(buffer, at, to - at, this.#bytes + at);
       at += bytesWritten;
-      // Drop what was written; a buffer written in part continues where the kernel stopped.
-      let i = 0;
-      while (i < pending.length && bytesWritten >= (pending[i] as Uint8Array).length) {
-        bytesWritten -= (pending[i] as Uint8Array).length;
-        i += 1;
-      }
-      pending = pending.slice(i);
-      if (bytesWritten > 0) pending[0] = (pending[0] as Uint8Array).subarray(bytesWritten);
     }
   }
 

@@ -70,11 +70,7 @@ class SizedSource implements EventSource {
 const encode = (records: EventRecord[]) =>
   new TextEncoder().encode(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
 
-function pipeline(
-  source: EventSource,
-  budgetBytes: number,
-  write?: (part: readonly Uint8Array[]) => Promise<unknown>,
-) {
+function pipeline(source: EventSource, budgetBytes: number, write?: (part: Uint8Array) => Promise<unknown>) {
   return pagePipeline({
     source,
     encode,
@@ -94,7 +90,7 @@ async function drain(pages: AsyncGenerator<ReadyPage>): Promise<ReadyPage[]> {
   return out;
 }
 
-const text = (lines: readonly Uint8Array[]) => Buffer.concat(lines).toString("utf8");
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("the page pipeline's byte budget", () => {
   it("reads ahead no further than the budget while the writer is busy", { timeout: 10_000 }, async () => {

@@ -1,6 +1,3 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonItems } from "../../src/engine/source.ts";
@@ -39,31 +36,5 @@ describe("encoding records with items that are already JSON", () => {
     const record = { arn: "a", details: new JsonItems([piece([1, { b: "é" }]), piece([]), piece(["c"])]) };
     expect(JSON.stringify(record)).toBe('{"arn":"a","details":[1,{"b":"é"},"c"]}');
     expect(text(sink.encode([record]))).toBe('{"arn":"a","details":[1,{"b":"é"},"c"]}\n');
-  });
-});
-
-describe("appending a page of encoded lines", () => {
-  it("writes every buffer of the page in order and returns the new length", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sink-"));
-    const file = new NdjsonFileSink(join(dir, "out.ndjson"));
-    await file.open();
-    const lines = [sink.encode([{ arn: "a" }, { arn: "b" }]), new Uint8Array(0), sink.encode([{ arn: "c" }])];
-    // A large buffer too: the kernel may write it in several pieces.
-    const large = sink.encode([{ arn: "d", x: "y".repeat(3 << 20) }]);
-    expect(await file.append(lines)).toBe(36);
-    expect(await file.append([large, new Uint8Array(0)], true)).toBe(36 + large.length);
-    expect(file.lastArnOf(lines)).toBe("c");
-    expect(file.lastArnOf([large, new Uint8Array(0)])).toBe("d");
-    expect(file.lastArnOf([new Uint8Array(0)])).toBeUndefined();
-    await file.close();
-    const text = readFileSync(join(dir, "out.ndjson"), "utf8");
-    expect(text.split("\n").map((line) => line.slice(0, 12))).toEqual([
-      '{"arn":"a"}',
-      '{"arn":"b"}',
-      '{"arn":"c"}',
-      '{"arn":"d","',
-      "",
-    ]);
-    expect(text.length).toBe(36 + large.length);
   });
 });
