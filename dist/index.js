@@ -25736,9 +25736,8 @@ class SetupError extends Error {
  * The endpoint refused the connection. Before any page this is setup (a wrong endpoint or region);
  * the engine treats it as transient once pages have come from the same endpoint.
  */
-class EndpointUnreachableError extends Error {
+class EndpointUnreachableError extends SetupError {
     name = "EndpointUnreachableError";
-    failureClass = "setup";
 }
 /** Another run holds the output or the checkpoint. Running again once that run ended helps. */
 class LockedError extends Error {
@@ -26243,7 +26242,7 @@ const WINDOW_MS = 1000;
 const CASCADE_MS = 1000;
 const GRACE_MS = 200;
 class Pacer {
-    #o;
+    #options;
     #rate = Number.POSITIVE_INFINITY;
     #ceiling = Number.POSITIVE_INFINITY;
     #nextStart = 0;
@@ -26253,8 +26252,8 @@ class Pacer {
     #successes = [];
     #firstSuccess = -1;
     #lastCut = Number.NEGATIVE_INFINITY;
-    constructor(o) {
-        this.#o = o;
+    constructor(options) {
+        this.#options = options;
     }
     /** The current pace in requests per second (Infinity while unpaced). */
     get rate() {
@@ -26263,7 +26262,7 @@ class Pacer {
     /** Waits for a slot; lower `order` goes first. */
     acquire(order) {
         return new Promise((resolve, reject) => {
-            const waiter = { order, since: this.#o.clock(), resolve, reject };
+            const waiter = { order, since: this.#options.clock(), resolve, reject };
             let i = this.#waiting.length;
             while (i > 0 && this.#waiting[i - 1].order > order)
                 i--;
@@ -26277,10 +26276,10 @@ class Pacer {
             return;
         this.#pumping = true;
         try {
-            while (this.#waiting.length > 0 && this.#inFlight < this.#o.maxInFlight) {
-                const now = this.#o.clock();
+            while (this.#waiting.length > 0 && this.#inFlight < this.#options.maxInFlight) {
+                const now = this.#options.clock();
                 if (Number.isFinite(this.#rate) && now < this.#nextStart) {
-                    await this.#o.sleep(this.#nextStart - now, this.#o.signal);
+                    await this.#options.sleep(this.#nextStart - now, this.#options.signal);
                     continue;
                 }
                 const waiter = this.#waiting.shift();
@@ -26301,7 +26300,7 @@ class Pacer {
     done(ticket, outcome) {
         this.#inFlight -= 1;
         void this.#pump();
-        const now = this.#o.clock();
+        const now = this.#options.clock();
         while (this.#successes.length > 0 && this.#successes[0] < now - WINDOW_MS)
             this.#successes.shift();
         if (outcome === "ok") {
@@ -26390,9 +26389,9 @@ function retryDelay(attempt) {
  * standard retry (10 attempts, with the delays above) stays the safety net for throttles, 5xx and
  * dropped connections.
  */
-function createPacedClient(o) {
+function createPacedClient(options) {
     const client = new dist_cjs.HealthClient({
-        region: o.region,
+        region: options.region,
         retryStrategy: new retry.ConfiguredRetryStrategy(10, retryDelay),
         // A request that gets no answer must fail and be retried like any transient fault: without
         // throwOnRequestTimeout the SDK only logs a warning and waits forever. Ten attempts of 12 s end a
@@ -26402,15 +26401,15 @@ function createPacedClient(o) {
             requestTimeout: REQUEST_TIMEOUT_MS,
             throwOnRequestTimeout: true,
         },
-        ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-        ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });
-    const clock = o.clock ?? Date.now;
+    const clock = options.clock ?? Date.now;
     const pacers = new Map();
     const pacerFor = (family) => {
         let pacer = pacers.get(family);
         if (!pacer) {
-            pacer = new Pacer({ clock, sleep, signal: o.signal, maxInFlight: family === "events" ? 4 : 32 });
+            pacer = new Pacer({ clock, sleep, signal: options.signal, maxInFlight: family === "events" ? 4 : 32 });
             pacers.set(family, pacer);
         }
         return pacer;
@@ -29807,10 +29806,10 @@ class PageWork {
  * a hundred times more than one of a narrow organization. Each event is encoded as soon as it is
  * complete. A failure is delivered in order: the pages before it are still written.
  */
-async function* pagePipeline(o) {
+async function* pagePipeline(options) {
     const stop = new AbortController();
-    const signal = AbortSignal.any([o.signal, stop.signal]);
-    const budget = new Budget(o.budgetBytes ?? DEFAULT_BUDGET_BYTES);
+    const signal = AbortSignal.any([options.signal, stop.signal]);
+    const budget = new Budget(options.budgetBytes ?? DEFAULT_BUDGET_BYTES);
     const partBytes = Math.max(1, Math.floor(budget.limit / 4));
     const queue = [];
     let wake;
@@ -29824,7 +29823,7 @@ async function* pagePipeline(o) {
         notify();
     };
     const list = (token) => {
-        const listing = o.source.listPage(o.request, token, signal);
+        const listing = options.source.listPage(options.request, token, signal);
         listing.catch(() => { }); // awaited below; avoids an unhandled rejection while it waits
         return listing;
     };
@@ -29832,11 +29831,11 @@ async function* pagePipeline(o) {
     const enrich = async (work, page, handle, enriched) => {
         await new Promise((resolve) => (0,external_node_timers_namespaceObject.setImmediate)(resolve));
         try {
-            const records = o.source.enrich(o.request, page.events, signal, handle);
+            const records = options.source.enrich(options.request, page.events, signal, handle);
             // Records that are there at once (events only) are encoded in one go, as before; records
             // handed over one by one are encoded one by one, so that none waits for the rest of its page.
             if (Array.isArray(records)) {
-                const lines = o.encode(records);
+                const lines = options.encode(records);
                 work.add(lines);
                 budget.encoded(work.n, lines.length, records.length);
                 return { ...enriched, count: records.length, reached: lastUpdated(records.at(-1)) };
@@ -29844,7 +29843,7 @@ async function* pagePipeline(o) {
             let count = 0;
             let last;
             for await (const record of records) {
-                const line = o.encode([record]);
+                const line = options.encode([record]);
                 work.add(line);
                 budget.encoded(work.n, line.length);
                 count += 1;
@@ -29859,20 +29858,20 @@ async function* pagePipeline(o) {
     const produce = async () => {
         const seen = new Set();
         let empty = 0;
-        let token = o.firstToken;
+        let token = options.firstToken;
         let handle = budget.page(0);
         await handle.admit(0, signal);
         let listing = list(token);
         for (let n = 0;; n++) {
             const page = await listing;
-            const receivedAt = o.clock();
+            const receivedAt = options.clock();
             handle.answered(jsonBytes(page.events));
             const next = page.nextToken || undefined;
             if (next !== undefined && (next === token || seen.has(next))) {
                 throw new Error(`The API returned the same pagination token twice (after ${n + 1} pages); stopping rather than looping.`);
             }
             empty = page.events.length === 0 && next !== undefined ? empty + 1 : 0;
-            if (empty > o.maxEmptyPages) {
+            if (empty > options.maxEmptyPages) {
                 throw new Error(`The API returned ${empty} empty pages in a row, each with a new token; stopping rather than looping.`);
             }
             const work = new PageWork(n);
@@ -29891,7 +29890,7 @@ async function* pagePipeline(o) {
     const producer = produce().catch((error) => push(new PageWork(-1).follow(Promise.reject(error))));
     try {
         for (;;) {
-            o.signal.throwIfAborted();
+            options.signal.throwIfAborted();
             while (queue.length === 0)
                 await wait();
             const work = queue.shift();
@@ -29918,7 +29917,7 @@ async function* pagePipeline(o) {
     }
     /** While the page is enriched, appends its lines whenever they outgrow a part. */
     async function writeAhead(work) {
-        if (o.write === undefined)
+        if (options.write === undefined)
             return;
         while (!work.settled) {
             if (work.bytes < partBytes) {
@@ -29926,7 +29925,7 @@ async function* pagePipeline(o) {
                 continue;
             }
             const part = work.take();
-            await o.write(part);
+            await options.write(part);
             budget.wrote(work.n, part.length);
         }
     }
@@ -30018,17 +30017,17 @@ const LAST_RUN_DEFAULTS = {
     firstSinceBound: { ago: 90 * 86_400_000 },
 };
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
-function checkUsable(cp, print, options, deps) {
+function checkUsable(checkpoint, print, options, deps) {
     const where = deps.store.location;
-    if (cp.fingerprint !== print) {
+    if (checkpoint.fingerprint !== print) {
         throw new CheckpointRefusedError("other-query", `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size, details, locale or simulate differ).`);
     }
-    if (!deps.sink.isSameAs(cp.output.path)) {
-        throw new CheckpointRefusedError("other-output", `The checkpoint ${where} belongs to the output ${cp.output.path}, not to ${deps.sink.location}.`);
+    if (!deps.sink.isSameAs(checkpoint.output.path)) {
+        throw new CheckpointRefusedError("other-output", `The checkpoint ${where} belongs to the output ${checkpoint.output.path}, not to ${deps.sink.location}.`);
     }
-    const age = deps.clock() - Date.parse(cp.timestamp);
+    const age = deps.clock() - Date.parse(checkpoint.timestamp);
     if (age > options.maxCheckpointAgeMs) {
-        throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${cp.timestamp}); ` +
+        throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
             `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`);
     }
 }
@@ -30092,11 +30091,11 @@ async function backfill(options, deps) {
     const t0 = deps.clock();
     const print = fingerprint(options.query);
     const start = await begin(options, print, deps);
-    const cp = start.checkpoint;
-    let events = cp?.processedCount ?? 0;
-    let pages = cp?.pages ?? 0;
+    const resumedFrom = start.checkpoint;
+    let events = resumedFrom?.processedCount ?? 0;
+    let pages = resumedFrom?.pages ?? 0;
     // Verify before continuing: the next resume checks that the output's last line is this event.
-    let lastArn = cp?.output.lastArn;
+    let lastArn = resumedFrom?.output.lastArn;
     // What the last checkpoint written records: the facts behind "progress is saved".
     let saved = { pages, events, location: deps.store.location };
     let listed = false;
@@ -30127,7 +30126,7 @@ async function backfill(options, deps) {
                 return deps.sink.append(part, true);
             },
             request: start.request,
-            firstToken: cp?.nextToken,
+            firstToken: resumedFrom?.nextToken,
             clock: deps.clock,
             signal: deps.signal,
             maxEmptyPages: 100,
@@ -30161,7 +30160,7 @@ async function backfill(options, deps) {
     }
     catch (error) {
         await deps.sink.close().catch(() => { });
-        throw explain(error, { checkpoint: cp, saved, listed }, deps);
+        throw explain(error, { checkpoint: resumedFrom, saved, listed }, deps);
     }
     coverage = { covered: 1, reached: coverage?.reached ?? start.window.from ?? start.window.to, leftMs: 0 };
     const result = { ...progress(), resumed: start.resumed, request: start.request, window: start.window };
@@ -31123,7 +31122,7 @@ function namedFiles(config) {
  * that killed checkpoint writes left beside the checkpoint. A `merge-into` archive is read and checked
  * line by line before any API call, so a malformed one is refused at once.
  */
-async function openLocalFiles(config, o) {
+async function openLocalFiles(config, hooks) {
     const files = namedFiles(config);
     checkDistinct(files);
     for (const file of files)
@@ -31136,16 +31135,16 @@ async function openLocalFiles(config, o) {
     };
     try {
         for (const file of files)
-            locks.push(await lock(file.name, file.path, purpose, o.onStale));
+            locks.push(await lock(file.name, file.path, purpose, hooks.onStale));
         // Now that no other run writes the checkpoint, the temp files of killed writes can go.
         await removeLeftoverTemps(config.checkpoint);
-        const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, o.probe);
+        const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
         await archive?.prepare();
         const record = files.find((f) => f.what === "last-run record");
         return {
-            sink: new NdjsonFileSink(config.output, o.probe),
-            store: new FileCheckpointStore(config.checkpoint, o.probe),
-            ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), o.probe) }),
+            sink: new NdjsonFileSink(config.output, hooks.probe),
+            store: new FileCheckpointStore(config.checkpoint, hooks.probe),
+            ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), hooks.probe) }),
             ...(archive && { archive }),
             release,
         };
@@ -31262,18 +31261,23 @@ const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 ;// CONCATENATED MODULE: ./src/util/heap.ts
 
 /**
- * Keeps V8's young generation at its starting size. V8 doubles it whenever enough of what it collects
- * survives, up to a size fixed at start (128 MiB on a machine with 24 GiB): a long backfill of wide
- * events, whose answers live until their event is complete, reaches that and holds it. The cap
- * cannot be lowered once the process runs (--max-semi-space-size is read at start, and the action's
- * Node takes no flags), but the growth factor is read at each growth, so a factor of 1 stops growth.
- * Measured by `npm run bench` (wide scenario): peak RSS 361 MiB without this, about 215 MiB with it, for
- * a few percent more CPU in minor collections. https://v8.dev/blog/orinoco-parallel-scavenger
- * Deno runs V8 too and takes the flag; Bun accepts the call and has no such generation.
+ * Keeps V8's heap close to what the backfill holds. Two of V8's growth rules suit a browser tab, not a
+ * process that streams a hundred megabytes through a few megabytes of live data:
+ * - The young generation doubles whenever enough of what it collects survives, up to a size fixed at
+ *   start (128 MiB on a machine with 24 GiB); a long backfill of wide events, whose answers live until
+ *   their event is complete, reaches that and holds it. A growth factor of 1 keeps it at its start.
+ * - The old generation may grow to several times what survived the last full collection before the next
+ *   one, and the external memory of dead buffers waits for that collection too. A growth of 100% lets it
+ *   double at most.
+ * Both flags are read each time V8 grows a space, so setting them as the process starts works (the caps
+ * themselves, such as --max-semi-space-size, are read only at start, and the action's Node takes no
+ * flags). Measured by `npm run bench` (README, Performance). Deno runs V8 too and takes the flags; Bun
+ * accepts the call and does not use them. https://v8.dev/blog/trash-talk
  */
-function keepYoungGenerationSmall() {
+function keepHeapSmall() {
     try {
         (0,external_node_v8_namespaceObject.setFlagsFromString)("--semi-space-growth-factor=1");
+        (0,external_node_v8_namespaceObject.setFlagsFromString)("--heap-growing-percent=100");
     }
     catch {
         // a runtime without V8 flags: nothing to tune
@@ -31588,7 +31592,7 @@ async function execute(config, reporter, signal) {
  * Ctrl-C quits at once, which is safe too: the output is cut back to the checkpoint on the next run.
  */
 async function run(argv = process.argv.slice(2), io = processIo()) {
-    keepYoungGenerationSmall();
+    keepHeapSmall();
     const controller = new AbortController();
     const onSignal = (signal) => {
         process.off("SIGINT", onSignal);

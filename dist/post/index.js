@@ -41408,9 +41408,8 @@ class SetupError extends (/* unused pure expression or super */ null && (Error))
  * The endpoint refused the connection. Before any page this is setup (a wrong endpoint or region);
  * the engine treats it as transient once pages have come from the same endpoint.
  */
-class EndpointUnreachableError extends (/* unused pure expression or super */ null && (Error)) {
+class EndpointUnreachableError extends (/* unused pure expression or super */ null && (SetupError)) {
     name = "EndpointUnreachableError";
-    failureClass = "setup";
 }
 /** Another run holds the output or the checkpoint. Running again once that run ended helps. */
 class LockedError extends (/* unused pure expression or super */ null && (Error)) {

@@ -7,7 +7,7 @@ import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../
 import { type LocalFiles, openLocalFiles } from "../files.ts";
 import { count, seconds, stoppedText } from "../format.ts";
 import { type MergeResult, mergeStep } from "../sinks/archive.ts";
-import { keepYoungGenerationSmall } from "../util/heap.ts";
+import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
 import { routeCacheOutput } from "./cache-log.ts";
@@ -204,7 +204,7 @@ function setOutputs(output: string, ended: Ended, reporter: ActionReporter): voi
 
 /** The action's main step. */
 export async function run(deps: MainDeps = { cache: actionsCache() }): Promise<void> {
-  keepYoungGenerationSmall();
+  keepHeapSmall();
   // The path is known even when another input is invalid, so later steps can still find the file.
   const output = core.getInput(INPUT.output).trim() || DEFAULT_OUTPUT;
   const cancel = cancelOnSignals(deps.cache);

@@ -15,7 +15,7 @@ import { mergedText, recordedText } from "../format.ts";
 import { type MergeResult, mergeStep } from "../sinks/archive.ts";
 import { tallyOutput } from "../sinks/tally.ts";
 import type { Probe } from "../util/fs.ts";
-import { keepYoungGenerationSmall } from "../util/heap.ts";
+import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
 import { parseCli } from "./args.ts";
 import { HELP } from "./help.ts";
@@ -88,7 +88,7 @@ export async function run(
   argv: readonly string[] = process.argv.slice(2),
   io: Io = processIo(),
 ): Promise<void> {
-  keepYoungGenerationSmall();
+  keepHeapSmall();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     process.off("SIGINT", onSignal);

@@ -1,18 +1,23 @@
 import { setFlagsFromString } from "node:v8";
 
 /**
- * Keeps V8's young generation at its starting size. V8 doubles it whenever enough of what it collects
- * survives, up to a size fixed at start (128 MiB on a machine with 24 GiB): a long backfill of wide
- * events, whose answers live until their event is complete, reaches that and holds it. The cap
- * cannot be lowered once the process runs (--max-semi-space-size is read at start, and the action's
- * Node takes no flags), but the growth factor is read at each growth, so a factor of 1 stops growth.
- * Measured by `npm run bench` (wide scenario): peak RSS 361 MiB without this, about 215 MiB with it, for
- * a few percent more CPU in minor collections. https://v8.dev/blog/orinoco-parallel-scavenger
- * Deno runs V8 too and takes the flag; Bun accepts the call and has no such generation.
+ * Keeps V8's heap close to what the backfill holds. Two of V8's growth rules suit a browser tab, not a
+ * process that streams a hundred megabytes through a few megabytes of live data:
+ * - The young generation doubles whenever enough of what it collects survives, up to a size fixed at
+ *   start (128 MiB on a machine with 24 GiB); a long backfill of wide events, whose answers live until
+ *   their event is complete, reaches that and holds it. A growth factor of 1 keeps it at its start.
+ * - The old generation may grow to several times what survived the last full collection before the next
+ *   one, and the external memory of dead buffers waits for that collection too. A growth of 100% lets it
+ *   double at most.
+ * Both flags are read each time V8 grows a space, so setting them as the process starts works (the caps
+ * themselves, such as --max-semi-space-size, are read only at start, and the action's Node takes no
+ * flags). Measured by `npm run bench` (README, Performance). Deno runs V8 too and takes the flags; Bun
+ * accepts the call and does not use them. https://v8.dev/blog/trash-talk
  */
-export function keepYoungGenerationSmall(): void {
+export function keepHeapSmall(): void {
   try {
     setFlagsFromString("--semi-space-growth-factor=1");
+    setFlagsFromString("--heap-growing-percent=100");
   } catch {
     // a runtime without V8 flags: nothing to tune
   }
