@@ -31271,8 +31271,8 @@ const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  *   double at most.
  * Both flags are read each time V8 grows a space, so setting them as the process starts works (the caps
  * themselves, such as --max-semi-space-size, are read only at start, and the action's Node takes no
- * flags). Measured by `npm run bench` (README, Performance). Deno runs V8 too and takes the flags; Bun
- * accepts the call and does not use them. https://v8.dev/blog/trash-talk
+ * flags). Measured by `npm run bench` (README, Performance) under Node; Bun and Deno accept the call.
+ * https://v8.dev/blog/trash-talk
  */
 function keepHeapSmall() {
     try {
