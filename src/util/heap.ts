@@ -5,7 +5,8 @@ import { setFlagsFromString } from "node:v8";
  * process that streams a hundred megabytes through a few megabytes of live data:
  * - The young generation doubles whenever enough of what it collects survives, up to a size fixed at
  *   start (128 MiB on a machine with 24 GiB); a long backfill of wide events, whose answers live until
- *   their event is complete, reaches that and holds it. A growth factor of 1 keeps it at its start.
+ *   their event is complete, reaches that and holds it. A growth factor of 1 keeps it at a
+ *   few MiB (test/unit/heap.test.ts).
  * - The old generation may grow to several times what survived the last full collection before the next
  *   one, and the external memory of dead buffers waits for that collection too. A growth of 100% lets it
  *   double at most.
