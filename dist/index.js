@@ -30889,6 +30889,7 @@ var external_node_os_ = __nccwpck_require__(8161);
 
 
 
+
 /** A holder on another machine is presumed gone when its lock was not refreshed for this long. */
 const STALE_AFTER_MS = 10 * 60_000;
 const REFRESH_MS = 60_000;
@@ -30972,6 +30973,26 @@ async function createWhole(path, contents) {
     }
 }
 /**
+ * Removes the temp files of lock creations that a kill cut short (`<lock>.<pid>.tmp`): those of a pid
+ * no longer running here. One that names a holder on another machine is left to that machine; an empty
+ * one whose pid lives elsewhere may be removed, and its creator then simply tries again.
+ */
+async function lock_removeLeftoverTemps(path) {
+    const dir = (0,external_node_path_.dirname)(path);
+    const prefix = `${(0,external_node_path_.basename)(path)}.`;
+    const names = await (0,promises_.readdir)(dir).catch(() => []);
+    for (const name of names) {
+        const pid = name.startsWith(prefix) ? /^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+        if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid)))
+            continue;
+        const temp = (0,external_node_path_.join)(dir, name);
+        const found = await readHolder(temp).catch(() => undefined);
+        if (found?.holder !== undefined && found.holder.host !== (0,external_node_os_.hostname)())
+            continue;
+        await (0,promises_.unlink)(temp).catch(() => { });
+    }
+}
+/**
  * Takes the lock `<file>.lock`, or throws LockedError naming the holder. The lock is refreshed while
  * held (so another machine can tell it is alive) and removed by `release`.
  */
@@ -30987,13 +31008,18 @@ async function acquireLock(file, options) {
         purpose: options.purpose,
     };
     const mine = `${JSON.stringify(me)}\n`;
+    await lock_removeLeftoverTemps(path);
     for (let tries = 0;; tries++) {
         try {
             await createWhole(path, mine);
             break;
         }
         catch (error) {
-            if (error.code !== "EEXIST")
+            const code = error.code;
+            // ENOENT: another machine's run removed our temp file as a leftover (see removeLeftoverTemps).
+            if (code === "ENOENT" && tries < 2)
+                continue;
+            if (code !== "EEXIST")
                 throw error;
         }
         const found = await readHolder(path).catch((error) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { link, open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import { link, open, readdir, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { LockedError } from "../errors.ts";
 import { isMissing } from "./fs.ts";
 
@@ -109,6 +110,25 @@ async function createWhole(path: string, contents: string): Promise<void> {
   }
 }
 
+/**
+ * Removes the temp files of lock creations that a kill cut short (`<lock>.<pid>.tmp`): those of a pid
+ * no longer running here. One that names a holder on another machine is left to that machine; an empty
+ * one whose pid lives elsewhere may be removed, and its creator then simply tries again.
+ */
+async function removeLeftoverTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? /^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
+    const temp = join(dir, name);
+    const found = await readHolder(temp).catch(() => undefined);
+    if (found?.holder !== undefined && found.holder.host !== hostname()) continue;
+    await unlink(temp).catch(() => {});
+  }
+}
+
 export interface LockOptions {
   /** Who holds it, for the message another run prints ("A backfill into out.ndjson"). */
   readonly purpose: string;
@@ -133,12 +153,16 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
     purpose: options.purpose,
   };
   const mine = `${JSON.stringify(me)}\n`;
+  await removeLeftoverTemps(path);
   for (let tries = 0; ; tries++) {
     try {
       await createWhole(path, mine);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOENT: another machine's run removed our temp file as a leftover (see removeLeftoverTemps).
+      if (code === "ENOENT" && tries < 2) continue;
+      if (code !== "EEXIST") throw error;
     }
     const found = await readHolder(path).catch((error: unknown) => {
       if (isMissing(error)) return undefined; // released meanwhile: try again

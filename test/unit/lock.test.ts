@@ -80,4 +80,20 @@ describe("the output lock", () => {
     await lock.release();
     expect(existsSync(`${file}.lock`)).toBe(true);
   });
+
+  it("removes the temp files of lock creations a kill cut short, and only those", async () => {
+    const dead = deadPid();
+    const leftovers = [`${file}.lock.${dead}.tmp`, `${file}.lock.${deadPid()}.tmp`];
+    writeFileSync(leftovers[0] as string, JSON.stringify({ pid: dead, host: hostname(), purpose }));
+    writeFileSync(leftovers[1] as string, ""); // killed before it wrote anything
+    // Kept: a running process's (this one's parent), another machine's, and a file that only looks alike.
+    const kept = [`${file}.lock.${process.ppid}.tmp`, `${file}.lock.${deadPid()}.tmp`, `${file}.lock.x.tmp`];
+    writeFileSync(kept[0] as string, "");
+    writeFileSync(kept[1] as string, JSON.stringify({ pid: 1, host: "elsewhere", purpose }));
+    writeFileSync(kept[2] as string, "mine");
+    const lock = await acquireLock(file, { purpose });
+    expect(leftovers.filter((path) => existsSync(path))).toEqual([]);
+    expect(kept.filter((path) => existsSync(path))).toEqual(kept);
+    await lock.release();
+  });
 });
