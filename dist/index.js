@@ -30232,36 +30232,28 @@ var external_node_path_ = __nccwpck_require__(6760);
 
 
 
-const TEMP_SUFFIX = ".tmp";
 /**
- * Removes the temp files that writes of `path` killed before their rename left behind
- * (`.<name>.<pid>.tmp`, see writeFileAtomic), and nothing else. Only for a caller that holds the lock on
- * `path`: then no other process is writing it, and every such file is left over.
+ * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
+ * writeFileAtomic and the archive merge name them), and nothing else; returns how many. Only for a
+ * caller that holds the lock of `path`: then no other process is writing one, and every such file is
+ * left over. Housekeeping: a folder it cannot read or a file it cannot remove is left as it is.
  */
 async function removeLeftoverTemps(path) {
     const dir = (0,external_node_path_.dirname)(path);
     const prefix = `.${(0,external_node_path_.basename)(path)}.`;
-    let names;
-    try {
-        names = await (0,promises_.readdir)(dir);
+    let removed = 0;
+    for (const name of await (0,promises_.readdir)(dir).catch(() => [])) {
+        if (!name.startsWith(prefix) || !/^\d+\.tmp$/.test(name.slice(prefix.length)))
+            continue;
+        await (0,promises_.unlink)((0,external_node_path_.join)(dir, name)).then(() => (removed += 1), () => { });
     }
-    catch (error) {
-        if (isMissing(error))
-            return 0;
-        throw error;
-    }
-    const leftovers = names.filter((name) => name.startsWith(prefix) &&
-        name.endsWith(TEMP_SUFFIX) &&
-        /^\d+$/.test(name.slice(prefix.length, -TEMP_SUFFIX.length)));
-    for (const name of leftovers)
-        await removeFile((0,external_node_path_.join)(dir, name));
-    return leftovers.length;
+    return removed;
 }
 /** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
 async function writeFileAtomic(path, contents, probe) {
     const dir = (0,external_node_path_.dirname)(path);
     await (0,promises_.mkdir)(dir, { recursive: true });
-    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}${TEMP_SUFFIX}`);
+    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.tmp`);
     const file = await (0,promises_.open)(temp, "w");
     try {
         await file.writeFile(contents);
@@ -30288,20 +30280,6 @@ async function syncDirectory(dir) {
     }
     finally {
         await handle?.close();
-    }
-}
-/**
- * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
- * writeFileAtomic and the archive merge name them). Only for a caller that holds the lock of `path`:
- * then no other process is writing one.
- */
-async function removeLeftovers(path) {
-    const dir = (0,external_node_path_.dirname)(path);
-    const prefix = `.${(0,external_node_path_.basename)(path)}.`;
-    for (const entry of await (0,promises_.readdir)(dir).catch(() => [])) {
-        if (entry.startsWith(prefix) && /^\d+\.tmp$/.test(entry.slice(prefix.length))) {
-            await (0,promises_.unlink)((0,external_node_path_.join)(dir, entry)).catch(() => { });
-        }
     }
 }
 async function removeFile(path) {
@@ -30503,7 +30481,7 @@ class ArchiveFile {
     async #replace(entries, delta) {
         const dir = (0,external_node_path_.dirname)(this.path);
         // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
-        await removeLeftovers(this.path);
+        await removeLeftoverTemps(this.path);
         const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(this.path)}.${process.pid}.tmp`);
         const mode = await (0,promises_.stat)(this.path).then((s) => s.mode & 0o7777, () => undefined);
         try {
@@ -30876,7 +30854,7 @@ class FileRecordStore {
     async save(record) {
         // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
         const probe = this.#probe && ((point) => this.#probe?.(point.replace("checkpoint-", "record-")));
-        await removeLeftovers(this.location); // the record is locked by this run
+        await removeLeftoverTemps(this.location); // the record is locked by this run
         await writeFileAtomic(this.location, serializeRecord(record), probe);
     }
 }
@@ -30977,7 +30955,7 @@ async function createWhole(path, contents) {
  * no longer running here. One that names a holder on another machine is left to that machine; an empty
  * one whose pid lives elsewhere may be removed, and its creator then simply tries again.
  */
-async function lock_removeLeftoverTemps(path) {
+async function removeAbandonedTemps(path) {
     const dir = (0,external_node_path_.dirname)(path);
     const prefix = `${(0,external_node_path_.basename)(path)}.`;
     const names = await (0,promises_.readdir)(dir).catch(() => []);
@@ -31008,7 +30986,7 @@ async function acquireLock(file, options) {
         purpose: options.purpose,
     };
     const mine = `${JSON.stringify(me)}\n`;
-    await lock_removeLeftoverTemps(path);
+    await removeAbandonedTemps(path);
     for (let tries = 0;; tries++) {
         try {
             await createWhole(path, mine);
@@ -31016,7 +30994,7 @@ async function acquireLock(file, options) {
         }
         catch (error) {
             const code = error.code;
-            // ENOENT: another machine's run removed our temp file as a leftover (see removeLeftoverTemps).
+            // ENOENT: another machine's run removed our temp file as a leftover (see removeAbandonedTemps).
             if (code === "ENOENT" && tries < 2)
                 continue;
             if (code !== "EEXIST")

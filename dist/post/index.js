@@ -41568,36 +41568,28 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 
 
 
-const TEMP_SUFFIX = ".tmp";
 /**
- * Removes the temp files that writes of `path` killed before their rename left behind
- * (`.<name>.<pid>.tmp`, see writeFileAtomic), and nothing else. Only for a caller that holds the lock on
- * `path`: then no other process is writing it, and every such file is left over.
+ * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
+ * writeFileAtomic and the archive merge name them), and nothing else; returns how many. Only for a
+ * caller that holds the lock of `path`: then no other process is writing one, and every such file is
+ * left over. Housekeeping: a folder it cannot read or a file it cannot remove is left as it is.
  */
 async function removeLeftoverTemps(path) {
     const dir = dirname(path);
     const prefix = `.${basename(path)}.`;
-    let names;
-    try {
-        names = await readdir(dir);
+    let removed = 0;
+    for (const name of await readdir(dir).catch(() => [])) {
+        if (!name.startsWith(prefix) || !/^\d+\.tmp$/.test(name.slice(prefix.length)))
+            continue;
+        await unlink(join(dir, name)).then(() => (removed += 1), () => { });
     }
-    catch (error) {
-        if (isMissing(error))
-            return 0;
-        throw error;
-    }
-    const leftovers = names.filter((name) => name.startsWith(prefix) &&
-        name.endsWith(TEMP_SUFFIX) &&
-        /^\d+$/.test(name.slice(prefix.length, -TEMP_SUFFIX.length)));
-    for (const name of leftovers)
-        await removeFile(join(dir, name));
-    return leftovers.length;
+    return removed;
 }
 /** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
 async function writeFileAtomic(path, contents, probe) {
     const dir = (0,external_node_path_namespaceObject.dirname)(path);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const temp = (0,external_node_path_namespaceObject.join)(dir, `.${(0,external_node_path_namespaceObject.basename)(path)}.${process.pid}${TEMP_SUFFIX}`);
+    const temp = (0,external_node_path_namespaceObject.join)(dir, `.${(0,external_node_path_namespaceObject.basename)(path)}.${process.pid}.tmp`);
     const file = await (0,promises_namespaceObject.open)(temp, "w");
     try {
         await file.writeFile(contents);
@@ -41624,20 +41616,6 @@ async function syncDirectory(dir) {
     }
     finally {
         await handle?.close();
-    }
-}
-/**
- * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
- * writeFileAtomic and the archive merge name them). Only for a caller that holds the lock of `path`:
- * then no other process is writing one.
- */
-async function removeLeftovers(path) {
-    const dir = dirname(path);
-    const prefix = `.${basename(path)}.`;
-    for (const entry of await readdir(dir).catch(() => [])) {
-        if (entry.startsWith(prefix) && /^\d+\.tmp$/.test(entry.slice(prefix.length))) {
-            await unlink(join(dir, entry)).catch(() => { });
-        }
     }
 }
 async function removeFile(path) {

@@ -2,7 +2,7 @@ import { chmod, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { INPUT } from "../config/names.ts";
 import { errorMessage, UsageError } from "../errors.ts";
-import { isMissing, type Probe, removeLeftovers, syncDirectory } from "../util/fs.ts";
+import { isMissing, type Probe, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
 import { forEachLine, type Line } from "../util/lines.ts";
 
 /**
@@ -145,7 +145,7 @@ export class ArchiveFile {
   async #replace(entries: readonly Entry[], delta: string): Promise<void> {
     const dir = dirname(this.path);
     // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
-    await removeLeftovers(this.path);
+    await removeLeftoverTemps(this.path);
     const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
     const mode = await stat(this.path).then(
       (s) => s.mode & 0o7777,

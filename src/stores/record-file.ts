@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { parseRecord, type RunRecord, type RunRecordStore, serializeRecord } from "../engine/record.ts";
-import { type Probe, readIfThere, removeLeftovers, writeFileAtomic } from "../util/fs.ts";
+import { type Probe, readIfThere, removeLeftoverTemps, writeFileAtomic } from "../util/fs.ts";
 
 /**
  * Where the script keeps the record of the last complete run: beside the output, one file per query
@@ -31,7 +31,7 @@ export class FileRecordStore implements RunRecordStore {
   async save(record: RunRecord): Promise<void> {
     // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
     const probe = this.#probe && ((point: string) => this.#probe?.(point.replace("checkpoint-", "record-")));
-    await removeLeftovers(this.location); // the record is locked by this run
+    await removeLeftoverTemps(this.location); // the record is locked by this run
     await writeFileAtomic(this.location, serializeRecord(record), probe);
   }
 }

@@ -8,38 +8,31 @@ import { basename, dirname, join, resolve } from "node:path";
  */
 export type Probe = (point: string) => void;
 
-const TEMP_SUFFIX = ".tmp";
-
 /**
- * Removes the temp files that writes of `path` killed before their rename left behind
- * (`.<name>.<pid>.tmp`, see writeFileAtomic), and nothing else. Only for a caller that holds the lock on
- * `path`: then no other process is writing it, and every such file is left over.
+ * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
+ * writeFileAtomic and the archive merge name them), and nothing else; returns how many. Only for a
+ * caller that holds the lock of `path`: then no other process is writing one, and every such file is
+ * left over. Housekeeping: a folder it cannot read or a file it cannot remove is left as it is.
  */
 export async function removeLeftoverTemps(path: string): Promise<number> {
   const dir = dirname(path);
   const prefix = `.${basename(path)}.`;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if (isMissing(error)) return 0;
-    throw error;
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !/^\d+\.tmp$/.test(name.slice(prefix.length))) continue;
+    await unlink(join(dir, name)).then(
+      () => (removed += 1),
+      () => {},
+    );
   }
-  const leftovers = names.filter(
-    (name) =>
-      name.startsWith(prefix) &&
-      name.endsWith(TEMP_SUFFIX) &&
-      /^\d+$/.test(name.slice(prefix.length, -TEMP_SUFFIX.length)),
-  );
-  for (const name of leftovers) await removeFile(join(dir, name));
-  return leftovers.length;
+  return removed;
 }
 
 /** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
 export async function writeFileAtomic(path: string, contents: string, probe?: Probe): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}${TEMP_SUFFIX}`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const file = await open(temp, "w");
   try {
     await file.writeFile(contents);
@@ -64,21 +57,6 @@ export async function syncDirectory(dir: string): Promise<void> {
     // Some platforms and runtimes cannot open or fsync a directory; the rename is still atomic.
   } finally {
     await handle?.close();
-  }
-}
-
-/**
- * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
- * writeFileAtomic and the archive merge name them). Only for a caller that holds the lock of `path`:
- * then no other process is writing one.
- */
-export async function removeLeftovers(path: string): Promise<void> {
-  const dir = dirname(path);
-  const prefix = `.${basename(path)}.`;
-  for (const entry of await readdir(dir).catch(() => [] as string[])) {
-    if (entry.startsWith(prefix) && /^\d+\.tmp$/.test(entry.slice(prefix.length))) {
-      await unlink(join(dir, entry)).catch(() => {});
-    }
   }
 }
 

@@ -115,7 +115,7 @@ async function createWhole(path: string, contents: string): Promise<void> {
  * no longer running here. One that names a holder on another machine is left to that machine; an empty
  * one whose pid lives elsewhere may be removed, and its creator then simply tries again.
  */
-async function removeLeftoverTemps(path: string): Promise<void> {
+async function removeAbandonedTemps(path: string): Promise<void> {
   const dir = dirname(path);
   const prefix = `${basename(path)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -153,14 +153,14 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
     purpose: options.purpose,
   };
   const mine = `${JSON.stringify(me)}\n`;
-  await removeLeftoverTemps(path);
+  await removeAbandonedTemps(path);
   for (let tries = 0; ; tries++) {
     try {
       await createWhole(path, mine);
       break;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      // ENOENT: another machine's run removed our temp file as a leftover (see removeLeftoverTemps).
+      // ENOENT: another machine's run removed our temp file as a leftover (see removeAbandonedTemps).
       if (code === "ENOENT" && tries < 2) continue;
       if (code !== "EEXIST") throw error;
     }
