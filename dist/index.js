@@ -30011,11 +30011,6 @@ function windowOf(request) {
 
 
 
-const LAST_RUN_DEFAULTS = {
-    overlapMs: 15 * 60_000,
-    firstSince: "90d",
-    firstSinceBound: { ago: 90 * 86_400_000 },
-};
 /** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
 function checkUsable(checkpoint, print, options, deps) {
     const where = deps.store.location;
@@ -30041,7 +30036,7 @@ async function begin(options, print, deps) {
         const { query } = options;
         const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
         const until = resolveUntil(query, now);
-        const { from, basis } = resolveFrom(query, options.lastRun ?? LAST_RUN_DEFAULTS, found, now, until);
+        const { from, basis } = resolveFrom(query, options.lastRun, found, now, until);
         const request = resolveRequest(query, now, from);
         const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
         deps.reporter.window(window);

@@ -31,15 +31,9 @@ export interface BackfillOptions {
   readonly query: Query;
   readonly maxCheckpointAgeMs: number;
   readonly restart: boolean;
-  /** How `since: last-run` resolves; absent: 15 minutes of overlap, first run from 90 days back. */
-  readonly lastRun?: LastRunOptions;
+  /** How `since: last-run` resolves (overlap, first window). */
+  readonly lastRun: LastRunOptions;
 }
-
-const LAST_RUN_DEFAULTS: LastRunOptions = {
-  overlapMs: 15 * 60_000,
-  firstSince: "90d",
-  firstSinceBound: { ago: 90 * 86_400_000 },
-};
 
 export interface Progress {
   readonly events: number;
@@ -139,7 +133,7 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
     const { query } = options;
     const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
     const until = resolveUntil(query, now);
-    const { from, basis } = resolveFrom(query, options.lastRun ?? LAST_RUN_DEFAULTS, found, now, until);
+    const { from, basis } = resolveFrom(query, options.lastRun, found, now, until);
     const request = resolveRequest(query, now, from);
     const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
     deps.reporter.window(window);

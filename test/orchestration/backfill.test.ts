@@ -34,7 +34,12 @@ const reporter: Reporter = {
 
 function options(raw: Record<string, string> = {}, restart = false) {
   const config = parseConfig({ "page-size": "10", ...raw }, { now, readFile: () => "" });
-  return { query: config.query, maxCheckpointAgeMs: config.maxCheckpointAgeMs, restart };
+  return {
+    query: config.query,
+    maxCheckpointAgeMs: config.maxCheckpointAgeMs,
+    restart,
+    lastRun: config.lastRun,
+  };
 }
 
 function run(
