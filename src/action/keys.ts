@@ -62,8 +62,11 @@ export function cacheKeys(prefix: string, ctx: RunContext, leg: string, fingerpr
 
 /**
  * The prefix release 0.1.0 gave the entries of a run: no leg, the checkpoint and the whole output in
- * each entry. A re-run that this release serves may find the earlier attempt's entries under it.
+ * each entry. A re-run that this release serves may find the earlier attempt's entries under it. Its
+ * parts are spelled as 0.1.0 spelled them (unusual characters as "_", cut at 100), not as keyPart
+ * does: a job id with a "-" or a long checkpoint-key must still name the same entries.
  */
 export function earlierReleaseRun(prefix: string, ctx: RunContext, fingerprint: string): string {
-  return `${keyPart(prefix)}-${keyPart(ctx.job, false)}-${fingerprint}-${keyPart(ctx.runId)}-`;
+  const part = (value: string) => value.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 100);
+  return `${part(prefix)}-${part(ctx.job)}-${fingerprint}-${part(ctx.runId)}-`;
 }

@@ -14,6 +14,14 @@ describe("cache keys", () => {
     );
   });
 
+  it("of release 0.1.0 are spelled as 0.1.0 spelled them, also for a job id with dashes and a long prefix", () => {
+    const prefix = `health-backfill-${"x".repeat(40)}`;
+    expect(earlierReleaseRun(prefix, { ...ctx, job: "backfill-prod" }, "e492abea18b8e95e")).toBe(
+      `${prefix}-backfill-prod-e492abea18b8e95e-4242-`,
+    );
+    expect(earlierReleaseRun("a b,c", { ...ctx, job: "job/1" }, "f")).toBe("a_b_c-job_1-f-4242-");
+  });
+
   it("keep matrix legs apart, and find a leg again however the runner spaces its JSON", () => {
     const a = legPart('{\n  "account": "111122223333",\n  "region": "us-east-1"\n}');
     expect(legPart('{"region":"us-east-1","account":"111122223333"}')).toBe(a);
