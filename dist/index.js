@@ -31135,8 +31135,10 @@ async function openLocalFiles(config, hooks) {
     try {
         for (const file of files)
             locks.push(await lock(file.name, file.path, purpose, hooks.onStale));
-        // Now that no other run writes the checkpoint, the temp files of killed writes can go.
+        // Now that no other run writes them, the temp files of killed writes can go: the checkpoint's,
+        // and the output a restore from the Actions cache was rebuilding.
         await removeLeftoverTemps(config.checkpoint);
+        await removeLeftoverTemps(config.output);
         const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
         await archive?.prepare();
         const record = files.find((f) => f.what === "last-run record");

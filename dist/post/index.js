@@ -38243,7 +38243,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7754:
+/***/ 6853:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38437,8 +38437,6 @@ __nccwpck_require__.d(mappers_namespaceObject, {
   UserDelegationKey: () => (UserDelegationKey)
 });
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -41562,6 +41560,8 @@ function serializeCheckpoint(checkpoint) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/util/fs.ts
@@ -41620,7 +41620,7 @@ async function syncDirectory(dir) {
 }
 async function removeFile(path) {
     try {
-        await unlink(path);
+        await (0,promises_namespaceObject.unlink)(path);
     }
     catch (error) {
         if (error.code !== "ENOENT")
@@ -41630,7 +41630,7 @@ async function removeFile(path) {
 /** The file's text, or undefined when there is no such file. */
 async function readIfThere(path) {
     try {
-        return await readFile(path, "utf8");
+        return await (0,promises_namespaceObject.readFile)(path, "utf8");
     }
     catch (error) {
         if (isMissing(error))
@@ -41653,6 +41653,29 @@ function realPath(path) {
     catch {
         const parent = dirname(absolute);
         return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/stores/file-store.ts
+
+
+/** The checkpoint as a local JSON file, replaced atomically after every page. */
+class FileCheckpointStore {
+    location;
+    #probe;
+    constructor(path, probe) {
+        this.location = path;
+        this.#probe = probe;
+    }
+    async load() {
+        const text = await readIfThere(this.location);
+        return text === undefined ? undefined : checkpoint_parseCheckpoint(text, this.location);
+    }
+    save(checkpoint) {
+        return writeFileAtomic(this.location, serializeCheckpoint(checkpoint), this.#probe);
+    }
+    clear() {
+        return removeFile(this.location);
     }
 }
 
@@ -98700,18 +98723,6 @@ async function readManifest(files) {
 
 
 
-
-
-async function readLocal(path) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(path, "utf8");
-    }
-    catch (error) {
-        if (isMissing(error))
-            return undefined;
-        throw error;
-    }
-}
 /**
  * Uploads the newest local checkpoint, with the output bytes the cache does not hold yet, when the
  * main step stored less (it was killed after the runner's SIGTERM grace, or crashed).
@@ -98720,10 +98731,9 @@ async function saveRemainder(cache) {
     if (getState(STATE.finished) === "true")
         return info("The main step saved its own progress.");
     const [path, output, dir, key] = [STATE.checkpoint, STATE.output, STATE.entryDir, STATE.postKey].map((name) => getState(name));
-    const text = path ? await readLocal(path) : undefined;
-    if (!path || !output || !dir || !key || text === undefined)
+    const checkpoint = path ? await new FileCheckpointStore(path).load() : undefined;
+    if (!output || !dir || !key || checkpoint === undefined)
         return info("No checkpoint to save.");
-    const checkpoint = checkpoint_parseCheckpoint(text, path);
     const files = entryFiles(dir);
     const chain = await readManifest(files);
     if (checkpoint.pages <= chain.pages) {
@@ -98759,7 +98769,7 @@ async function run(deps = { cache: actionsCache() }) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7754);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6853);
 
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

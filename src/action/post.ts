@@ -1,22 +1,11 @@
-import { readFile } from "node:fs/promises";
 import * as core from "@actions/core";
-import { parseCheckpoint } from "../engine/checkpoint.ts";
 import { errorMessage } from "../errors.ts";
-import { isMissing } from "../util/fs.ts";
+import { FileCheckpointStore } from "../stores/file-store.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
 import { routeCacheOutput } from "./cache-log.ts";
 import { entryFiles } from "./entry.ts";
 import { STATE } from "./state.ts";
 import { readManifest, uploadCheckpoint } from "./uploads.ts";
-
-async function readLocal(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-}
 
 /**
  * Uploads the newest local checkpoint, with the output bytes the cache does not hold yet, when the
@@ -27,9 +16,8 @@ async function saveRemainder(cache: CacheApi | undefined): Promise<void> {
   const [path, output, dir, key] = [STATE.checkpoint, STATE.output, STATE.entryDir, STATE.postKey].map(
     (name) => core.getState(name),
   );
-  const text = path ? await readLocal(path) : undefined;
-  if (!path || !output || !dir || !key || text === undefined) return core.info("No checkpoint to save.");
-  const checkpoint = parseCheckpoint(text, path);
+  const checkpoint = path ? await new FileCheckpointStore(path).load() : undefined;
+  if (!output || !dir || !key || checkpoint === undefined) return core.info("No checkpoint to save.");
   const files = entryFiles(dir);
   const chain = await readManifest(files);
   if (checkpoint.pages <= chain.pages) {

@@ -2,7 +2,7 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CheckpointRefusedError, errorMessage } from "../errors.ts";
 import type { FileCheckpointStore } from "../stores/file-store.ts";
-import { isMissing, removeFile } from "../util/fs.ts";
+import { isMissing } from "../util/fs.ts";
 import type { CacheApi } from "./cache.ts";
 import {
   type Chain,
@@ -94,7 +94,7 @@ async function rebuild(
   newest: string,
   o: RestoreOptions,
 ): Promise<string | undefined> {
-  const target = join(dirname(o.output), `.${basename(o.output)}.${process.pid}.restoring`);
+  const target = join(dirname(o.output), `.${basename(o.output)}.${process.pid}.tmp`);
   await writeFile(target, "");
   try {
     const records: Segment[] = [];
@@ -149,7 +149,7 @@ async function fromEarlierRelease(o: RestoreOptions): Promise<Restored> {
   if (hit.key === undefined) return { kind: "fresh", firstAttempt: false };
   const text = await readFile(o.local.location, "utf8").catch(() => "");
   if (isEarlierMarker(text)) {
-    await removeFile(o.local.location);
+    await o.local.clear();
     return { kind: "complete", key: hit.key };
   }
   return { kind: "earlier-release", key: hit.key };

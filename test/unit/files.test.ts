@@ -1,4 +1,4 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -49,5 +49,20 @@ describe("local files of since: last-run and merge-into", () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(/is the same file as the checkpoint/);
+  });
+
+  it("removes what killed writes left beside the output and the checkpoint once it holds their locks", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "files-"));
+    const output = join(dir, "out.ndjson");
+    // A checkpoint write and an output a restore was rebuilding, both cut short by a kill; and a file
+    // of the user's that only looks alike.
+    for (const name of [".out.ndjson.checkpoint.json.123.tmp", ".out.ndjson.456.tmp", ".out.ndjson.tmp"])
+      writeFileSync(join(dir, name), "left");
+    const files = await open({ output });
+    try {
+      expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([".out.ndjson.tmp"]);
+    } finally {
+      await files.release();
+    }
   });
 });
