@@ -1,4 +1,5 @@
 import { compareEvents, generateEventAt } from "./dataset.ts";
+import { lowerBound } from "./paging.ts";
 import { mixSeed, mulberry32 } from "./prng.ts";
 import type { SimEvent, SimState } from "./types.ts";
 
@@ -119,16 +120,9 @@ export class Churn {
   }
 }
 
-/** The first index whose event does not come before `event` in the dataset order (binary search). */
+/** The first index whose event does not come before `event` in the dataset order. */
 function indexOf(dataset: readonly SimEvent[], event: SimEvent): number {
-  let lo = 0;
-  let hi = dataset.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareEvents(dataset[mid] as SimEvent, event) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(dataset.length, (i) => compareEvents(dataset[i] as SimEvent, event) >= 0);
 }
 
 /**

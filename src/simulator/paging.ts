@@ -34,8 +34,8 @@ function indexAtOrBelow(dataset: readonly SimEvent[], t: number): number {
   return lowerBound(dataset.length, (i) => (dataset[i] as SimEvent).lastUpdatedTime.getTime() <= t);
 }
 
-/** Smallest i in [0, n] with pred(i) true, for a predicate false...false true...true. */
-function lowerBound(n: number, pred: (i: number) => boolean): number {
+/** Smallest i in [0, n] with pred(i) true, for a predicate false...false true...true (binary search). */
+export function lowerBound(n: number, pred: (i: number) => boolean): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
