@@ -26902,6 +26902,7 @@ function filterOf(t) {
         : { eventArn: t.eventArn, awsAccountId: t.awsAccountId };
 }
 const ORGANIZATION = {
+    organization: true,
     details: "DescribeEventDetailsForOrganization",
     entities: "DescribeAffectedEntitiesForOrganization",
     sendDetails: (ctx, targets) => ctx.client.send(new dist_cjs.DescribeEventDetailsForOrganizationCommand({
@@ -26916,6 +26917,7 @@ const ORGANIZATION = {
     }), { abortSignal: ctx.signal }),
 };
 const ACCOUNT = {
+    organization: false,
     details: "DescribeEventDetails",
     entities: "DescribeAffectedEntities",
     sendDetails: (ctx, targets) => ctx.client.send(new dist_cjs.DescribeEventDetailsCommand({ eventArns: targets.map((t) => t.eventArn), ...localeOf(ctx) }), { abortSignal: ctx.signal }),
@@ -26991,7 +26993,6 @@ class PageDetails {
     #ctx;
     #calls;
     #events;
-    #organization;
     /** Per event: the chunks its targets are in. */
     #chunks;
     /** Per account-specific event (organization scope): its affected accounts. */
@@ -27001,11 +27002,10 @@ class PageDetails {
     /** Events before this one are in chunks that have been sent (or waited for room). */
     #cutUpTo = 0;
     #change = new Change();
-    constructor(ctx, calls, events, organization) {
+    constructor(ctx, calls, events) {
         this.#ctx = ctx;
         this.#calls = calls;
         this.#events = events;
-        this.#organization = organization;
         this.#chunks = events.map(() => []);
         this.#accounts = events.map(() => undefined);
     }
@@ -27045,7 +27045,7 @@ class PageDetails {
         const failures = pick((c) => c.detailFailures, (c) => c.entityFailures);
         return {
             ...event,
-            ...(this.#organization ? { affectedAccounts: this.#accounts[i]?.accounts ?? [] } : {}),
+            ...(this.#calls.organization ? { affectedAccounts: this.#accounts[i]?.accounts ?? [] } : {}),
             details: pick((c) => c.details),
             ...(this.#ctx.entities ? { entities: pick((c) => c.entities) } : {}),
             ...(failures.pieces.length > 0 ? { failures } : {}),
@@ -27062,7 +27062,7 @@ class PageDetails {
         this.#chunks[i] = [];
     }
     #listAhead(end) {
-        if (!this.#organization)
+        if (!this.#calls.organization)
             return;
         for (; this.#listedUpTo < Math.min(end, this.#events.length); this.#listedUpTo++) {
             const event = this.#events[this.#listedUpTo];
@@ -27112,22 +27112,19 @@ class PageDetails {
         // the next chunk may wait for room that only handing those events over makes.
         this.#reach(chunk.last);
     }
-    async #details(chunk) {
+    #details(chunk) {
         const operation = this.#calls.details;
-        let kept = 0;
-        try {
-            const out = await call(this.#ctx, operation, () => this.#calls.sendDetails(this.#ctx, chunk.targets));
+        return eachPage(this.#ctx, operation, () => undefined, // one page: the details calls are not paged
+        () => this.#calls.sendDetails(this.#ctx, chunk.targets), (out) => {
             const found = (out.successfulSet ?? []).map((item) => ({
                 arn: item.event?.arn,
                 value: detailOf(item),
             }));
             const failed = (out.failedSet ?? []).map((item) => failureOf(operation, item));
-            kept = pack(chunk.details, found) + pack(chunk.detailFailures, failed);
-        }
-        finally {
+            const kept = pack(chunk.details, found) + pack(chunk.detailFailures, failed);
             chunk.bytes += kept;
-            this.#ctx.budget.answered(kept);
-        }
+            return kept;
+        });
     }
     #entities(chunk) {
         const operation = this.#calls.entities;
@@ -27147,9 +27144,9 @@ class PageDetails {
     }
 }
 /** Hands over each event's record as soon as it is complete; stops the page's requests when it ends. */
-async function* enrichPage(ctx, calls, events, organization) {
+async function* enrichPage(ctx, calls, events) {
     const stop = new AbortController();
-    const page = new PageDetails({ ...ctx, signal: AbortSignal.any([ctx.signal, stop.signal]) }, calls, events, organization);
+    const page = new PageDetails({ ...ctx, signal: AbortSignal.any([ctx.signal, stop.signal]) }, calls, events);
     void page.run(); // never rejects: a failure reaches record()
     try {
         for (let i = 0; i < events.length; i++) {
@@ -27163,11 +27160,11 @@ async function* enrichPage(ctx, calls, events, organization) {
 }
 /** Organization scope: affected accounts, then details and entities per (event, account). */
 function enrichOrganization(ctx, events) {
-    return enrichPage(ctx, ORGANIZATION, events, true);
+    return enrichPage(ctx, ORGANIZATION, events);
 }
 /** Account scope: details and entities per event. */
 function enrichAccount(ctx, events) {
-    return enrichPage(ctx, ACCOUNT, events, false);
+    return enrichPage(ctx, ACCOUNT, events);
 }
 
 ;// CONCATENATED MODULE: ./src/health/source.ts

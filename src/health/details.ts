@@ -61,6 +61,8 @@ interface DetailsOutput {
       }[]
     | undefined;
   failedSet?: FailedItem[] | undefined;
+  /** The details calls are not paged. */
+  nextToken?: undefined;
 }
 
 interface EntitiesOutput {
@@ -71,6 +73,8 @@ interface EntitiesOutput {
 
 /** The calls of one scope. */
 interface Calls {
+  /** Organization scope: account-specific events are fetched per affected account. */
+  readonly organization: boolean;
   readonly details: string;
   readonly entities: string;
   sendDetails(ctx: DetailsContext, targets: readonly Target[]): Promise<DetailsOutput>;
@@ -211,6 +215,7 @@ function filterOf(t: Target): { eventArn: string; awsAccountId?: string } {
 }
 
 const ORGANIZATION: Calls = {
+  organization: true,
   details: "DescribeEventDetailsForOrganization",
   entities: "DescribeAffectedEntitiesForOrganization",
   sendDetails: (ctx, targets) =>
@@ -234,6 +239,7 @@ const ORGANIZATION: Calls = {
 };
 
 const ACCOUNT: Calls = {
+  organization: false,
   details: "DescribeEventDetails",
   entities: "DescribeAffectedEntities",
   sendDetails: (ctx, targets) =>
@@ -336,7 +342,6 @@ class PageDetails {
   readonly #ctx: DetailsContext;
   readonly #calls: Calls;
   readonly #events: readonly ListedEvent[];
-  readonly #organization: boolean;
   /** Per event: the chunks its targets are in. */
   readonly #chunks: Chunk[][];
   /** Per account-specific event (organization scope): its affected accounts. */
@@ -347,11 +352,10 @@ class PageDetails {
   #cutUpTo = 0;
   readonly #change = new Change();
 
-  constructor(ctx: DetailsContext, calls: Calls, events: readonly ListedEvent[], organization: boolean) {
+  constructor(ctx: DetailsContext, calls: Calls, events: readonly ListedEvent[]) {
     this.#ctx = ctx;
     this.#calls = calls;
     this.#events = events;
-    this.#organization = organization;
     this.#chunks = events.map(() => []);
     this.#accounts = events.map(() => undefined);
   }
@@ -389,7 +393,7 @@ class PageDetails {
     );
     return {
       ...event,
-      ...(this.#organization ? { affectedAccounts: this.#accounts[i]?.accounts ?? [] } : {}),
+      ...(this.#calls.organization ? { affectedAccounts: this.#accounts[i]?.accounts ?? [] } : {}),
       details: pick((c) => c.details),
       ...(this.#ctx.entities ? { entities: pick((c) => c.entities) } : {}),
       ...(failures.pieces.length > 0 ? { failures } : {}),
@@ -406,7 +410,7 @@ class PageDetails {
   }
 
   #listAhead(end: number): void {
-    if (!this.#organization) return;
+    if (!this.#calls.organization) return;
     for (; this.#listedUpTo < Math.min(end, this.#events.length); this.#listedUpTo++) {
       const event = this.#events[this.#listedUpTo] as ListedEvent;
       if (event.eventScopeCode === "ACCOUNT_SPECIFIC")
@@ -455,21 +459,24 @@ class PageDetails {
     this.#reach(chunk.last);
   }
 
-  async #details(chunk: Chunk): Promise<void> {
+  #details(chunk: Chunk): Promise<void> {
     const operation = this.#calls.details;
-    let kept = 0;
-    try {
-      const out = await call(this.#ctx, operation, () => this.#calls.sendDetails(this.#ctx, chunk.targets));
-      const found = (out.successfulSet ?? []).map((item) => ({
-        arn: item.event?.arn,
-        value: detailOf(item),
-      }));
-      const failed = (out.failedSet ?? []).map((item) => failureOf(operation, item));
-      kept = pack(chunk.details, found) + pack(chunk.detailFailures, failed);
-    } finally {
-      chunk.bytes += kept;
-      this.#ctx.budget.answered(kept);
-    }
+    return eachPage(
+      this.#ctx,
+      operation,
+      () => undefined, // one page: the details calls are not paged
+      () => this.#calls.sendDetails(this.#ctx, chunk.targets),
+      (out) => {
+        const found = (out.successfulSet ?? []).map((item) => ({
+          arn: item.event?.arn,
+          value: detailOf(item),
+        }));
+        const failed = (out.failedSet ?? []).map((item) => failureOf(operation, item));
+        const kept = pack(chunk.details, found) + pack(chunk.detailFailures, failed);
+        chunk.bytes += kept;
+        return kept;
+      },
+    );
   }
 
   #entities(chunk: Chunk): Promise<void> {
@@ -501,15 +508,9 @@ async function* enrichPage(
   ctx: DetailsContext,
   calls: Calls,
   events: readonly ListedEvent[],
-  organization: boolean,
 ): AsyncGenerator<EventRecord> {
   const stop = new AbortController();
-  const page = new PageDetails(
-    { ...ctx, signal: AbortSignal.any([ctx.signal, stop.signal]) },
-    calls,
-    events,
-    organization,
-  );
+  const page = new PageDetails({ ...ctx, signal: AbortSignal.any([ctx.signal, stop.signal]) }, calls, events);
   void page.run(); // never rejects: a failure reaches record()
   try {
     for (let i = 0; i < events.length; i++) {
@@ -526,7 +527,7 @@ export function enrichOrganization(
   ctx: DetailsContext,
   events: readonly ListedEvent[],
 ): AsyncGenerator<EventRecord> {
-  return enrichPage(ctx, ORGANIZATION, events, true);
+  return enrichPage(ctx, ORGANIZATION, events);
 }
 
 /** Account scope: details and entities per event. */
@@ -534,5 +535,5 @@ export function enrichAccount(
   ctx: DetailsContext,
   events: readonly ListedEvent[],
 ): AsyncGenerator<EventRecord> {
-  return enrichPage(ctx, ACCOUNT, events, false);
+  return enrichPage(ctx, ACCOUNT, events);
 }
