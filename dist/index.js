@@ -31200,8 +31200,9 @@ function mergedText(m, archive) {
     return (`Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
         `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`);
 }
-function recordedText(r, location) {
-    return `Recorded as the last complete run (until ${r.until}) in ${location}: the next --since last-run continues from there.`;
+/** `option` as the user writes it: `--since last-run` in a terminal, `since: last-run` in a workflow. */
+function recordedText(r, location, option) {
+    return `Recorded as the last complete run (until ${r.until}) in ${location}: the next ${option} continues from there.`;
 }
 function resumeLine(r, now) {
     return (`Resuming from page ${r.page}: ${count(r.events, "event")} already written, ` +
@@ -31581,7 +31582,7 @@ async function execute(config, reporter, signal) {
             if (merged && archive)
                 reporter.line(mergedText(merged, archive.path));
             if (result.recorded && records)
-                reporter.line(recordedText(result.recorded, records.location));
+                reporter.line(recordedText(result.recorded, records.location, "--since last-run"));
         }
         finally {
             await connection.close();

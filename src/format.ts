@@ -54,8 +54,9 @@ export function mergedText(m: MergeResult, archive: string): string {
   );
 }
 
-export function recordedText(r: RunRecord, location: string): string {
-  return `Recorded as the last complete run (until ${r.until}) in ${location}: the next --since last-run continues from there.`;
+/** `option` as the user writes it: `--since last-run` in a terminal, `since: last-run` in a workflow. */
+export function recordedText(r: RunRecord, location: string, option: string): string {
+  return `Recorded as the last complete run (until ${r.until}) in ${location}: the next ${option} continues from there.`;
 }
 
 export function resumeLine(r: ResumeInfo, now: number): string {

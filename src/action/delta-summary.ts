@@ -1,12 +1,12 @@
 import * as core from "@actions/core";
 import type { BackfillResult } from "../engine/backfill.ts";
 import { describeBasis, type RunRecord, type Window } from "../engine/record.ts";
-import { mergedText } from "../format.ts";
+import { mergedText, number, recordedText } from "../format.ts";
 import type { MergeResult } from "../sinks/archive.ts";
 import { describeTally, type Tally, tallyOutput } from "../sinks/tally.ts";
+import { cell } from "./summary.ts";
 
 /** The job summary's part about what this run backed up: the window, the events by kind, the archive. */
-const number = new Intl.NumberFormat("en-US");
 
 export interface DeltaSummary {
   readonly window: Window;
@@ -14,10 +14,6 @@ export interface DeltaSummary {
   readonly tally: Tally;
   readonly merged?: { readonly result: MergeResult; readonly archive: string };
   readonly recorded?: { readonly record: RunRecord; readonly key: string | undefined };
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|");
 }
 
 /** Categories down, statuses across, totals at the end of each row. */
@@ -48,10 +44,7 @@ export function deltaSummary(d: DeltaSummary): string {
   if (d.merged) lines.push("", mergedText(d.merged.result, `\`${d.merged.archive}\``));
   if (d.recorded) {
     const where = d.recorded.key ? `the Actions cache as \`${d.recorded.key}\`` : "the workspace only";
-    lines.push(
-      "",
-      `Recorded as the last complete run (until ${d.recorded.record.until}) in ${where}: the next \`since: last-run\` continues from there.`,
-    );
+    lines.push("", recordedText(d.recorded.record, where, "`since: last-run`"));
   }
   return lines.join("\n");
 }

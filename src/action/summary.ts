@@ -1,13 +1,16 @@
 import type { BackfillResult } from "../engine/backfill.ts";
 import { windowOf } from "../engine/request.ts";
+import { number, seconds } from "../format.ts";
 import type { UploadStats } from "./cache-store.ts";
 import type { Cleanup } from "./cleanup.ts";
 
-/** The job summary, as Markdown. */
-const number = new Intl.NumberFormat("en-US");
+/** Text in a Markdown table cell: a "|" would end the cell. */
+export function cell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
 
 function table(rows: [string, string][]): string {
-  return ["| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`)].join("\n");
+  return ["| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`)].join("\n");
 }
 
 /** Bytes the way a person reads them. */
@@ -42,6 +45,7 @@ export function describeCleanup(c: Cleanup | undefined): string {
   return `kept: deleting them failed after ${c.entries} (${c.detail})`;
 }
 
+/** The job summary of a complete backfill, as Markdown. */
 export function successSummary(r: BackfillResult, c: SummaryContext): string {
   const resumed = r.resumed
     ? `yes, from page ${r.resumed.page} (${number.format(r.resumed.events)} events already written; cache entry \`${c.restoredKey ?? "local"}\`; token received ${r.resumed.tokenReceivedAt})`
@@ -53,7 +57,7 @@ export function successSummary(r: BackfillResult, c: SummaryContext): string {
       ["Events written", `${number.format(r.events)} (${number.format(r.newEvents)} in this attempt)`],
       ["Pages", String(r.pages)],
       ["Resumed", resumed],
-      ["Time", `${(r.elapsedMs / 1000).toFixed(1)} s in this attempt`],
+      ["Time", `${seconds(r.elapsedMs)} in this attempt`],
       ["Backfill started", r.resumed ? `${r.resumed.startedAt} (first attempt)` : "this attempt"],
       ["Source", c.source],
       ["Output", `\`${c.output}\``],

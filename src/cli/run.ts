@@ -71,7 +71,8 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
       reporter.done(result, config.output);
       reporter.delta(await tallyOutput(config.output));
       if (merged && archive) reporter.line(mergedText(merged, archive.path));
-      if (result.recorded && records) reporter.line(recordedText(result.recorded, records.location));
+      if (result.recorded && records)
+        reporter.line(recordedText(result.recorded, records.location, "--since last-run"));
     } finally {
       await connection.close();
     }
