@@ -1,4 +1,4 @@
-import { compareEvents, generateEventAt } from "./dataset.ts";
+import { compareEvents, generateEventAt, type Shape } from "./dataset.ts";
 import { lowerBound } from "./paging.ts";
 import { mixSeed, mulberry32 } from "./prng.ts";
 import type { SimEvent, SimState } from "./types.ts";
@@ -8,17 +8,15 @@ import type { SimEvent, SimState } from "./types.ts";
  * an existing event a new lastUpdatedTime (and sometimes a new status), which moves it to the front of
  * the list. Deterministic: what happened by time T depends only on the seed, the start, the rates and
  * T, never on when or how often the simulator was asked. Time is the simulator's clock (`now`), so a
- * test that controls the clock controls the history.
+ * test that controls the clock controls the history. New events have the dataset's shape (`Shape`).
  */
-export interface ChurnOptions {
+export interface ChurnOptions extends Shape {
   /** New events per minute of the clock; fractions spread them (0.5: one every two minutes). */
   readonly insertsPerMinute: number;
   /** Updates of existing events per minute of the clock. */
   readonly updatesPerMinute: number;
   /** Epoch ms the history starts at (the simulator's start). */
   readonly start: number;
-  readonly seed: number;
-  readonly accounts: number;
 }
 
 /** One version of an event as the simulator served it, and until when. */

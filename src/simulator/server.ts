@@ -166,7 +166,7 @@ export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulato
 function startChurn(
   o: SimulatorOptions,
   state: SimState,
-  shape: { seed: number; accounts: number },
+  shape: Shape,
   start: number,
   nextIndex: () => number,
 ): Churn | undefined {
