@@ -29491,6 +29491,10 @@ async function connect(config, signal) {
     };
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/util/words.ts
 /** Counts and durations as a person says them; used by the engine's facts and both front doors. */
 const number = new Intl.NumberFormat("en-US");
@@ -30221,10 +30225,6 @@ function explain(error, at, deps) {
     return new BackfillFailedError(sentence(errorMessage(error)), failureClass, saved, { cause: error });
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/util/fs.ts
 
 
@@ -31042,6 +31042,7 @@ async function acquireLock(file, options) {
 
 
 
+
 /** Codes that mean "this path cannot be written", as opposed to a passing fault. */
 const UNWRITABLE = new Set([
     "EACCES",
@@ -31156,6 +31157,26 @@ async function openLocalFiles(config, hooks) {
         await release();
         throw error;
     }
+}
+/**
+ * Backs up into the local files: the output, the checkpoint and the last-run record (or the stores
+ * given in their place), and with `merge-into` the merge into the archive once the output is complete.
+ */
+async function backfillInto(config, files, run) {
+    let merged;
+    const { archive } = files;
+    const records = run.records ?? files.records;
+    const result = await backfill(config, {
+        source: run.source,
+        sink: files.sink,
+        store: run.store ?? files.store,
+        clock: Date.now,
+        reporter: run.reporter,
+        signal: run.signal,
+        ...(records && { records }),
+        ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
+    });
+    return { result, merged };
 }
 
 ;// CONCATENATED MODULE: ./src/format.ts
@@ -31534,8 +31555,6 @@ class CliReporter {
 
 
 
-
-
 const processIo = () => ({
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -31565,17 +31584,11 @@ async function execute(config, reporter, signal) {
         const connection = await connect(config, signal);
         try {
             reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-            let merged;
             const { archive, records } = files;
-            const result = await backfill(config, {
+            const { result, merged } = await backfillInto(config, files, {
                 source: connection.source,
-                sink: files.sink,
-                store: files.store,
-                clock: Date.now,
                 reporter,
                 signal,
-                ...(records && { records }),
-                ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
             });
             reporter.done(result, config.output);
             reporter.delta(await tallyOutput(config.output));

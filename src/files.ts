@@ -2,9 +2,13 @@ import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Config } from "./config/config.ts";
 import { INPUT, LAST_RUN } from "./config/names.ts";
+import { type BackfillResult, backfill, type Reporter } from "./engine/backfill.ts";
+import type { CheckpointStore } from "./engine/checkpoint.ts";
+import type { RunRecordStore } from "./engine/record.ts";
 import { fingerprint } from "./engine/request.ts";
+import type { EventSource } from "./engine/source.ts";
 import { UsageError } from "./errors.ts";
-import { ArchiveFile } from "./sinks/archive.ts";
+import { ArchiveFile, type MergeResult, mergeStep } from "./sinks/archive.ts";
 import { NdjsonFileSink } from "./sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "./stores/file-store.ts";
 import { FileRecordStore, recordPath } from "./stores/record-file.ts";
@@ -157,4 +161,40 @@ export async function openLocalFiles(
     await release();
     throw error;
   }
+}
+
+/** What a front door brings to a backfill of its local files. */
+export interface LocalRun {
+  readonly source: EventSource;
+  readonly reporter: Reporter;
+  readonly signal: AbortSignal;
+  /** In place of the local checkpoint file (the action's, kept in step with the Actions cache). */
+  readonly store?: CheckpointStore;
+  /** In place of the local record file (the action's, kept in the Actions cache). */
+  readonly records?: RunRecordStore;
+}
+
+/**
+ * Backs up into the local files: the output, the checkpoint and the last-run record (or the stores
+ * given in their place), and with `merge-into` the merge into the archive once the output is complete.
+ */
+export async function backfillInto(
+  config: Config,
+  files: LocalFiles,
+  run: LocalRun,
+): Promise<{ readonly result: BackfillResult; readonly merged: MergeResult | undefined }> {
+  let merged: MergeResult | undefined;
+  const { archive } = files;
+  const records = run.records ?? files.records;
+  const result = await backfill(config, {
+    source: run.source,
+    sink: files.sink,
+    store: run.store ?? files.store,
+    clock: Date.now,
+    reporter: run.reporter,
+    signal: run.signal,
+    ...(records && { records }),
+    ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
+  });
+  return { result, merged };
 }

@@ -2,11 +2,11 @@ import * as core from "@actions/core";
 import { DEFAULT_OUTPUT } from "../config/config.ts";
 import { INPUT } from "../config/names.ts";
 import { connect } from "../connect.ts";
-import { type BackfillResult, backfill, type Progress } from "../engine/backfill.ts";
+import type { BackfillResult, Progress } from "../engine/backfill.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
-import { type LocalFiles, openLocalFiles } from "../files.ts";
+import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
 import { count, seconds, stoppedText } from "../format.ts";
-import { type MergeResult, mergeStep } from "../sinks/archive.ts";
+import type { MergeResult } from "../sinks/archive.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
 import { actionsCache, type CacheApi } from "./cache.ts";
@@ -91,23 +91,12 @@ async function backfillWith(
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
     const records =
       files.records && openRecordStore(files.records, cache?.api, { ...action, query: config.query, ctx });
-    const { archive } = files;
-    let merged: Completed["merged"];
-    const result = await backfill(config, {
+    const { result, merged } = await backfillInto(config, files, {
       source: connection.source,
-      sink: files.sink,
-      store: cache?.store ?? files.store,
-      clock: Date.now,
       reporter,
       signal,
+      ...(cache && { store: cache.store }),
       ...(records && { records }),
-      ...(archive && {
-        afterComplete: mergeStep(
-          archive,
-          config.output,
-          (mergeResult) => (merged = { result: mergeResult, archive: archive.path }),
-        ),
-      }),
     });
     const cleanup = await cache?.finish(result);
     return {
@@ -118,7 +107,7 @@ async function backfillWith(
       output: config.output,
       restoredKey,
       cleanup,
-      merged,
+      merged: merged && files.archive && { result: merged, archive: files.archive.path },
       recordKey: records?.savedKey,
     };
   } finally {

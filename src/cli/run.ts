@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
 import { connect } from "../connect.ts";
-import { backfill } from "../engine/backfill.ts";
 import {
   errorMessage,
   exitCodeOf,
@@ -10,9 +9,8 @@ import {
   isExpected,
   sentence,
 } from "../errors.ts";
-import { openLocalFiles } from "../files.ts";
+import { backfillInto, openLocalFiles } from "../files.ts";
 import { mergedText, recordedText } from "../format.ts";
-import { type MergeResult, mergeStep } from "../sinks/archive.ts";
 import { tallyOutput } from "../sinks/tally.ts";
 import type { Probe } from "../util/fs.ts";
 import { keepHeapSmall } from "../util/heap.ts";
@@ -56,17 +54,11 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
     const connection = await connect(config, signal);
     try {
       reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-      let merged: MergeResult | undefined;
       const { archive, records } = files;
-      const result = await backfill(config, {
+      const { result, merged } = await backfillInto(config, files, {
         source: connection.source,
-        sink: files.sink,
-        store: files.store,
-        clock: Date.now,
         reporter,
         signal,
-        ...(records && { records }),
-        ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
       });
       reporter.done(result, config.output);
       reporter.delta(await tallyOutput(config.output));
