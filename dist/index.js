@@ -25939,23 +25939,20 @@ function parseIsoTime(value) {
 function timeOf(bound, now) {
     return "ago" in bound ? now - bound.ago : bound.at;
 }
-/** An ISO 8601 time or a duration back from the start. */
-function parseBound(name, value) {
+const TIME_ALLOWED = "Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), or a duration back from now (90d, 36h).";
+/** An ISO 8601 time or a duration back from the start; `allowed` says what else the input takes. */
+function parseBound(name, value, allowed = TIME_ALLOWED) {
     const v = value.trim();
     if (isDuration(v))
         return { ago: parseDuration(name, v) };
-    return { at: parseTime(name, v, 0) };
+    const ms = parseIsoTime(v);
+    if (ms === undefined)
+        fail(name, value, allowed);
+    return { at: ms };
 }
 /** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
 function parseTime(name, value, now) {
-    const v = value.trim();
-    if (isDuration(v))
-        return now - parseDuration(name, v);
-    const ms = parseIsoTime(v);
-    if (ms === undefined) {
-        fail(name, value, "Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), or a duration back from now (90d, 36h).");
-    }
-    return ms;
+    return timeOf(parseBound(name, value), now);
 }
 
 ;// CONCATENATED MODULE: ./src/config/filter.ts
@@ -26143,17 +26140,19 @@ function optional(raw) {
     return v ? v : undefined;
 }
 /** A time, a duration back from now, or `last-run` (resolved when the backfill starts). */
-function parseSince(since, now) {
-    if (isDuration(since) || parseIsoTime(since) !== undefined)
-        return parseTime(INPUT.since, since, now);
-    return fail(INPUT.since, since, `Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), a duration back from now (90d, 36h), or ${LAST_RUN} (continue from the last complete run).`);
+function parseSince(since) {
+    return parseBound(INPUT.since, since, `Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), a duration back from now (90d, 36h), or ${LAST_RUN} (continue from the last complete run).`);
 }
 function parseQuery(raw, ctx, simulate) {
     const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
     const since = optional(raw.since);
     const until = optional(raw.until);
-    const from = since === undefined || since === LAST_RUN ? undefined : parseSince(since, ctx.now);
-    const to = until === undefined ? ctx.now : parseTime(INPUT.until, until, ctx.now);
+    const bounds = Object.freeze({
+        ...(since === undefined || since === LAST_RUN ? {} : { since: parseSince(since) }),
+        ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
+    });
+    const from = bounds.since && timeOf(bounds.since, ctx.now);
+    const to = bounds.until ? timeOf(bounds.until, ctx.now) : ctx.now;
     if (from !== undefined && from >= to) {
         throw new UsageError(`Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
     }
@@ -26174,10 +26173,7 @@ function parseQuery(raw, ctx, simulate) {
         details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
         ...(locale === undefined ? {} : { locale }),
         ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
-        bounds: Object.freeze({
-            ...(since === undefined || since === LAST_RUN ? {} : { since: parseBound(INPUT.since, since) }),
-            ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
-        }),
+        bounds,
     };
 }
 /** AWS_ENDPOINT_URL_HEALTH must be an http(s) URL; the SDK would fail on anything else mid-request. */
@@ -26201,13 +26197,14 @@ function parseEndpoint(value) {
 function parseLastRun(raw, query, ctx) {
     const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULT_OVERLAP, MAX_OVERLAP_MS);
     const firstSince = optional(raw["first-since"]) ?? DEFAULT_FIRST_SINCE;
-    const from = parseTime(INPUT.firstSince, firstSince, ctx.now);
-    const to = query.until === undefined ? ctx.now : parseTime(INPUT.until, query.until, ctx.now);
+    const firstSinceBound = parseBound(INPUT.firstSince, firstSince);
+    const from = timeOf(firstSinceBound, ctx.now);
+    const to = query.bounds.until ? timeOf(query.bounds.until, ctx.now) : ctx.now;
     // Only a last-run query starts there; for others first-since is checked for its form alone.
     if (query.since === LAST_RUN && from >= to) {
         throw new UsageError(`Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
     }
-    return Object.freeze({ overlapMs, firstSince, firstSinceBound: parseBound(INPUT.firstSince, firstSince) });
+    return Object.freeze({ overlapMs, firstSince, firstSinceBound });
 }
 /** Reads every input once, through the same validation for action inputs and CLI flags. */
 function parseConfig(raw, ctx) {

@@ -11,16 +11,13 @@ import {
   type Scope,
 } from "./names.ts";
 import {
-  fail,
-  isDuration,
   parseBoolean,
   parseBound,
   parseChoice,
   parseDuration,
   parseInteger,
-  parseIsoTime,
-  parseTime,
   type TimeBound,
+  timeOf,
 } from "./parse.ts";
 
 /**
@@ -119,9 +116,8 @@ function optional(raw: string | undefined): string | undefined {
 }
 
 /** A time, a duration back from now, or `last-run` (resolved when the backfill starts). */
-function parseSince(since: string, now: number): number {
-  if (isDuration(since) || parseIsoTime(since) !== undefined) return parseTime(INPUT.since, since, now);
-  return fail(
+function parseSince(since: string): TimeBound {
+  return parseBound(
     INPUT.since,
     since,
     `Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), a duration back from now (90d, 36h), or ${LAST_RUN} (continue from the last complete run).`,
@@ -132,8 +128,12 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undef
   const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
   const since = optional(raw.since);
   const until = optional(raw.until);
-  const from = since === undefined || since === LAST_RUN ? undefined : parseSince(since, ctx.now);
-  const to = until === undefined ? ctx.now : parseTime(INPUT.until, until, ctx.now);
+  const bounds: Query["bounds"] = Object.freeze({
+    ...(since === undefined || since === LAST_RUN ? {} : { since: parseSince(since) }),
+    ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
+  });
+  const from = bounds.since && timeOf(bounds.since, ctx.now);
+  const to = bounds.until ? timeOf(bounds.until, ctx.now) : ctx.now;
   if (from !== undefined && from >= to) {
     throw new UsageError(
       `Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
@@ -160,10 +160,7 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undef
     details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
     ...(locale === undefined ? {} : { locale }),
     ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
-    bounds: Object.freeze({
-      ...(since === undefined || since === LAST_RUN ? {} : { since: parseBound(INPUT.since, since) }),
-      ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
-    }),
+    bounds,
   };
 }
 
@@ -189,15 +186,16 @@ function parseEndpoint(value: string | undefined): string | undefined {
 function parseLastRun(raw: RawInputs, query: Query, ctx: ConfigContext): LastRunOptions {
   const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULT_OVERLAP, MAX_OVERLAP_MS);
   const firstSince = optional(raw["first-since"]) ?? DEFAULT_FIRST_SINCE;
-  const from = parseTime(INPUT.firstSince, firstSince, ctx.now);
-  const to = query.until === undefined ? ctx.now : parseTime(INPUT.until, query.until, ctx.now);
+  const firstSinceBound = parseBound(INPUT.firstSince, firstSince);
+  const from = timeOf(firstSinceBound, ctx.now);
+  const to = query.bounds.until ? timeOf(query.bounds.until, ctx.now) : ctx.now;
   // Only a last-run query starts there; for others first-since is checked for its form alone.
   if (query.since === LAST_RUN && from >= to) {
     throw new UsageError(
       `Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
     );
   }
-  return Object.freeze({ overlapMs, firstSince, firstSinceBound: parseBound(INPUT.firstSince, firstSince) });
+  return Object.freeze({ overlapMs, firstSince, firstSinceBound });
 }
 
 /** Reads every input once, through the same validation for action inputs and CLI flags. */

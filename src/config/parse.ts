@@ -11,7 +11,7 @@ const DURATION = /^(\d{1,9})(s|m|h|d)$/;
 /** Longer than any window AWS Health keeps, short enough that date arithmetic stays in range. */
 const MAX_DURATION_MS = 36_500 * UNIT_MS.d;
 
-export function isDuration(value: string): boolean {
+function isDuration(value: string): boolean {
   return DURATION.test(value.trim());
 }
 
@@ -107,24 +107,19 @@ export function timeOf(bound: TimeBound, now: number): number {
   return "ago" in bound ? now - bound.ago : bound.at;
 }
 
-/** An ISO 8601 time or a duration back from the start. */
-export function parseBound(name: string, value: string): TimeBound {
+const TIME_ALLOWED =
+  "Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), or a duration back from now (90d, 36h).";
+
+/** An ISO 8601 time or a duration back from the start; `allowed` says what else the input takes. */
+export function parseBound(name: string, value: string, allowed = TIME_ALLOWED): TimeBound {
   const v = value.trim();
   if (isDuration(v)) return { ago: parseDuration(name, v) };
-  return { at: parseTime(name, v, 0) };
+  const ms = parseIsoTime(v);
+  if (ms === undefined) fail(name, value, allowed);
+  return { at: ms };
 }
 
 /** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
 export function parseTime(name: string, value: string, now: number): number {
-  const v = value.trim();
-  if (isDuration(v)) return now - parseDuration(name, v);
-  const ms = parseIsoTime(v);
-  if (ms === undefined) {
-    fail(
-      name,
-      value,
-      "Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), or a duration back from now (90d, 36h).",
-    );
-  }
-  return ms;
+  return timeOf(parseBound(name, value), now);
 }
