@@ -25864,6 +25864,10 @@ const HEALTH_REGIONS = ["us-east-1", "us-east-2", "cn-northwest-1", "us-gov-west
 ;// CONCATENATED MODULE: ./src/config/parse.ts
 
 /** Strict value parsers. Each error names the input, the value (shortened) and what is allowed. */
+/** Whether a parsed JSON value is an object: not null, not an array. */
+function isObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 function fail(name, value, allowed) {
     throw new UsageError(`Invalid ${name}: ${shorten(value)}. ${allowed}`);
 }
@@ -25996,9 +26000,6 @@ const RULES = {
 };
 function bad(detail) {
     throw new UsageError(`Invalid ${INPUT.filter}: ${detail}`);
-}
-function isObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function show(value) {
     return shorten(typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)), 60);
@@ -29512,15 +29513,13 @@ function describeDuration(ms) {
 
 ;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
 
+
 /**
  * Version 2 adds `output.lastArn`. Version 1 (release 0.1.0) is still read: it resumes with the
  * line-end check only, so a backfill interrupted before an upgrade continues after it.
  */
 const CHECKPOINT_VERSION = 2;
 const READABLE_VERSIONS = [1, CHECKPOINT_VERSION];
-function checkpoint_isObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function isCount(value) {
     return Number.isSafeInteger(value) && value >= 0;
 }
@@ -29545,10 +29544,10 @@ function problemOf(doc) {
     if (typeof doc.startedAt !== "string")
         return "startedAt is missing";
     const request = doc.request;
-    if (!checkpoint_isObject(request) || !checkpoint_isObject(request.filter) || typeof request.region !== "string")
+    if (!isObject(request) || !isObject(request.filter) || typeof request.region !== "string")
         return "request is incomplete";
     const output = doc.output;
-    if (!checkpoint_isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
+    if (!isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
         return "output is incomplete";
     if (!lastArnFits(doc.version, output))
         return "output.lastArn is missing";
@@ -29562,7 +29561,7 @@ function parseCheckpoint(text, location) {
     catch {
         doc = undefined;
     }
-    const problem = checkpoint_isObject(doc) ? problemOf(doc) : "it is not a JSON object";
+    const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
     if (problem) {
         throw new CheckpointRefusedError("unreadable", `The checkpoint ${location} is unreadable: ${problem}.`);
     }
@@ -29587,9 +29586,6 @@ class RecordUnreadableError extends Error {
 }
 /** AWS keeps Health events for 90 days: a window that reaches further back has a gap nobody can fill. */
 const AWS_RETENTION_MS = 90 * 86_400_000;
-function record_isObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function isTime(value) {
     return typeof value === "string" && !Number.isNaN(Date.parse(value));
 }
@@ -29620,7 +29616,7 @@ function parseRecord(text, location, fingerprint) {
     catch {
         doc = undefined;
     }
-    const problem = record_isObject(doc) ? record_problemOf(doc, fingerprint) : "it is not a JSON object";
+    const problem = isObject(doc) ? record_problemOf(doc, fingerprint) : "it is not a JSON object";
     if (problem)
         throw new RecordUnreadableError(`The last-run record ${location} is unreadable: ${problem}.`);
     return doc;
@@ -30367,13 +30363,11 @@ async function forEachLine(path, each) {
 
 
 
+
 const ARCHIVE = 0;
 const DELTA = 1;
 /** Bytes read or written at a time. */
 const RUN = 1 << 20;
-function archive_isObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 /** Why a line is not an event, or undefined when it is one. */
 function archive_problemOf(text) {
     let doc;
@@ -30383,7 +30377,7 @@ function archive_problemOf(text) {
     catch (error) {
         return `is not JSON (${error.message})`;
     }
-    if (!archive_isObject(doc))
+    if (!isObject(doc))
         return "is not a JSON object";
     if (typeof doc.arn !== "string" || doc.arn === "")
         return 'has no "arn"';

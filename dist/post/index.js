@@ -38243,7 +38243,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6853:
+/***/ 829:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41393,7 +41393,7 @@ const EXIT_CODE = {
     interrupted: 130,
 };
 /** Invalid input or usage: the user must change something. */
-class UsageError extends (/* unused pure expression or super */ null && (Error)) {
+class errors_UsageError extends (/* unused pure expression or super */ null && (Error)) {
     name = "UsageError";
     failureClass = "input";
 }
@@ -41491,12 +41491,111 @@ function sentence(text) {
     return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 /** A value the user gave, shortened for a one-line message. */
-function shorten(value, max = 80) {
+function errors_shorten(value, max = 80) {
     const quoted = JSON.stringify(value);
     return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }
 
+;// CONCATENATED MODULE: ./src/config/parse.ts
+
+/** Strict value parsers. Each error names the input, the value (shortened) and what is allowed. */
+/** Whether a parsed JSON value is an object: not null, not an array. */
+function isObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function fail(name, value, allowed) {
+    throw new UsageError(`Invalid ${name}: ${shorten(value)}. ${allowed}`);
+}
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d{1,9})(s|m|h|d)$/;
+/** Longer than any window AWS Health keeps, short enough that date arithmetic stays in range. */
+const MAX_DURATION_MS = 36_500 * UNIT_MS.d;
+function isDuration(value) {
+    return DURATION.test(value.trim());
+}
+function parseDuration(name, value, maxMs = MAX_DURATION_MS) {
+    const match = DURATION.exec(value.trim());
+    const ms = match ? Number(match[1]) * UNIT_MS[match[2]] : Number.NaN;
+    if (!(ms <= maxMs)) {
+        fail(name, value, `Write a duration as a whole number and a unit (90s, 15m, 36h or 90d), at most ${describeMax(maxMs)}.`);
+    }
+    return ms;
+}
+function describeMax(ms) {
+    const [unit, size] = Object.entries(UNIT_MS)
+        .reverse()
+        .find(([, size]) => ms % size === 0) ?? ["s", 1000];
+    return `${ms / size}${unit}`;
+}
+function parseBoolean(name, value) {
+    const v = value.trim().toLowerCase();
+    if (v === "true")
+        return true;
+    if (v === "false" || v === "")
+        return false;
+    return fail(name, value, "Allowed: true or false.");
+}
+function parseInteger(name, value, min, max) {
+    const v = value.trim();
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+        fail(name, value, `Allowed: a whole number from ${min} to ${max}.`);
+    }
+    return Number(v);
+}
+function parseChoice(name, value, choices) {
+    const v = value.trim();
+    if (!choices.includes(v))
+        fail(name, value, `Allowed: ${choices.join(", ")}.`);
+    return v;
+}
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
+/** Days in a month of the proleptic Gregorian calendar. */
+function daysIn(year, month) {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+/**
+ * An ISO 8601 time as epoch milliseconds, or undefined when it is not one or names a time that does
+ * not exist (2026-02-30, 24:30) or lies before 1970. A time without a zone is UTC.
+ */
+function parseIsoTime(value) {
+    const m = ISO_TIME.exec(value.trim());
+    if (!m)
+        return undefined;
+    const [year, month, day, hour, minute, second, , offH, offM] = m.slice(1).map((p) => Number(p ?? 0));
+    const exists = month >= 1 &&
+        month <= 12 &&
+        day >= 1 &&
+        day <= daysIn(year, month) &&
+        hour <= 23 &&
+        minute <= 59 &&
+        second <= 59 &&
+        offH <= 23 &&
+        offM <= 59;
+    const v = value.trim();
+    const ms = Date.parse(/T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) || !v.includes("T") ? v : `${v}Z`);
+    return exists && ms >= 0 ? ms : undefined;
+}
+function timeOf(bound, now) {
+    return "ago" in bound ? now - bound.ago : bound.at;
+}
+const TIME_ALLOWED = "Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), or a duration back from now (90d, 36h).";
+/** An ISO 8601 time or a duration back from the start; `allowed` says what else the input takes. */
+function parseBound(name, value, allowed = TIME_ALLOWED) {
+    const v = value.trim();
+    if (isDuration(v))
+        return { ago: parseDuration(name, v) };
+    const ms = parseIsoTime(v);
+    if (ms === undefined)
+        fail(name, value, allowed);
+    return { at: ms };
+}
+/** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
+function parseTime(name, value, now) {
+    return timeOf(parseBound(name, value), now);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
+
 
 /**
  * Version 2 adds `output.lastArn`. Version 1 (release 0.1.0) is still read: it resumes with the
@@ -41504,9 +41603,6 @@ function shorten(value, max = 80) {
  */
 const checkpoint_CHECKPOINT_VERSION = 2;
 const READABLE_VERSIONS = [1, checkpoint_CHECKPOINT_VERSION];
-function isObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function isCount(value) {
     return Number.isSafeInteger(value) && value >= 0;
 }
@@ -51315,7 +51411,7 @@ const validateISODuration = /^(-|\+)?P(?:([-+]?[0-9,.]*)Y)?(?:([-+]?[0-9,.]*)M)?
  * @param value - The value to be validated for ISO 8601 duration format.
  * @internal
  */
-function isDuration(value) {
+function utils_isDuration(value) {
     return validateISODuration.test(value);
 }
 const validUuidRegex = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/i;
@@ -51843,7 +51939,7 @@ function serializeDateTypes(typeName, value, objectName) {
             value = dateToUnixTime(value);
         }
         else if (typeName.match(/^TimeSpan$/i) !== null) {
-            if (!isDuration(value)) {
+            if (!utils_isDuration(value)) {
                 throw new Error(`${objectName} must be a string in ISO 8601 format. Instead was "${value}".`);
             }
         }
@@ -95643,14 +95739,14 @@ NetworkError.isNetworkErrorCode = (code) => {
         'EHOSTUNREACH'
     ].includes(code);
 };
-class errors_UsageError extends Error {
+class shared_errors_UsageError extends Error {
     constructor() {
         const message = `Cache storage quota has been hit. Unable to upload any new cache entries.\nMore info on storage limits: https://docs.github.com/en/billing/managing-billing-for-github-actions/about-billing-for-github-actions#calculating-minute-and-storage-spending`;
         super(message);
         this.name = 'UsageError';
     }
 }
-errors_UsageError.isUsageErrorMessage = (msg) => {
+shared_errors_UsageError.isUsageErrorMessage = (msg) => {
     if (!msg)
         return false;
     return msg.includes('insufficient usage');
@@ -97388,8 +97484,8 @@ class CacheServiceClient {
                     isRetryable = this.isRetryableHttpStatusCode(statusCode);
                     errorMessage = `Failed request: (${statusCode}) ${response.message.statusMessage}`;
                     if (body.msg) {
-                        if (errors_UsageError.isUsageErrorMessage(body.msg)) {
-                            throw new errors_UsageError();
+                        if (shared_errors_UsageError.isUsageErrorMessage(body.msg)) {
+                            throw new shared_errors_UsageError();
                         }
                         errorMessage = `${errorMessage}: ${body.msg}`;
                     }
@@ -97410,7 +97506,7 @@ class CacheServiceClient {
                     if (error instanceof SyntaxError) {
                         core_debug(`Raw Body: ${rawBody}`);
                     }
-                    if (error instanceof errors_UsageError) {
+                    if (error instanceof shared_errors_UsageError) {
                         throw error;
                     }
                     if (error instanceof RateLimitError) {
@@ -98769,7 +98865,7 @@ async function run(deps = { cache: actionsCache() }) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6853);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(829);
 
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -1,6 +1,6 @@
 import { shorten, UsageError } from "../errors.ts";
 import { INPUT, type Scope } from "./names.ts";
-import { parseIsoTime } from "./parse.ts";
+import { isObject, parseIsoTime } from "./parse.ts";
 
 /**
  * The `filter` input: further members of OrganizationEventFilter / EventFilter, validated against the
@@ -95,10 +95,6 @@ const RULES: Record<Scope, Record<string, Rule>> = {
 
 function bad(detail: string): never {
   throw new UsageError(`Invalid ${INPUT.filter}: ${detail}`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function show(value: unknown): string {

@@ -1,3 +1,4 @@
+import { isObject } from "../config/parse.ts";
 import { CheckpointRefusedError } from "../errors.ts";
 import type { ResolvedRequest } from "./request.ts";
 
@@ -46,10 +47,6 @@ export interface StateStore<T> {
 /** Where the checkpoints live. `load` throws CheckpointRefusedError for one it cannot read. */
 export interface CheckpointStore extends StateStore<Checkpoint> {
   clear(): Promise<void>;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isCount(value: unknown): value is number {

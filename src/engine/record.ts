@@ -1,6 +1,6 @@
 import type { LastRunOptions, Query } from "../config/config.ts";
 import { INPUT, LAST_RUN } from "../config/names.ts";
-import { timeOf } from "../config/parse.ts";
+import { isObject, timeOf } from "../config/parse.ts";
 import { describeDuration } from "../util/words.ts";
 import type { StateStore } from "./checkpoint.ts";
 
@@ -53,10 +53,6 @@ export interface Window {
   readonly from?: string;
   readonly to: string;
   readonly basis: WindowBasis;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isTime(value: unknown): value is string {

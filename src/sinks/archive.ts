@@ -1,6 +1,7 @@
 import { chmod, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { INPUT } from "../config/names.ts";
+import { isObject } from "../config/parse.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { isMissing, type Probe, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
 import { forEachLine, type Line } from "../util/lines.ts";
@@ -39,10 +40,6 @@ interface Entry {
 
 /** Bytes read or written at a time. */
 const RUN = 1 << 20;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Why a line is not an event, or undefined when it is one. */
 function problemOf(text: string): string | { arn: string; t: number } {
