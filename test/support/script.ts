@@ -53,6 +53,9 @@ export function runScript(args: string[], o: ScriptOptions): Promise<ScriptResul
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/root",
       DENO_NO_UPDATE_CHECK: "1",
+      // Deno fetches the npm packages itself on a cold cache; behind a TLS-inspecting proxy it trusts
+      // the proxy's CA only through the system store (Node reads NODE_EXTRA_CA_CERTS instead).
+      DENO_TLS_CA_STORE: process.env.DENO_TLS_CA_STORE ?? "mozilla,system",
       NO_COLOR: "1",
       ...o.env,
     },
