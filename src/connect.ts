@@ -1,13 +1,25 @@
+import { isAbsolute, relative } from "node:path";
 import type { Config } from "./config/config.ts";
+import type { BackupIdentity } from "./engine/record.ts";
+import { backedUpFingerprint } from "./engine/request.ts";
 import type { EventSource } from "./engine/source.ts";
 import { createPacedClient } from "./health/client.ts";
+import { AwsClock } from "./health/clock.ts";
+import { callerAccount } from "./health/identity.ts";
 import { HealthSource } from "./health/source.ts";
 import { startSimulator } from "./simulator/server.ts";
+import { realPath } from "./util/fs.ts";
 
 export interface Connection {
   readonly source: EventSource;
   /** Where the events come from, for messages. */
   readonly description: string;
+  /** The Health endpoint requests go to (the simulator's URL with `simulate`). */
+  readonly endpoint: string;
+  /** AWS's time, learned from the answers (see AwsClock). */
+  readonly clock: AwsClock;
+  /** The AWS account the credentials belong to (STS GetCallerIdentity); also sets `clock`. */
+  account(signal: AbortSignal): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -30,14 +42,12 @@ export async function connect(config: Config, signal: AbortSignal): Promise<Conn
     config.simulate === undefined
       ? undefined
       : await startSimulator({ ...SIMULATED, events: config.simulate });
-  const client = createPacedClient({
-    region,
-    signal,
-    ...(simulator && {
-      endpoint: simulator.url,
-      credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
-    }),
-  });
+  const clock = new AwsClock();
+  const custom = simulator && {
+    endpoint: simulator.url,
+    credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
+  };
+  const client = createPacedClient({ region, signal, awsClock: clock, ...custom });
   // The SDK reads AWS_ENDPOINT_URL_HEALTH itself; config.endpoint only names it in messages.
   const endpoint = simulator?.url ?? config.endpoint ?? publicEndpoint(region);
   let description = `AWS Health in ${region} (${endpoint})`;
@@ -47,9 +57,46 @@ export async function connect(config: Config, signal: AbortSignal): Promise<Conn
   return {
     source: new HealthSource(client, endpoint),
     description,
+    endpoint,
+    clock,
+    account: (signal) => callerAccount({ region, clock, signal, ...custom }),
     close: async () => {
       client.destroy();
       await simulator?.close();
     },
+  };
+}
+
+/** Where a backup runs: the action's workflow file and workspace; the script has neither. */
+export interface Place {
+  readonly workflow?: string | undefined;
+  /** Paths inside it are named relative to it: a hosted runner's workspace path is not the backup's. */
+  readonly workspace?: string | undefined;
+}
+
+/**
+ * The scheduled backup this configuration runs: whose events (the credentials' account), where from
+ * (the endpoint), what (the query without page size) and where to (the archive, else the output).
+ * Asks STS, so AWS's clock is known before the window is pinned.
+ */
+export async function identifyBackup(
+  config: Config,
+  connection: Connection,
+  place: Place,
+  signal: AbortSignal,
+): Promise<BackupIdentity> {
+  const account = await connection.account(signal);
+  let destination = realPath(config.mergeInto ?? config.output);
+  if (place.workspace !== undefined) {
+    const inside = relative(realPath(place.workspace), destination);
+    if (!inside.startsWith("..") && !isAbsolute(inside)) destination = inside;
+  }
+  const simulated = config.simulate === undefined ? undefined : `simulated:${config.simulate}`;
+  return {
+    account,
+    endpoint: simulated ?? connection.endpoint,
+    destination,
+    ...(place.workflow === undefined ? {} : { workflow: place.workflow }),
+    query: backedUpFingerprint(config.query),
   };
 }

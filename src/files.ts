@@ -1,10 +1,10 @@
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Config } from "./config/config.ts";
-import { INPUT, LAST_RUN } from "./config/names.ts";
-import { type BackfillResult, backfill, type Reporter } from "./engine/backfill.ts";
+import { INPUT } from "./config/names.ts";
+import { type BackfillOptions, type BackfillResult, backfill, type Reporter } from "./engine/backfill.ts";
 import type { CheckpointStore } from "./engine/checkpoint.ts";
-import type { RunRecordStore } from "./engine/record.ts";
+import { type BackupIdentity, identityId, type RunRecordStore } from "./engine/record.ts";
 import { fingerprint } from "./engine/request.ts";
 import type { EventSource } from "./engine/source.ts";
 import { UsageError } from "./errors.ts";
@@ -16,14 +16,18 @@ import { isMissing, type Probe, realPath, removeLeftoverTemps } from "./util/fs.
 import { acquireLock, type Lock } from "./util/lock.ts";
 
 /**
- * The output and the checkpoint of one backfill, checked and locked; with `since: last-run` the record
- * of the last complete run, with `merge-into` the archive (read and checked already). `release` when done.
+ * The output and the checkpoint of one backfill, checked and locked; with `merge-into` the archive (read
+ * and checked already). `release` when done.
  */
 export interface LocalFiles {
   readonly sink: NdjsonFileSink;
   readonly store: FileCheckpointStore;
-  readonly records?: FileRecordStore;
   readonly archive?: ArchiveFile;
+  /**
+   * The record of the last complete run of the backup `identity` (`since: last-run`), checked and
+   * locked like the other files. Opened once the identity is known: it needs the credentials' account.
+   */
+  openRecords(identity: BackupIdentity): Promise<FileRecordStore>;
   release(): Promise<void>;
 }
 
@@ -112,10 +116,6 @@ function namedFiles(config: Config): Named[] {
     { name: INPUT.output, what: "output", path: config.output },
     { name: INPUT.checkpoint, what: "checkpoint", path: config.checkpoint },
   ];
-  if (config.query.since === LAST_RUN) {
-    const path = recordPath(config.output, fingerprint(config.query));
-    files.push({ name: INPUT.output, what: "last-run record", path });
-  }
   if (config.mergeInto !== undefined) {
     files.push({ name: INPUT.mergeInto, what: "archive", path: config.mergeInto });
   }
@@ -149,12 +149,24 @@ export async function openLocalFiles(
     const archive =
       config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
     await archive?.prepare();
-    const record = files.find((f) => f.what === "last-run record");
+    const openRecords = async (identity: BackupIdentity): Promise<FileRecordStore> => {
+      const record = {
+        name: INPUT.output,
+        what: "last-run record",
+        path: recordPath(config.output, identityId(identity)),
+      };
+      checkDistinct([...files, record]);
+      await checkWritable(record.name, record.path);
+      locks.push(await lock(record.name, record.path, purpose, hooks.onStale));
+      const print = fingerprint(config.query);
+      const legacy = { path: recordPath(config.output, print), fingerprint: print, output: config.output };
+      return new FileRecordStore(record.path, identity, { legacy, probe: hooks.probe });
+    };
     return {
       sink: new NdjsonFileSink(config.output, hooks.probe),
       store: new FileCheckpointStore(config.checkpoint, hooks.probe),
-      ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), hooks.probe) }),
       ...(archive && { archive }),
+      openRecords,
       release,
     };
   } catch (error) {
@@ -168,15 +180,20 @@ export interface LocalRun {
   readonly source: EventSource;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
+  /** AWS's time (see AwsClock): windows are pinned on it. */
+  readonly awsClock: () => number;
   /** In place of the local checkpoint file (the action's, kept in step with the Actions cache). */
   readonly store?: CheckpointStore;
-  /** In place of the local record file (the action's, kept in the Actions cache). */
+  /** The record of the last complete run, with `since: last-run`. */
   readonly records?: RunRecordStore;
+  /** See BackfillOptions. */
+  readonly run?: string;
+  readonly expiredLastRun: BackfillOptions["expiredLastRun"];
 }
 
 /**
- * Backs up into the local files: the output, the checkpoint and the last-run record (or the stores
- * given in their place), and with `merge-into` the merge into the archive once the output is complete.
+ * Backs up into the local files: the output and the checkpoint (or the store given in its place), the
+ * last-run record given, and with `merge-into` the merge into the archive once the output is complete.
  */
 export async function backfillInto(
   config: Config,
@@ -185,12 +202,14 @@ export async function backfillInto(
 ): Promise<{ readonly result: BackfillResult; readonly merged: MergeResult | undefined }> {
   let merged: MergeResult | undefined;
   const { archive } = files;
-  const records = run.records ?? files.records;
-  const result = await backfill(config, {
+  const { records } = run;
+  const options = { ...config, run: run.run, expiredLastRun: run.expiredLastRun };
+  const result = await backfill(options, {
     source: run.source,
     sink: files.sink,
     store: run.store ?? files.store,
     clock: Date.now,
+    awsClock: run.awsClock,
     reporter: run.reporter,
     signal: run.signal,
     ...(records && { records }),

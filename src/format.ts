@@ -2,7 +2,7 @@
  * How numbers, durations and progress read, for both front doors (the script's stderr, the action's
  * log and summary) and for the facts the engine states. One home, so both say things alike.
  */
-import type { Progress, ResumeInfo } from "./engine/backfill.ts";
+import type { Progress, ResumeInfo, SetAsideInfo } from "./engine/backfill.ts";
 import type { RunRecord } from "./engine/record.ts";
 import type { MergeResult } from "./sinks/archive.ts";
 import { count, describeDuration, number } from "./util/words.ts";
@@ -63,5 +63,14 @@ export function resumeLine(r: ResumeInfo, now: number): string {
   return (
     `Resuming from page ${r.page}: ${count(r.events, "event")} already written, ` +
     `token received at ${r.tokenReceivedAt} (${ago(r.tokenReceivedAt, now)}); checkpoint ${r.location}`
+  );
+}
+
+/** An expired checkpoint of a `since: last-run` backup that a new backfill replaces. */
+export function setAsideText(s: SetAsideInfo): string {
+  return (
+    `The checkpoint ${s.location} is ${describeDuration(s.ageMs)} old (its token was received at ${s.tokenReceivedAt}), too old to resume. ` +
+    `The last complete run's record has not moved, so this run backs up that window again from the first page; ` +
+    `the ${count(s.events, "event")} of ${count(s.pages, "page")} in ${s.output} are replaced when the first page arrives.`
   );
 }

@@ -11,6 +11,10 @@ export interface RunContext {
   readonly apiUrl: string;
   /** RUNNER_TEMP: the same path in every attempt on a hosted runner, emptied after each job. */
   readonly runnerTemp: string;
+  /** The workflow file, `owner/repo/.github/workflows/backup.yml` (GITHUB_WORKFLOW_REF without its ref). */
+  readonly workflow?: string | undefined;
+  /** GITHUB_WORKSPACE: files inside it are named relative to it in a backup's identity. */
+  readonly workspace?: string | undefined;
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -22,5 +26,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     repository: env.GITHUB_REPOSITORY || undefined,
     apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
     runnerTemp: env.RUNNER_TEMP || tmpdir(),
+    workflow: env.GITHUB_WORKFLOW_REF?.replace(/@.*$/, "") || undefined,
+    workspace: env.GITHUB_WORKSPACE || undefined,
   };
 }

@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import { DEFAULT_OUTPUT } from "../config/config.ts";
-import { INPUT } from "../config/names.ts";
-import { connect } from "../connect.ts";
+import { INPUT, LAST_RUN } from "../config/names.ts";
+import { type Connection, connect, identifyBackup } from "../connect.ts";
 import type { BackfillResult, Progress } from "../engine/backfill.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
@@ -16,7 +16,7 @@ import type { Cleanup } from "./cleanup.ts";
 import { reportDelta } from "./delta-summary.ts";
 import { type RunContext, readRunContext } from "./env.ts";
 import { type ActionConfig, readActionConfig } from "./inputs.ts";
-import { openRecordStore } from "./record.ts";
+import { type CacheRecordStore, openRecordStore } from "./record.ts";
 import { ActionReporter } from "./reporter.ts";
 import { STATE } from "./state.ts";
 import { failureSummary, successSummary } from "./summary.ts";
@@ -75,6 +75,25 @@ function readInputs(): ActionConfig {
   return action;
 }
 
+/**
+ * With `since: last-run`, the record of this backup (the credentials' account, the workflow, the archive
+ * or output), carried through the Actions cache.
+ */
+async function lastRunRecords(
+  action: ActionConfig,
+  files: LocalFiles,
+  connection: Connection,
+  cache: CacheSide | undefined,
+  ctx: RunContext,
+  signal: AbortSignal,
+): Promise<CacheRecordStore | undefined> {
+  const { config } = action;
+  if (config.query.since !== LAST_RUN) return undefined;
+  const place = { workflow: ctx.workflow, workspace: ctx.workspace };
+  const local = await files.openRecords(await identifyBackup(config, connection, place, signal));
+  return openRecordStore(local, cache?.api, { ...action, query: config.query, ctx });
+}
+
 /** Continues from the cache (if it holds progress), connects, backs up, and marks completion in the cache. */
 async function backfillWith(
   action: ActionConfig,
@@ -89,12 +108,15 @@ async function backfillWith(
   const connection = await connect(config, signal);
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-    const records =
-      files.records && openRecordStore(files.records, cache?.api, { ...action, query: config.query, ctx });
+    const records = await lastRunRecords(action, files, connection, cache, ctx, signal);
     const { result, merged } = await backfillInto(config, files, {
       source: connection.source,
       reporter,
       signal,
+      awsClock: connection.clock.now,
+      run: ctx.runId,
+      // A re-run continues a checkpoint of its own run: an expired one fails loudly, whatever the query.
+      expiredLastRun: "refuse",
       ...(cache && { store: cache.store }),
       ...(records && { records }),
     });

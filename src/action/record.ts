@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import * as core from "@actions/core";
 import type { Query } from "../config/config.ts";
-import type { RunRecord, RunRecordStore } from "../engine/record.ts";
+import { identityId, RecordUnreadableError, type RunRecord, type RunRecordStore } from "../engine/record.ts";
 import { fingerprint } from "../engine/request.ts";
 import type { FileRecordStore } from "../stores/record-file.ts";
 import type { CacheApi } from "./cache.ts";
@@ -9,27 +9,44 @@ import type { RunContext } from "./env.ts";
 import { keyPart, legPart } from "./keys.ts";
 
 /**
- * Cache keys of the last-run record: its own, per job, matrix leg and query, not per run, so the next
- * scheduled run finds it. Keys are immutable: each completed backfill saves a new entry and a restore
- * asks for the newest under the prefix (https://github.com/actions/cache#cache-matching).
- *   <checkpoint-key>-last-run-<job>-<leg>-<query fingerprint>-<run id>-<attempt>-<completion time>
+ * Cache keys of the last-run record: its own, per job, matrix leg and backup (the identity's id: the
+ * account, the workflow, the endpoint, the query and the archive), not per run, so the next scheduled
+ * run finds it. Keys are immutable: each completed backfill saves a new entry and a restore asks for the
+ * newest under the prefix (https://github.com/actions/cache#cache-matching).
+ *   <checkpoint-key>-last-run-<job>-<leg>-<backup id>-<run id>-<attempt>-<completion time>
  * A checkpoint key is `<checkpoint-key>-<job>-...` with a job part that holds no "-", so the two
- * families never match each other's prefixes.
+ * families never match each other's prefixes. The run id part holds no "-" either, so the prefix of one
+ * run never matches another run's entries.
  */
 export function recordKeys(
   prefix: string,
   ctx: RunContext,
   leg: string,
-  fingerprint: string,
-): { readonly prefix: string; save(at: number): string } {
-  const base = `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${fingerprint}-`;
-  return { prefix: base, save: (at) => `${base}${keyPart(ctx.runId)}-${ctx.attempt}-${at.toString(36)}` };
+  backup: string,
+): { readonly prefix: string; readonly run: string; save(at: number): string } {
+  const base = `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${backup}-`;
+  const run = `${base}${keyPart(ctx.runId, false)}-`;
+  return { prefix: base, run, save: (at) => `${run}${ctx.attempt}-${at.toString(36)}` };
+}
+
+/** Where release 0.1.0 kept the record of a query: per job, leg and query fingerprint, no account, no workflow. */
+export function earlierReleaseRecordPrefix(
+  prefix: string,
+  ctx: RunContext,
+  leg: string,
+  query: Query,
+): string {
+  return `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${fingerprint(query)}-`;
 }
 
 export interface CacheRecordOptions {
   /** Undefined without an Actions cache: the record stays in the workspace. */
   readonly cache: CacheApi | undefined;
   readonly keys: ReturnType<typeof recordKeys>;
+  /** The key prefix of release 0.1.0's records of the same query. */
+  readonly earlierRelease: string;
+  /** The attempt of this workflow run (1 first). */
+  readonly attempt: number;
   readonly clock: () => number;
   readonly log: (message: string) => void;
   readonly warn: (message: string) => void;
@@ -42,6 +59,7 @@ export interface CacheRecordOptions {
  */
 export class CacheRecordStore implements RunRecordStore {
   readonly location: string;
+  readonly identity: RunRecordStore["identity"];
   readonly #local: FileRecordStore;
   readonly #o: CacheRecordOptions;
   restoredKey: string | undefined;
@@ -51,23 +69,48 @@ export class CacheRecordStore implements RunRecordStore {
     this.#local = local;
     this.#o = o;
     this.location = local.location;
+    this.identity = local.identity;
   }
 
+  /**
+   * A later attempt of a run first asks for the record its own run wrote: a re-run after a later step
+   * failed (the upload of the archive) backs up the same window again rather than an empty one.
+   */
   async load(): Promise<RunRecord | undefined> {
-    const { cache, keys, log } = this.#o;
-    const restored = await cache?.restore([this.#local.location], keys.prefix);
-    const key = restored?.key;
-    if (restored?.reason)
-      this.#o.warn(`Could not restore the last-run record from the Actions cache: ${restored.reason}`);
+    const { keys, log } = this.#o;
+    const key =
+      (this.#o.attempt > 1 ? await this.#restore(keys.run) : undefined) ?? (await this.#restore(keys.prefix));
     if (key) {
       this.restoredKey = key;
       log(`Restored the record of the last complete run from the Actions cache: ${key}`);
     } else if (existsSync(this.#local.location)) {
       log(`No record in the Actions cache; using the one in the workspace, ${this.#local.location}.`);
-    } else if (cache) {
-      log(`No record of a complete run in the Actions cache under ${keys.prefix}.`);
+    } else if (this.#o.cache) {
+      log(`No record of a complete run of this backup in the Actions cache under ${keys.prefix}.`);
+      await this.#refuseEarlierRelease();
     }
     return this.#local.load();
+  }
+
+  async #restore(prefix: string): Promise<string | undefined> {
+    const restored = await this.#o.cache?.restore([this.#local.location], prefix);
+    if (restored?.reason)
+      this.#o.warn(`Could not restore the last-run record from the Actions cache: ${restored.reason}`);
+    return restored?.key;
+  }
+
+  /**
+   * Release 0.1.0 kept the record per job, leg and flags: two workflows, or two AWS accounts, with the
+   * same job and flags shared it, so it cannot say whose it is. It is never used; the run says why.
+   */
+  async #refuseEarlierRelease(): Promise<void> {
+    const found = await this.#o.cache?.restore([this.#local.location], this.#o.earlierRelease, {
+      lookupOnly: true,
+    });
+    if (found?.key === undefined) return;
+    throw new RecordUnreadableError(
+      `The record release 0.1.0 saved for these inputs (${found.key}) names neither the AWS account nor the workflow, so it may be another backup's and is not used`,
+    );
   }
 
   async save(record: RunRecord): Promise<void> {
@@ -95,9 +138,12 @@ export function openRecordStore(
     readonly ctx: RunContext;
   },
 ): CacheRecordStore {
+  const leg = legPart(step.matrix);
   return new CacheRecordStore(local, {
     cache,
-    keys: recordKeys(step.checkpointKey, step.ctx, legPart(step.matrix), fingerprint(step.query)),
+    keys: recordKeys(step.checkpointKey, step.ctx, leg, identityId(local.identity)),
+    earlierRelease: earlierReleaseRecordPrefix(step.checkpointKey, step.ctx, leg, step.query),
+    attempt: step.ctx.attempt,
     clock: Date.now,
     log: core.info,
     warn: core.warning,

@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import type { Progress, Reporter } from "../engine/backfill.ts";
 import { describeBasis, isWarning, type Window } from "../engine/record.ts";
-import { count, coverageText, resumeLine, seconds } from "../format.ts";
+import { count, coverageText, resumeLine, seconds, setAsideText } from "../format.ts";
 
 /** Logs progress and remembers the last page saved, for the outputs of a step that fails. */
 export class ActionReporter implements Reporter {
@@ -11,6 +11,7 @@ export class ActionReporter implements Reporter {
   resumed: Reporter["resumed"] = (info) => core.info(`↻ ${resumeLine(info, Date.now())}`);
   restarted: Reporter["restarted"] = (location) =>
     core.info(`Restart: the checkpoint ${location} is discarded when the first page arrives.`);
+  setAside: Reporter["setAside"] = (info) => core.warning(setAsideText(info));
   window = (window: Window) => {
     this.windowed = window;
     (isWarning(window) ? core.warning : core.info)(describeBasis(window, Date.now()));

@@ -1,6 +1,15 @@
-import type { BackfillResult, Progress, Reporter, ResumeInfo } from "../engine/backfill.ts";
+import type { BackfillResult, Progress, Reporter, ResumeInfo, SetAsideInfo } from "../engine/backfill.ts";
 import { describeBasis, isWarning, type Window } from "../engine/record.ts";
-import { count, coverageText, number, rate, resumeLine, seconds, stoppedText } from "../format.ts";
+import {
+  count,
+  coverageText,
+  number,
+  rate,
+  resumeLine,
+  seconds,
+  setAsideText,
+  stoppedText,
+} from "../format.ts";
 import { describeTally, type Tally } from "../sinks/tally.ts";
 
 /** Progress on stderr: one live line on a terminal, a line per page otherwise. */
@@ -30,6 +39,10 @@ export class CliReporter implements Reporter {
 
   restarted(location: string): void {
     this.line(`Discarded the checkpoint ${location} (restart); starting from the first page.`);
+  }
+
+  setAside(info: SetAsideInfo): void {
+    this.line(`⚠ ${setAsideText(info)}`);
   }
 
   window(w: Window): void {

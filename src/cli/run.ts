@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
-import { connect } from "../connect.ts";
+import { LAST_RUN } from "../config/names.ts";
+import { type Connection, connect, identifyBackup } from "../connect.ts";
 import {
   errorMessage,
   exitCodeOf,
@@ -9,9 +10,10 @@ import {
   isExpected,
   sentence,
 } from "../errors.ts";
-import { backfillInto, openLocalFiles } from "../files.ts";
+import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
 import { mergedText, recordedText } from "../format.ts";
 import { tallyOutput } from "../sinks/tally.ts";
+import type { FileRecordStore } from "../stores/record-file.ts";
 import type { Probe } from "../util/fs.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
@@ -54,11 +56,17 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
     const connection = await connect(config, signal);
     try {
       reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-      const { archive, records } = files;
+      const { archive } = files;
+      const records = await lastRunRecords(config, files, connection, signal);
       const { result, merged } = await backfillInto(config, files, {
         source: connection.source,
         reporter,
         signal,
+        awsClock: connection.clock.now,
+        // A cron job must not stop for good on one killed run: the record has not moved, so a new run
+        // covers the expired checkpoint's window again (see BackfillOptions.expiredLastRun).
+        expiredLastRun: "start-again",
+        ...(records && { records }),
       });
       reporter.done(result, config.output);
       reporter.delta(await tallyOutput(config.output));
@@ -71,6 +79,17 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
   } finally {
     await files.release();
   }
+}
+
+/** With `since: last-run`, the record of this backup (the credentials' account, the archive or output). */
+async function lastRunRecords(
+  config: Config,
+  files: LocalFiles,
+  connection: Connection,
+  signal: AbortSignal,
+): Promise<FileRecordStore | undefined> {
+  if (config.query.since !== LAST_RUN) return undefined;
+  return files.openRecords(await identifyBackup(config, connection, {}, signal));
 }
 
 /**

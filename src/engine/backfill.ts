@@ -16,14 +16,16 @@ import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore } from "./che
 import { type Coverage, CoverageMeter } from "./coverage.ts";
 import { pagePipeline } from "./pipeline.ts";
 import {
+  identityId,
   RECORD_VERSION,
   RecordUnreadableError,
   type RunRecord,
   type RunRecordStore,
-  resolveFrom,
+  recordOf,
+  resolveWindow,
   type Window,
 } from "./record.ts";
-import { fingerprint, type ResolvedRequest, resolveRequest, resolveUntil, windowOf } from "./request.ts";
+import { fingerprint, type ResolvedRequest, resolveRequest, windowOf } from "./request.ts";
 import type { OutputSink } from "./sink.ts";
 import { type EventSource, InvalidTokenError } from "./source.ts";
 
@@ -33,6 +35,17 @@ export interface BackfillOptions {
   readonly restart: boolean;
   /** How `since: last-run` resolves (overlap, first window). */
   readonly lastRun: LastRunOptions;
+  /**
+   * The run this backfill belongs to (the action's workflow run id), written into the record: a later
+   * attempt of that run finds its own record and backs up the same window again.
+   */
+  readonly run?: string | undefined;
+  /**
+   * What an expired checkpoint of a `since: last-run` query does. `refuse` (the rule): fail loudly.
+   * `start-again`: the record has not moved, so a new run covers the checkpoint's window anyway; set
+   * it aside with a warning and back up the window again (a cron job never stops on one killed run).
+   */
+  readonly expiredLastRun: "refuse" | "start-again";
 }
 
 export interface Progress {
@@ -43,6 +56,16 @@ export interface Progress {
   readonly newEvents: number;
   /** How far back through the window the events written reach; absent before the first event. */
   readonly coverage?: Coverage;
+}
+
+/** An expired checkpoint of a `since: last-run` query that a new backfill replaces (see expiredLastRun). */
+export interface SetAsideInfo {
+  readonly location: string;
+  readonly ageMs: number;
+  readonly tokenReceivedAt: string;
+  readonly pages: number;
+  readonly events: number;
+  readonly output: string;
 }
 
 export interface ResumeInfo {
@@ -57,6 +80,8 @@ export interface ResumeInfo {
 export interface Reporter {
   resumed(info: ResumeInfo): void;
   restarted(location: string): void;
+  /** An expired checkpoint set aside: its window is backed up again (a warning). */
+  setAside(info: SetAsideInfo): void;
   /** The lastUpdatedTime window of this backfill and why it starts where it does; before any API call. */
   window(window: Window): void;
   page(progress: Progress): void;
@@ -66,7 +91,10 @@ export interface BackfillDeps {
   readonly source: EventSource;
   readonly sink: OutputSink;
   readonly store: CheckpointStore;
+  /** This machine's clock: elapsed time, token ages. */
   readonly clock: () => number;
+  /** AWS's time, where a new window is pinned (see AwsClock); `clock` when absent. */
+  readonly awsClock?: () => number;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
   /** The record of the last complete run, for `since: last-run`; written when this backfill completes. */
@@ -90,17 +118,22 @@ interface Start {
   readonly request: ResolvedRequest;
   readonly window: Window;
   readonly checkpoint: Checkpoint | undefined;
+  /** The old checkpoint and partial output are replaced when the first page arrives (restart, set aside). */
+  readonly replaces: boolean;
   readonly resumed: ResumeInfo | undefined;
   readonly startedAt: string;
 }
 
-/** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
+/**
+ * Refuses a checkpoint that must not be used, before any API call; deletes nothing. Returns whether an
+ * expired checkpoint is set aside instead (a `since: last-run` query whose front door allows it).
+ */
 function checkUsable(
   checkpoint: Checkpoint,
   print: string,
   options: BackfillOptions,
   deps: BackfillDeps,
-): void {
+): boolean {
   const where = deps.store.location;
   if (checkpoint.fingerprint !== print) {
     throw new CheckpointRefusedError(
@@ -115,31 +148,44 @@ function checkUsable(
     );
   }
   const age = deps.clock() - Date.parse(checkpoint.timestamp);
-  if (age > options.maxCheckpointAgeMs) {
-    throw new CheckpointRefusedError(
-      "expired",
-      `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
-        `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`,
-    );
+  if (age <= options.maxCheckpointAgeMs) return false;
+  if (options.query.since === LAST_RUN && options.expiredLastRun === "start-again") {
+    deps.reporter.setAside({
+      location: where,
+      ageMs: age,
+      tokenReceivedAt: checkpoint.timestamp,
+      pages: checkpoint.pages,
+      events: checkpoint.processedCount,
+      output: deps.sink.location,
+    });
+    return true;
   }
+  throw new CheckpointRefusedError(
+    "expired",
+    `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
+      `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`,
+  );
+}
+
+/** A new backfill: its window (from the record for `since: last-run`), pinned at AWS's now. */
+async function fresh(options: BackfillOptions, deps: BackfillDeps, replaces: boolean): Promise<Start> {
+  const { query } = options;
+  const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
+  const now = (deps.awsClock ?? deps.clock)();
+  const { from, until, basis } = resolveWindow(query, options.lastRun, { found, now, run: options.run });
+  const request = resolveRequest(query, now, { from, until });
+  const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
+  deps.reporter.window(window);
+  const startedAt = new Date(now).toISOString();
+  return { request, window, checkpoint: undefined, replaces, resumed: undefined, startedAt };
 }
 
 /** Where the backfill starts. Reads and checks; changes no file. */
 async function begin(options: BackfillOptions, print: string, deps: BackfillDeps): Promise<Start> {
   if (options.restart) deps.reporter.restarted(deps.store.location);
   const checkpoint = options.restart ? undefined : await deps.store.load();
-  const now = deps.clock();
-  if (!checkpoint) {
-    const { query } = options;
-    const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
-    const until = resolveUntil(query, now);
-    const { from, basis } = resolveFrom(query, options.lastRun, found, now, until);
-    const request = resolveRequest(query, now, from);
-    const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
-    deps.reporter.window(window);
-    return { request, window, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
-  }
-  checkUsable(checkpoint, print, options, deps);
+  if (!checkpoint) return fresh(options, deps, options.restart);
+  if (checkUsable(checkpoint, print, options, deps)) return fresh(options, deps, true);
   await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
   const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
@@ -152,7 +198,14 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
   const pinned = windowOf(checkpoint.request);
   const window: Window = { ...pinned, to: pinned.to ?? checkpoint.startedAt, basis: { kind: "checkpoint" } };
   deps.reporter.window(window);
-  return { request: checkpoint.request, window, checkpoint, resumed, startedAt: checkpoint.startedAt };
+  return {
+    request: checkpoint.request,
+    window,
+    checkpoint,
+    replaces: false,
+    resumed,
+    startedAt: checkpoint.startedAt,
+  };
 }
 
 /** The record, nothing, or why it cannot be used (the run then starts from `first-since` and says so). */
@@ -172,8 +225,8 @@ async function loadRecord(
  * credentials, a refused token) leaves the output and checkpoint as they were. A restart removes the
  * old checkpoint before it empties the output, so the two never disagree.
  */
-async function openOutput(start: Start, options: BackfillOptions, deps: BackfillDeps): Promise<void> {
-  if (options.restart) await deps.store.clear();
+async function openOutput(start: Start, deps: BackfillDeps): Promise<void> {
+  if (start.replaces) await deps.store.clear();
   await deps.sink.open(start.checkpoint?.output.bytes);
 }
 
@@ -206,7 +259,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   // The output is opened when the first bytes of the first page are ready (a wide page is written in
   // parts ahead of its end), not before.
   const opened = async () => {
-    if (!listed) await openOutput(start, options, deps);
+    if (!listed) await openOutput(start, deps);
     listed = true;
   };
   try {
@@ -255,7 +308,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   }
   coverage = { covered: 1, reached: coverage?.reached ?? start.window.from ?? start.window.to, leftMs: 0 };
   const result = { ...progress(), resumed: start.resumed, request: start.request, window: start.window };
-  return finish(result, print, deps);
+  return finish(result, options, deps);
 }
 
 /**
@@ -263,7 +316,11 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
  * `since: last-run` window forward. In that order, so a failure or kill in between leaves the record
  * behind and the next run covers this window again, rather than leaving a gap in an archive.
  */
-async function finish(result: BackfillResult, print: string, deps: BackfillDeps): Promise<BackfillResult> {
+async function finish(
+  result: BackfillResult,
+  options: BackfillOptions,
+  deps: BackfillDeps,
+): Promise<BackfillResult> {
   const notAdvanced = deps.records
     ? "; the last-run record was not advanced, so the next run backs up this window again"
     : "";
@@ -276,14 +333,19 @@ async function finish(result: BackfillResult, print: string, deps: BackfillDeps)
     });
   }
   if (!deps.records) return result;
+  const { identity } = deps.records;
+  const adoptedFrom = recordOf(result.window.basis)?.adoptedFrom;
   const record: RunRecord = {
     version: RECORD_VERSION,
-    fingerprint: print,
+    id: identityId(identity),
+    identity,
     ...(result.window.from === undefined ? {} : { from: result.window.from }),
     until: result.window.to,
     completedAt: new Date(deps.clock()).toISOString(),
     events: result.events,
     pages: result.pages,
+    ...(options.run === undefined ? {} : { run: options.run }),
+    ...(adoptedFrom === undefined ? {} : { adoptedFrom }),
   };
   try {
     await deps.records.save(record);

@@ -1,32 +1,66 @@
+import { createHash } from "node:crypto";
 import type { LastRunOptions, Query } from "../config/config.ts";
 import { INPUT, LAST_RUN } from "../config/names.ts";
 import { isObject, timeOf } from "../config/parse.ts";
 import { describeDuration } from "../util/words.ts";
 import type { StateStore } from "./checkpoint.ts";
+import { canonicalJson } from "./request.ts";
 
 /**
- * The record of the last complete backfill of a query, read by `since: last-run`. It is written only
+ * The record of the last complete backfill of one backup, read by `since: last-run`. It is written only
  * when a backfill completes, so an interrupted run never moves it: the next run covers that window again.
+ * Version 2 belongs to a backup (whose events, where they go); version 1 (release 0.1.0) belonged to a
+ * set of flags, which two accounts backed up with the same flags shared.
  */
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
+
+/**
+ * One scheduled backup: whose events and where they go. Two backups never share a record. Changing how
+ * events are fetched (page size) keeps the identity; changing what is backed up (scope, filter, details,
+ * locale) or where from or where to makes another backup, which starts from `first-since`.
+ */
+export interface BackupIdentity {
+  /** The AWS account the credentials belong to (STS GetCallerIdentity). */
+  readonly account: string;
+  /** Where the events come from: the Health endpoint, or the simulator. */
+  readonly endpoint: string;
+  /** Where they go: the archive (`merge-into`), else the output, as a real path (the action: relative to the workspace). */
+  readonly destination: string;
+  /** The action's workflow file (`owner/repo/.github/workflows/backup.yml`); absent for the script. */
+  readonly workflow?: string;
+  /** What is backed up: the fingerprint of the query without `page-size`. */
+  readonly query: string;
+}
+
+/** A short, stable name of a backup: record file names and cache keys use it. */
+export function identityId(identity: BackupIdentity): string {
+  return createHash("sha256").update(canonicalJson(identity)).digest("hex").slice(0, 16);
+}
 
 export interface RunRecord {
   readonly version: typeof RECORD_VERSION;
-  /** The query as configured (the same fingerprint the checkpoint carries). */
-  readonly fingerprint: string;
-  /** The window that run backed up; `until` is where the next incremental run continues. */
+  /** identityId(identity): a record is used only by the backup it names. */
+  readonly id: string;
+  readonly identity: BackupIdentity;
+  /** The window that run backed up; `until` (AWS's time) is where the next incremental run continues. */
   readonly from?: string;
   readonly until: string;
   readonly completedAt: string;
   readonly events: number;
   readonly pages: number;
+  /** The run that wrote it (the action's workflow run): a later attempt of that run repeats its window. */
+  readonly run?: string;
+  /** The release 0.1.0 record this backup took over, so that no other backup takes it over too. */
+  readonly adoptedFrom?: string;
 }
 
 /**
- * Where the record lives (a file beside the output, or the Actions cache). `load` throws
+ * Where the record lives (a file beside the output, or the Actions cache), for one backup. `load` throws
  * RecordUnreadableError for one it cannot use.
  */
-export type RunRecordStore = StateStore<RunRecord>;
+export interface RunRecordStore extends StateStore<RunRecord> {
+  readonly identity: BackupIdentity;
+}
 
 /** A record exists but cannot be used; the run falls back to `first-since` and says why. */
 export class RecordUnreadableError extends Error {
@@ -36,6 +70,12 @@ export class RecordUnreadableError extends Error {
 /** AWS keeps Health events for 90 days: a window that reaches further back has a gap nobody can fill. */
 export const AWS_RETENTION_MS = 90 * 86_400_000;
 
+/**
+ * How far a record's `until` may lie after AWS's now before it is suspect: AWS's time is learned from a
+ * `Date` header with whole seconds, so a record written on AWS's clock is at most about a second ahead.
+ */
+export const CLOCK_TOLERANCE_MS = 60_000;
+
 /** Why a window starts where it starts: each front door words it for its reader. */
 export type WindowBasis =
   /** `since` as written (or none: everything AWS keeps). */
@@ -44,10 +84,25 @@ export type WindowBasis =
   | { readonly kind: "checkpoint" }
   /** `since: last-run`, continuing from the record. */
   | { readonly kind: "record"; readonly record: RunRecord; readonly overlapMs: number }
-  /** `since: last-run` without a usable record: from `first-since`. */
-  | { readonly kind: "first-since"; readonly firstSince: string; readonly problem?: string }
+  /** `since: last-run` in a later attempt of the run that wrote the record: the same window again. */
+  | { readonly kind: "repeat"; readonly record: RunRecord }
+  /** `since: last-run` without a usable record: from `first-since` (which may reach past AWS's 90 days). */
+  | {
+      readonly kind: "first-since";
+      readonly firstSince: string;
+      readonly problem?: string;
+      /** Where AWS's 90 days begin, when `first-since` reaches further back. */
+      readonly retainedFrom?: string;
+    }
   /** `since: last-run` whose record ended before the oldest event AWS still keeps. */
-  | { readonly kind: "gap"; readonly record: RunRecord; readonly lostFrom: string; readonly lostTo: string };
+  | { readonly kind: "gap"; readonly record: RunRecord; readonly lostFrom: string; readonly lostTo: string }
+  /** `since: last-run` whose record ends after AWS's now (written on a fast clock): from its own start. */
+  | {
+      readonly kind: "future";
+      readonly record: RunRecord;
+      readonly awsNow: string;
+      readonly firstSince: string;
+    };
 
 export interface Window {
   readonly from?: string;
@@ -63,11 +118,14 @@ function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
-function problemOf(doc: Record<string, unknown>, fingerprint: string): string | undefined {
-  if (doc.version !== RECORD_VERSION)
-    return `version ${JSON.stringify(doc.version)} is not ${RECORD_VERSION}`;
-  if (doc.fingerprint !== fingerprint)
-    return `it belongs to another query (fingerprint ${JSON.stringify(doc.fingerprint)})`;
+function isIdentity(value: unknown): value is BackupIdentity {
+  if (!isObject(value)) return false;
+  const { account, endpoint, destination, workflow, query } = value;
+  const strings = [account, endpoint, destination, query].every((v) => typeof v === "string");
+  return strings && (workflow === undefined || typeof workflow === "string");
+}
+
+function timesProblem(doc: Record<string, unknown>): string | undefined {
   if (!isTime(doc.until)) return "until is not a time";
   if (doc.from !== undefined && !isTime(doc.from)) return "from is not a time";
   if (!isTime(doc.completedAt)) return "completedAt is not a time";
@@ -75,71 +133,131 @@ function problemOf(doc: Record<string, unknown>, fingerprint: string): string | 
   return undefined;
 }
 
-/** The record in `text`, checked against the query's fingerprint; throws RecordUnreadableError. */
-export function parseRecord(text: string, location: string, fingerprint: string): RunRecord {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch {
-    doc = undefined;
+function problemOf(doc: Record<string, unknown>, identity: BackupIdentity): string | undefined {
+  if (doc.version !== RECORD_VERSION)
+    return `version ${JSON.stringify(doc.version)} is not ${RECORD_VERSION}`;
+  if (!isIdentity(doc.identity) || doc.id !== identityId(doc.identity)) return "its identity is incomplete";
+  if (doc.id !== identityId(identity)) {
+    const other = doc.identity;
+    return `it belongs to another backup (account ${other.account}, ${other.destination})`;
   }
-  const problem = isObject(doc) ? problemOf(doc, fingerprint) : "it is not a JSON object";
+  if (doc.run !== undefined && typeof doc.run !== "string") return "run is not a string";
+  return timesProblem(doc);
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const doc: unknown = JSON.parse(text.replace(/^\uFEFF/, ""));
+    return isObject(doc) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record in `text`, checked against the backup's identity; throws RecordUnreadableError. */
+export function parseRecord(text: string, location: string, identity: BackupIdentity): RunRecord {
+  const doc = parseObject(text);
+  const problem = doc ? problemOf(doc, identity) : "it is not a JSON object";
   if (problem) throw new RecordUnreadableError(`The last-run record ${location} is unreadable: ${problem}.`);
   return doc as unknown as RunRecord;
+}
+
+/** What a release 0.1.0 record (version 1, kept per query fingerprint) says. */
+export type LegacyRecord = Pick<RunRecord, "from" | "until" | "completedAt" | "events" | "pages">;
+
+/** A version 1 record of the query with fingerprint `fingerprint`; throws RecordUnreadableError. */
+export function parseLegacyRecord(text: string, location: string, fingerprint: string): LegacyRecord {
+  const doc = parseObject(text);
+  let problem = doc ? timesProblem(doc) : "it is not a JSON object";
+  if (doc && doc.version !== 1) problem = `version ${JSON.stringify(doc.version)} is not 1`;
+  else if (doc && doc.fingerprint !== fingerprint) problem = "it belongs to another query";
+  if (problem)
+    throw new RecordUnreadableError(`The release 0.1.0 record ${location} is unreadable: ${problem}.`);
+  const { from, until, completedAt, events, pages } = doc as unknown as LegacyRecord & { from?: string };
+  return { ...(from === undefined ? {} : { from }), until, completedAt, events, pages };
 }
 
 export function serializeRecord(record: RunRecord): string {
   return `${JSON.stringify(record, null, 2)}\n`;
 }
 
+/** What resolveWindow needs besides the query: the record store's answer, AWS's now, this run. */
+export interface WindowInputs {
+  /** The record, nothing, or why it could not be used. */
+  readonly found: RunRecord | undefined | RecordUnreadableError;
+  /** AWS's current time (epoch ms). */
+  readonly now: number;
+  /** The run this backfill belongs to (the action's workflow run id); undefined for the script. */
+  readonly run?: string | undefined;
+}
+
 /**
- * Where a new backfill's window starts (epoch ms; undefined: no lower bound) and why. `found` is what
- * the record store gave: the record, nothing, or why it could not be used. Never narrower than the
- * record allows: only AWS's own 90 days cut it, and that is reported as a gap.
+ * The window of a new backfill (epoch ms; `from` undefined: no lower bound) and why. Never narrower than
+ * the record allows: only AWS's own 90 days cut it, and that is reported as a gap. A later attempt of
+ * the run that wrote the record backs up that run's window again, so a re-run after a later step failed
+ * (the upload of the archive, say) delivers the same delta, not an empty one.
  */
-export function resolveFrom(
+export function resolveWindow(
   query: Query,
   options: LastRunOptions,
-  found: RunRecord | undefined | RecordUnreadableError,
-  now: number,
-  until: number,
-): { readonly from: number | undefined; readonly basis: WindowBasis } {
+  inputs: WindowInputs,
+): { readonly from: number | undefined; readonly until: number; readonly basis: WindowBasis } {
+  const { found, now } = inputs;
+  const until = query.bounds.until === undefined ? now : timeOf(query.bounds.until, now);
   if (query.since !== LAST_RUN) {
-    return {
-      from: query.bounds.since === undefined ? undefined : timeOf(query.bounds.since, now),
-      basis: { kind: "query" },
-    };
+    const from = query.bounds.since === undefined ? undefined : timeOf(query.bounds.since, now);
+    return { from, until, basis: { kind: "query" } };
   }
   const oldest = now - AWS_RETENTION_MS;
+  const firstSince = Math.min(timeOf(options.firstSinceBound, now), until);
   if (found === undefined || found instanceof RecordUnreadableError) {
-    const from = Math.min(timeOf(options.firstSinceBound, now), until);
-    const problem = found?.message;
-    return {
-      from,
-      basis: {
-        kind: "first-since",
-        firstSince: options.firstSince,
-        ...(problem === undefined ? {} : { problem }),
-      },
+    const basis: WindowBasis = {
+      kind: "first-since",
+      firstSince: options.firstSince,
+      ...(found === undefined ? {} : { problem: found.message }),
+      ...(firstSince < oldest ? { retainedFrom: new Date(oldest).toISOString() } : {}),
     };
+    return { from: firstSince, until, basis };
   }
   const ended = Date.parse(found.until);
+  const started = found.from === undefined ? undefined : Date.parse(found.from);
+  if (found.run !== undefined && found.run === inputs.run) {
+    return { from: started, until: ended, basis: { kind: "repeat", record: found } };
+  }
+  if (ended > now + CLOCK_TOLERANCE_MS) {
+    const from = Math.min(started ?? firstSince, until);
+    const awsNow = new Date(now).toISOString();
+    return { from, until, basis: { kind: "future", record: found, awsNow, firstSince: options.firstSince } };
+  }
   if (ended < oldest) {
     const lostTo = new Date(oldest).toISOString();
     return {
       from: Math.min(oldest, until),
+      until,
       basis: { kind: "gap", record: found, lostFrom: new Date(ended).toISOString(), lostTo },
     };
   }
   // The overlap may reach past what AWS keeps; that part was backed up by the recorded run already.
   const from = Math.min(Math.max(ended - options.overlapMs, oldest), until);
-  return { from, basis: { kind: "record", record: found, overlapMs: options.overlapMs } };
+  return { from, until, basis: { kind: "record", record: found, overlapMs: options.overlapMs } };
 }
 
-/** A window that cannot reach where the last run ended, or ignores a record it could not read: warn. */
+/** The record a window continues, if any: its provenance carries over to the next record. */
+export function recordOf(basis: WindowBasis): RunRecord | undefined {
+  return "record" in basis ? basis.record : undefined;
+}
+
+/** A window that cannot reach where the last run ended, ignores a record, or distrusts one: warn. */
 export function isWarning(window: Window): boolean {
   const b = window.basis;
-  return b.kind === "gap" || (b.kind === "first-since" && b.problem !== undefined);
+  if (b.kind === "first-since") return b.problem !== undefined || b.retainedFrom !== undefined;
+  return b.kind === "gap" || b.kind === "future";
+}
+
+function adopted(record: RunRecord): string {
+  return record.adoptedFrom === undefined
+    ? ""
+    : ` That record was kept by release 0.1.0 (${record.adoptedFrom}) and is this backup's from now on.`;
 }
 
 /** One sentence on where the window starts, for the log and the summary (the same words for both doors). */
@@ -154,12 +272,27 @@ export function describeBasis(window: Window, now: number): string {
     case "record":
       return (
         `Window (lastUpdatedTime): ${from} to ${window.to}, continuing the last complete run ` +
-        `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.`
+        `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.` +
+        adopted(b.record)
       );
     case "first-since": {
       const why = b.problem === undefined ? "" : ` (${b.problem.replace(/\.$/, "")})`;
-      return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.`;
+      const retained =
+        b.retainedFrom === undefined
+          ? ""
+          : ` That is further back than the 90 days AWS keeps Health events: nothing updated before ${b.retainedFrom} can be fetched.`;
+      return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.${retained}`;
     }
+    case "repeat":
+      return (
+        `Window (lastUpdatedTime): ${from} to ${window.to}, the same window as the earlier attempt of this run that completed ` +
+        `(${b.record.completedAt}): a re-run backs up the same delta again, and the merge absorbs it.`
+      );
+    case "future":
+      return (
+        `The last complete run's record ends at ${b.record.until}, after AWS's current time ${b.awsNow}: it was written on a clock that ran fast, ` +
+        `so events updated since it may never have been fetched. Backing up again from where that run started, ${from}, to ${window.to}.`
+      );
     case "gap":
       return (
         `The last complete run of this query ended at ${b.lostFrom}, ${describeDuration(now - Date.parse(b.lostFrom))} ago, ` +

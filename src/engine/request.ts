@@ -17,21 +17,22 @@ export interface ResolvedRequest {
   readonly locale?: string;
 }
 
-/** The pinned upper bound of a backfill that starts at `now`. */
-export function resolveUntil(query: Query, now: number): number {
-  return query.bounds.until === undefined ? now : timeOf(query.bounds.until, now);
-}
-
 /**
- * The request of a backfill that starts at `now`. `from` is the lower bound when something other than
- * the query decides it (`since: last-run`); otherwise `since` as written decides.
+ * The request of a backfill that starts at `now`. `window` is the lastUpdatedTime window when something
+ * other than the query decides it (`since: last-run`, AWS's clock); otherwise `since` and `until` as
+ * written decide, resolved at `now`.
  */
-export function resolveRequest(query: Query, now: number, from?: number): ResolvedRequest {
-  const since = query.bounds.since;
-  const lower = from ?? (since === undefined ? undefined : timeOf(since, now));
+export function resolveRequest(
+  query: Query,
+  now: number,
+  window?: { readonly from: number | undefined; readonly until: number },
+): ResolvedRequest {
+  const { since, until } = query.bounds;
+  const lower = window ? window.from : since === undefined ? undefined : timeOf(since, now);
+  const upper = window ? window.until : until === undefined ? now : timeOf(until, now);
   const range: TimeRange = {
     ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
-    to: new Date(resolveUntil(query, now)).toISOString(),
+    to: new Date(upper).toISOString(),
   };
   // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
   const filter: EventFilter =
@@ -65,6 +66,15 @@ export function fingerprint(query: Query): string {
   // The query as written identifies the backfill; its parsed bounds say nothing more.
   const { bounds: _parsed, ...asWritten } = query;
   return createHash("sha256").update(canonicalJson(asWritten)).digest("hex").slice(0, 16);
+}
+
+/**
+ * What a scheduled backup backs up: the query as configured without `page-size`, which changes how
+ * events are fetched, not which. Part of a backup's identity (see BackupIdentity).
+ */
+export function backedUpFingerprint(query: Query): string {
+  const { bounds: _parsed, pageSize: _how, ...what } = query;
+  return createHash("sha256").update(canonicalJson(what)).digest("hex").slice(0, 16);
 }
 
 /** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */

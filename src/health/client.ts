@@ -1,5 +1,6 @@
 import { HealthClient } from "@aws-sdk/client-health";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { type AwsClock, CLOCK_STEP, clockMiddleware } from "./clock.ts";
 import { type Outcome, Pacer } from "./pacer.ts";
 
 /** API families: calls of one family share a rate limit (https://docs.aws.amazon.com/health/latest/ug/health-api.html). */
@@ -40,6 +41,8 @@ export interface ClientOptions {
   readonly credentials?: { accessKeyId: string; secretAccessKey: string };
   readonly signal: AbortSignal;
   readonly clock?: () => number;
+  /** Learns AWS's time from every answer's `Date`. */
+  readonly awsClock?: AwsClock;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -119,5 +122,6 @@ export function createPacedClient(options: ClientOptions): HealthClient {
     // finalizeRequest, low priority: inside the SDK's retry loop, so every attempt is paced.
     { step: "finalizeRequest", priority: "low", name: "healthBackfillPacer" },
   );
+  if (options.awsClock) client.middlewareStack.add(clockMiddleware(options.awsClock), CLOCK_STEP);
   return client;
 }

@@ -15,6 +15,7 @@ import {
   regionFromAuthorization,
   ServiceError,
 } from "./protocol.ts";
+import { answerSts, isStsCall } from "./sts.ts";
 import { requestHash, type TokenCodec } from "./tokens.ts";
 import type { Family, SimState, SimulatorStats } from "./types.ts";
 
@@ -26,6 +27,10 @@ export interface HandlerEnv {
   limiter: RateLimiter;
   /** Aborted by close(): pending latency timers stop waiting. */
   closing: AbortSignal;
+  /** The simulator's clock: every answer's `Date` header tells it, as AWS's answers tell AWS's time. */
+  now: () => number;
+  /** The account whose credentials the caller holds, as STS GetCallerIdentity answers. */
+  account: string;
 }
 
 interface Outcome {
@@ -43,6 +48,11 @@ export async function serve(req: IncomingMessage, res: ServerResponse, env: Hand
   stats.requests++;
   const body = await readBody(req);
   if (body === undefined) return;
+  if (isStsCall(req.headers["content-type"], body)) {
+    const sts = answerSts(body, env.account);
+    res.writeHead(sts.status, { "content-type": "text/xml", date: httpDate(env.now()) });
+    return void res.end(sts.body);
+  }
   const name = operationFromTarget(req.headers["x-amz-target"]?.toString());
   const op = name === undefined ? undefined : findOperation(name);
   if (op !== undefined && name !== undefined) bump(stats.byOperation, name);
@@ -61,10 +71,16 @@ export async function serve(req: IncomingMessage, res: ServerResponse, env: Hand
   if (op !== undefined) widen(stats, op.family, started, answered);
   res.writeHead(outcome.status, {
     "content-type": JSON_11,
+    date: httpDate(env.now()),
     "content-length": Buffer.byteLength(outcome.body),
     "x-amzn-requestid": randomUUID(),
   });
   res.end(outcome.body);
+}
+
+/** An HTTP date (RFC 7231: whole seconds, GMT), as AWS sends in `Date`. */
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
 }
 
 function record(

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { Churn, type SimVersion } from "./churn.ts";
 import { defaultAnchor, generateDataset, generateNewerEvents, type Shape } from "./dataset.ts";
 import { clearStats, createStats, RateLimiter, serve } from "./handler.ts";
+import { CALLER_ACCOUNT_ID } from "./organization.ts";
 import { TokenCodec } from "./tokens.ts";
 import type { SimEvent, SimState, SimulatorFaults, SimulatorStats } from "./types.ts";
 
@@ -29,6 +30,12 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
   updatesPerMinute?: number;
   /** Default 24 h. */
   tokenTtlMs?: number;
+  /**
+   * The AWS account the caller's credentials belong to, as STS GetCallerIdentity answers: default the
+   * organization's management account (CALLER_ACCOUNT_ID). Two simulators with two accounts stand
+   * for two AWS accounts a backup runs against.
+   */
+  account?: string;
   /** Default 0: a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -82,6 +89,8 @@ export function inRange(n: number, range: OptionRange): boolean {
 
 /** Throws a RangeError naming the first option outside its range. */
 function checkOptions(o: SimulatorOptions): void {
+  if (o.account !== undefined && !/^\d{12}$/.test(o.account))
+    throw new RangeError(`account must be 12 digits, got ${o.account}`);
   for (const [key, range] of Object.entries(OPTION_RANGES)) {
     const value = o[key as keyof typeof OPTION_RANGES];
     if (value !== undefined && !inRange(value, range))
@@ -133,7 +142,8 @@ export async function startSimulator(o: SimulatorOptions = {}): Promise<Simulato
   const stats = createStats();
   const closing = new AbortController();
   const tokens = new TokenCodec(shape.seed, o.tokenTtlMs ?? DAY, now);
-  const env = { state, stats, tokens, limiter: new RateLimiter(), closing: closing.signal };
+  const account = o.account ?? CALLER_ACCOUNT_ID;
+  const env = { state, stats, tokens, limiter: new RateLimiter(), closing: closing.signal, now, account };
   let nextIndex = dataset.length;
   const churn = startChurn(o, state, shape, now(), () => nextIndex++);
   const server = createServer((req, res) => {

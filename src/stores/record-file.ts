@@ -1,37 +1,138 @@
-import { dirname, join } from "node:path";
-import { parseRecord, type RunRecord, type RunRecordStore, serializeRecord } from "../engine/record.ts";
+import { readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import {
+  type BackupIdentity,
+  identityId,
+  type LegacyRecord,
+  parseLegacyRecord,
+  parseRecord,
+  RECORD_VERSION,
+  RecordUnreadableError,
+  type RunRecord,
+  type RunRecordStore,
+  serializeRecord,
+} from "../engine/record.ts";
 import { type Probe, readIfThere, removeLeftoverTemps, writeFileAtomic } from "../util/fs.ts";
+import { forEachLine } from "../util/lines.ts";
+
+const PREFIX = "health-backfill.last-run.";
 
 /**
- * Where the script keeps the record of the last complete run: beside the output, one file per query
- * (the fingerprint is in the name). So a daily run that writes each delta to a dated file in the same
- * folder still finds yesterday's record, and two different queries there never share one.
+ * Where the script keeps the record of the last complete run of a backup: beside the output, one file
+ * per backup (its identity's id is in the name). So a daily run that writes each delta to a dated file
+ * in the same folder still finds yesterday's record, and two backups there never share one.
  */
-export function recordPath(output: string, fingerprint: string): string {
-  return join(dirname(output), `health-backfill.last-run.${fingerprint}.json`);
+export function recordPath(output: string, id: string): string {
+  return join(dirname(output), `${PREFIX}${id}.json`);
+}
+
+/** Release 0.1.0's record of a query: the same folder, named by the query's fingerprint alone. */
+export interface LegacyRecordFile {
+  readonly path: string;
+  /** The query fingerprint release 0.1.0 named it by (page size included). */
+  readonly fingerprint: string;
+  /** The output of this backup, which the run that wrote the record must have written last. */
+  readonly output: string;
 }
 
 /** The record as a small local JSON file, replaced atomically (temp file, fsync, rename). */
 export class FileRecordStore implements RunRecordStore {
   readonly location: string;
-  readonly #fingerprint: string;
+  readonly identity: BackupIdentity;
+  readonly #legacy: LegacyRecordFile | undefined;
   readonly #probe: Probe | undefined;
 
-  constructor(path: string, fingerprint: string, probe?: Probe) {
+  constructor(
+    path: string,
+    identity: BackupIdentity,
+    options: { readonly legacy?: LegacyRecordFile | undefined; readonly probe?: Probe | undefined } = {},
+  ) {
     this.location = path;
-    this.#fingerprint = fingerprint;
-    this.#probe = probe;
+    this.identity = identity;
+    this.#legacy = options.legacy;
+    this.#probe = options.probe;
   }
 
   async load(): Promise<RunRecord | undefined> {
     const text = await readIfThere(this.location);
-    return text === undefined ? undefined : parseRecord(text, this.location, this.#fingerprint);
+    if (text !== undefined) return parseRecord(text, this.location, this.identity);
+    return this.#legacy && adoptLegacy(this.#legacy, this.identity);
   }
 
   async save(record: RunRecord): Promise<void> {
     // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
     const probe = this.#probe && ((point: string) => this.#probe?.(point.replace("checkpoint-", "record-")));
-    await removeLeftoverTemps(this.location); // the record is locked by this run
+    await removeLeftoverTemps(this.location); // only the holder of the destination's lock writes it
     await writeFileAtomic(this.location, serializeRecord(record), probe);
   }
+}
+
+/**
+ * Release 0.1.0 kept one record per set of flags and folder, so two backups with the same flags (two
+ * accounts, two archives) shared it, and it cannot say whose it is. It is taken over only when it is
+ * this backup's beyond doubt: no other backup took it over already, and this backup's output is what
+ * the run that wrote the record left (as many events, written no later than the record). Otherwise the
+ * run starts from `first-since`, and says why: a window too many is merged away, a window too few is lost.
+ */
+async function adoptLegacy(
+  legacy: LegacyRecordFile,
+  identity: BackupIdentity,
+): Promise<RunRecord | undefined> {
+  const text = await readIfThere(legacy.path);
+  if (text === undefined) return undefined;
+  const old = parseLegacyRecord(text, legacy.path, legacy.fingerprint);
+  const doubt = (await claimedElsewhere(legacy.path, identity)) ?? (await notThisOutput(legacy.output, old));
+  if (doubt) {
+    throw new RecordUnreadableError(
+      `The record release 0.1.0 kept for these flags, ${legacy.path}, may be another backup's (${doubt}), so it is not used.`,
+    );
+  }
+  return {
+    version: RECORD_VERSION,
+    id: identityId(identity),
+    identity,
+    ...old,
+    adoptedFrom: basename(legacy.path),
+  };
+}
+
+/** Another backup's record that already took over the legacy record, in words; undefined if none. */
+async function claimedElsewhere(path: string, identity: BackupIdentity): Promise<string | undefined> {
+  const dir = dirname(path);
+  const mine = identityId(identity);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(PREFIX) || name === basename(path) || name === `${PREFIX}${mine}.json`) continue;
+    const doc = await readIfThere(join(dir, name)).catch(() => undefined);
+    const other = parseOther(doc);
+    if (other?.adoptedFrom === basename(path)) {
+      return `the backup of ${other.identity.destination} in account ${other.identity.account} took it over already`;
+    }
+  }
+  return undefined;
+}
+
+function parseOther(text: string | undefined): RunRecord | undefined {
+  try {
+    const doc = JSON.parse(text ?? "null") as RunRecord | null;
+    return doc?.version === RECORD_VERSION && typeof doc.identity === "object" ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why `output` is not what the run that wrote the legacy record left; undefined if it is. */
+async function notThisOutput(output: string, old: LegacyRecord): Promise<string | undefined> {
+  const info = await stat(output).catch(() => undefined);
+  if (!info?.isFile()) return `this backup's output ${output} is not there to compare`;
+  let lines = 0;
+  await forEachLine(output, (line) => {
+    if (line.text.trim() !== "") lines += 1;
+  });
+  if (lines !== old.events) {
+    return `it records ${old.events} events, this backup's output ${output} holds ${lines}`;
+  }
+  if (info.mtimeMs > Date.parse(old.completedAt) + 1000) {
+    return `this backup's output ${output} was written after the record`;
+  }
+  return undefined;
 }

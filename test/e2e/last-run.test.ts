@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -187,15 +187,19 @@ describe("since: last-run, the script", () => {
 
   it("kill -9 anywhere in the merge or the record leaves the old archive intact; the next run finishes the job", async () => {
     const s = await simulator();
+    // Each kill starts from the same backup: the same folder (a backup is its archive's real path),
+    // laid again from a copy of the first run's files.
+    const dir = dirOf();
+    expect((await backup(s, dir)).code).toBe(0);
     const template = dirOf();
-    expect((await backup(s, template)).code).toBe(0);
+    cpSync(dir, template, { recursive: true });
     const oldArchive = readFileSync(join(template, "archive.ndjson"));
     clock = T1 + 2 * HOUR;
     s.advance();
     let killed = 0;
     const killAndFinish = async (kill: string) => {
-      const dir = dirOf();
       try {
+        rmSync(dir, { recursive: true, force: true });
         cpSync(template, dir, { recursive: true });
         const run = await backup(s, dir, { HEALTH_BACKFILL_KILL_AT: kill });
         expect(run.signal, `${kill}: ${run.stderr}`).toBe("SIGKILL");
@@ -211,6 +215,7 @@ describe("since: last-run, the script", () => {
         expect(readRecord(dir)?.until).not.toBe(readRecord(template)?.until);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir);
       }
     };
     for (const point of ["merge-temp-synced", "merge-renamed", "record-temp-synced", "record-renamed"]) {

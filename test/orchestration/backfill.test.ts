@@ -28,6 +28,7 @@ beforeEach(() => {
 const reporter: Reporter = {
   resumed: (i) => resumes.push(i),
   restarted: () => {},
+  setAside: () => {},
   window: () => {},
   page: () => {},
 };
@@ -39,6 +40,7 @@ function options(raw: Record<string, string> = {}, restart = false) {
     maxCheckpointAgeMs: config.maxCheckpointAgeMs,
     restart,
     lastRun: config.lastRun,
+    expiredLastRun: "refuse" as const,
   };
 }
 

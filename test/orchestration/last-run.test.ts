@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/config.ts";
 import { type BackfillDeps, backfill, type Reporter } from "../../src/engine/backfill.ts";
-import type { RunRecord, Window } from "../../src/engine/record.ts";
-import { fingerprint, windowOf } from "../../src/engine/request.ts";
+import { identityId, type RunRecord, type Window } from "../../src/engine/record.ts";
+import { backedUpFingerprint, windowOf } from "../../src/engine/request.ts";
 import { BackfillFailedError, exitCodeOf, FinishFailedError, UsageError } from "../../src/errors.ts";
 import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "../../src/stores/file-store.ts";
@@ -29,6 +29,7 @@ beforeEach(() => {
 const reporter: Reporter = {
   resumed: () => {},
   restarted: () => {},
+  setAside: () => {},
   window: (w) => windows.push(w),
   page: () => {},
 };
@@ -38,22 +39,31 @@ function setup(raw: Record<string, string> = {}) {
     { since: "last-run", "page-size": "10", output: join(dir, "out.ndjson"), ...raw },
     { now, readFile: () => "" },
   );
-  const path = recordPath(config.output, fingerprint(config.query));
-  return { config, records: new FileRecordStore(path, fingerprint(config.query)), path };
+  const identity = {
+    account: "111122223333",
+    endpoint: "memory",
+    destination: config.output,
+    query: backedUpFingerprint(config.query),
+  };
+  const path = recordPath(config.output, identityId(identity));
+  return { config, records: new FileRecordStore(path, identity), path };
 }
 
 function run(source: MemorySource, extra: Partial<BackfillDeps> = {}, raw: Record<string, string> = {}) {
   const { config, records } = setup(raw);
-  return backfill(config, {
-    source,
-    sink: new NdjsonFileSink(config.output),
-    store: new FileCheckpointStore(config.checkpoint),
-    clock: () => now,
-    reporter,
-    signal: new AbortController().signal,
-    records,
-    ...extra,
-  });
+  return backfill(
+    { ...config, expiredLastRun: "refuse" },
+    {
+      source,
+      sink: new NdjsonFileSink(config.output),
+      store: new FileCheckpointStore(config.checkpoint),
+      clock: () => now,
+      reporter,
+      signal: new AbortController().signal,
+      records,
+      ...extra,
+    },
+  );
 }
 
 const stored = (): RunRecord => JSON.parse(readFileSync(setup().path, "utf8")) as RunRecord;
@@ -64,9 +74,11 @@ describe("since: last-run", () => {
     const result = await run(new MemorySource(25));
     expect(windows[0]?.basis).toEqual({ kind: "first-since", firstSince: "90d" });
     expect(windowOf(result.request)).toEqual({ from: iso(START - 90 * DAY), to: iso(START) });
+    const { records } = setup();
     expect(stored()).toEqual({
-      version: 1,
-      fingerprint: fingerprint(setup().config.query),
+      version: 2,
+      id: identityId(records.identity),
+      identity: records.identity,
       from: iso(START - 90 * DAY),
       until: iso(START),
       completedAt: iso(START),
@@ -161,14 +173,17 @@ describe("since: last-run", () => {
 
   it("a query without last-run writes no record", async () => {
     const { config } = setup({ since: "90d" });
-    const result = await backfill(config, {
-      source: new MemorySource(5),
-      sink: new NdjsonFileSink(config.output),
-      store: new FileCheckpointStore(config.checkpoint),
-      clock: () => now,
-      reporter,
-      signal: new AbortController().signal,
-    });
+    const result = await backfill(
+      { ...config, expiredLastRun: "refuse" },
+      {
+        source: new MemorySource(5),
+        sink: new NdjsonFileSink(config.output),
+        store: new FileCheckpointStore(config.checkpoint),
+        clock: () => now,
+        reporter,
+        signal: new AbortController().signal,
+      },
+    );
     expect(result.recorded).toBeUndefined();
     expect(windows[0]?.basis).toEqual({ kind: "query" });
   });

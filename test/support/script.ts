@@ -38,6 +38,8 @@ export interface ScriptOptions {
 export function awsEnv(url: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_HEALTH: url,
+    // The simulator answers STS GetCallerIdentity too: since: last-run asks whose credentials these are.
+    AWS_ENDPOINT_URL_STS: url,
     AWS_ACCESS_KEY_ID: "AKIDBACKFILLTEST",
     AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMIbackfillTESTKEY",
     AWS_REGION: "us-east-1",

@@ -15,7 +15,15 @@ let now: number;
 let logged: { info: string[]; warning: string[]; debug: string[] };
 let pages: number;
 
-const CTX = { job: "j", runId: "7", attempt: 2, repository: "o/r", apiUrl: "http://x" };
+const CTX = {
+  job: "j",
+  runId: "7",
+  attempt: 2,
+  repository: "o/r",
+  apiUrl: "http://x",
+  workflow: undefined,
+  workspace: undefined,
+};
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "cache-store-"));

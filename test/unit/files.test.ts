@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
+import { identityId } from "../../src/engine/record.ts";
+import { backedUpFingerprint } from "../../src/engine/request.ts";
 import { LockedError, UsageError } from "../../src/errors.ts";
 import { openLocalFiles } from "../../src/files.ts";
 
@@ -11,21 +13,37 @@ const config = (raw: RawInputs) => parseConfig(raw, { now: Date.now(), readFile:
 const open = (raw: RawInputs) => openLocalFiles(config(raw), { onStale: () => {} });
 
 describe("local files of since: last-run and merge-into", () => {
-  it("locks the archive and the record: a second backfill into the same archive or of the same query waits", async () => {
+  it("locks the archive and the record: a second backfill into the same archive or of the same backup waits", async () => {
     const dir = mkdtempSync(join(tmpdir(), "files-"));
-    const first = await open({
+    const raw = {
       since: "last-run",
       output: join(dir, "a.ndjson"),
       "merge-into": join(dir, "archive.ndjson"),
-    });
+    };
+    const identity = {
+      account: "111122223333",
+      endpoint: "https://health.us-east-1.amazonaws.com",
+      destination: join(dir, "archive.ndjson"),
+      query: backedUpFingerprint(config(raw).query),
+    };
+    const first = await open(raw);
     try {
-      expect(first.records?.location).toMatch(/health-backfill\.last-run\.[0-9a-f]{16}\.json$/);
+      const records = await first.openRecords(identity);
+      expect(records.location).toBe(join(dir, `health-backfill.last-run.${identityId(identity)}.json`));
       await expect(
         open({ output: join(dir, "b.ndjson"), "merge-into": join(dir, "archive.ndjson") }),
       ).rejects.toThrow(LockedError);
-      await expect(open({ since: "last-run", output: join(dir, "c.ndjson") })).rejects.toThrow(
-        /holds the lock .*health-backfill\.last-run\.[0-9a-f]{16}\.json\.lock/,
-      );
+      const other = await open({ since: "last-run", output: join(dir, "c.ndjson") });
+      try {
+        await expect(other.openRecords(identity)).rejects.toThrow(
+          /holds the lock .*health-backfill\.last-run\.[0-9a-f]{16}\.json\.lock/,
+        );
+        // Another backup (another account) in the same folder has a record of its own.
+        const staging = await other.openRecords({ ...identity, account: "444455556666" });
+        expect(staging.location).not.toBe(records.location);
+      } finally {
+        await other.release();
+      }
     } finally {
       await first.release();
     }

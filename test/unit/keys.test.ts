@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { cacheKeys, earlierReleaseRun, isMatrixLeg, keyPart, legPart } from "../../src/action/keys.ts";
 
-const ctx = { job: "backfill", runId: "4242", attempt: 3, repository: "o/r", apiUrl: "x", runnerTemp: "/t" };
+const ctx = {
+  job: "backfill",
+  runId: "4242",
+  attempt: 3,
+  repository: "o/r",
+  apiUrl: "x",
+  runnerTemp: "/t",
+  workflow: undefined,
+  workspace: undefined,
+};
 
 describe("cache keys", () => {
   it("lay out prefix, job, leg, query, run, attempt and sequence", () => {

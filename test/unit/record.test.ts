@@ -2,14 +2,19 @@ import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { CoverageMeter } from "../../src/engine/coverage.ts";
 import {
+  type BackupIdentity,
   describeBasis,
+  identityId,
+  isWarning,
+  parseLegacyRecord,
   parseRecord,
   RECORD_VERSION,
   RecordUnreadableError,
   type RunRecord,
-  resolveFrom,
+  resolveWindow,
   serializeRecord,
 } from "../../src/engine/record.ts";
+import { backedUpFingerprint } from "../../src/engine/request.ts";
 import { percent } from "../../src/format.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
@@ -18,20 +23,30 @@ const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 const config = (raw: RawInputs) => parseConfig(raw, { now: NOW, readFile: () => "" });
 
-function record(until: number): RunRecord {
+const PROD: BackupIdentity = {
+  account: "111122223333",
+  endpoint: "https://health.us-east-1.amazonaws.com",
+  destination: "/backups/prod-archive.ndjson",
+  query: "f00d",
+};
+
+function record(until: number, extra: Partial<RunRecord> = {}): RunRecord {
   return {
     version: RECORD_VERSION,
-    fingerprint: "f00d",
+    id: identityId(PROD),
+    identity: PROD,
+    from: iso(until - DAY),
     until: iso(until),
     completedAt: iso(until + 5000),
     events: 12,
     pages: 1,
+    ...extra,
   };
 }
 
-function resolve(raw: RawInputs, found: RunRecord | undefined | RecordUnreadableError) {
+function resolve(raw: RawInputs, found: RunRecord | undefined | RecordUnreadableError, run?: string) {
   const c = config({ since: "last-run", ...raw });
-  return resolveFrom(c.query, c.lastRun, found, NOW, NOW);
+  return resolveWindow(c.query, c.lastRun, { found, now: NOW, run });
 }
 
 describe("where since: last-run starts", () => {
@@ -84,35 +99,131 @@ describe("where since: last-run starts", () => {
     expect(basis.kind).toBe("record");
   });
 
-  it("a record newer than this run's until gives an empty window, not an inverted one", () => {
-    const { from } = resolve({ overlap: "0s" }, record(NOW + HOUR));
+  it("a record a few seconds ahead of AWS's now (rounding) still continues, with an empty window at worst", () => {
+    const { from, basis } = resolve({ overlap: "0s" }, record(NOW + 30_000));
     expect(from).toBe(NOW);
+    expect(basis.kind).toBe("record");
+  });
+
+  it("a record whose until is after AWS's now is suspect: a warning, and the window starts where that run started", () => {
+    const fast = record(NOW + HOUR);
+    const { from, until, basis } = resolve({}, fast);
+    expect(from).toBe(NOW + HOUR - DAY);
+    expect(until).toBe(NOW);
+    expect(basis).toMatchObject({ kind: "future", awsNow: iso(NOW) });
+    const window = { from: iso(from ?? 0), to: iso(until), basis };
+    expect(isWarning(window)).toBe(true);
+    expect(describeBasis(window, NOW)).toBe(
+      `The last complete run's record ends at ${iso(NOW + HOUR)}, after AWS's current time ${iso(NOW)}: it was written on a clock that ran fast, ` +
+        `so events updated since it may never have been fetched. Backing up again from where that run started, ${iso(NOW + HOUR - DAY)}, to ${iso(NOW)}.`,
+    );
+    // A suspect record without a start: from first-since, never an empty window.
+    const { from: _started, ...noStart } = fast;
+    const { from: fromFirst } = resolve({ "first-since": "7d" }, noStart);
+    expect(fromFirst).toBe(NOW - 7 * DAY);
+  });
+
+  it("a later attempt of the run that wrote the record backs up that run's window again", () => {
+    const own = record(NOW - HOUR, { run: "4242" });
+    const again = resolve({}, own, "4242");
+    expect(again).toEqual({
+      from: NOW - HOUR - DAY,
+      until: NOW - HOUR,
+      basis: { kind: "repeat", record: own },
+    });
+    expect(
+      describeBasis({ from: iso(NOW - HOUR - DAY), to: iso(NOW - HOUR), basis: again.basis }, NOW),
+    ).toMatch(
+      /the same window as the earlier attempt of this run that completed .*: a re-run backs up the same delta again/,
+    );
+    // Another run continues from it as usual.
+    expect(resolve({}, own, "4243").basis.kind).toBe("record");
+    expect(resolve({}, own, undefined).basis.kind).toBe("record");
+  });
+
+  it("a first-since that reaches past AWS's 90 days warns that nothing older can be fetched", () => {
+    const c = resolve({ "first-since": "120d" }, undefined);
+    expect(c.from).toBe(NOW - 120 * DAY);
+    const window = { from: iso(c.from ?? 0), to: iso(NOW), basis: c.basis };
+    expect(isWarning(window)).toBe(true);
+    expect(describeBasis(window, NOW)).toMatch(
+      new RegExp(
+        `That is further back than the 90 days AWS keeps Health events: nothing updated before ${iso(NOW - 90 * DAY)} can be fetched\\.$`,
+      ),
+    );
+    expect(isWarning({ ...window, basis: resolve({ "first-since": "90d" }, undefined).basis })).toBe(false);
   });
 
   it("other queries keep since as written", () => {
     const c = config({ since: "2d" });
-    expect(resolveFrom(c.query, c.lastRun, undefined, NOW, NOW)).toEqual({
+    expect(resolveWindow(c.query, c.lastRun, { found: undefined, now: NOW })).toEqual({
       from: NOW - 2 * DAY,
+      until: NOW,
       basis: { kind: "query" },
     });
     const all = config({});
-    expect(resolveFrom(all.query, all.lastRun, undefined, NOW, NOW).from).toBeUndefined();
+    expect(resolveWindow(all.query, all.lastRun, { found: undefined, now: NOW }).from).toBeUndefined();
   });
 });
 
 describe("the record document", () => {
-  it("round-trips and is refused when it belongs to another query or is damaged", () => {
+  it("round-trips and is refused when it belongs to another backup or is damaged", () => {
     const r = record(NOW);
-    expect(parseRecord(serializeRecord(r), "r.json", "f00d")).toEqual(r);
-    expect(() => parseRecord(serializeRecord(r), "r.json", "beef")).toThrow(
-      /The last-run record r\.json is unreadable: it belongs to another query/,
+    expect(parseRecord(serializeRecord(r), "r.json", PROD)).toEqual(r);
+    const staging = { ...PROD, account: "444455556666", destination: "/backups/staging-archive.ndjson" };
+    expect(() => parseRecord(serializeRecord(r), "r.json", staging)).toThrow(
+      "The last-run record r.json is unreadable: it belongs to another backup (account 111122223333, /backups/prod-archive.ndjson).",
     );
-    expect(() => parseRecord("{", "r.json", "f00d")).toThrow(RecordUnreadableError);
-    expect(() => parseRecord(JSON.stringify({ ...r, until: "soon" }), "r.json", "f00d")).toThrow(
+    expect(() => parseRecord("{", "r.json", PROD)).toThrow(RecordUnreadableError);
+    expect(() => parseRecord(JSON.stringify({ ...r, until: "soon" }), "r.json", PROD)).toThrow(
       /until is not a time/,
     );
-    expect(() => parseRecord(JSON.stringify({ ...r, version: 2 }), "r.json", "f00d")).toThrow(/version 2/);
-    expect(serializeRecord(r).length).toBeLessThan(400);
+    expect(() => parseRecord(JSON.stringify({ ...r, version: 1 }), "r.json", PROD)).toThrow(/version 1/);
+    // An identity edited by hand no longer matches its id.
+    const edited = { ...r, identity: { ...PROD, account: "444455556666" } };
+    expect(() => parseRecord(JSON.stringify(edited), "r.json", PROD)).toThrow(/its identity is incomplete/);
+    expect(serializeRecord(r).length).toBeLessThan(600);
+  });
+
+  it("a backup's identity keeps page-size out and the query's what in", () => {
+    const q = (raw: RawInputs) => backedUpFingerprint(config({ since: "last-run", ...raw }).query);
+    expect(q({ "page-size": "50" })).toBe(q({}));
+    for (const other of [
+      { scope: "account" },
+      { details: "entities" },
+      { locale: "en" },
+      { filter: '{"services":["EC2"]}' },
+    ]) {
+      expect(q(other)).not.toBe(q({}));
+    }
+    const id = identityId(PROD);
+    expect(identityId({ ...PROD, account: "444455556666" })).not.toBe(id);
+    expect(identityId({ ...PROD, destination: "/backups/other.ndjson" })).not.toBe(id);
+    expect(identityId({ ...PROD, endpoint: "https://health.us-east-2.amazonaws.com" })).not.toBe(id);
+    expect(identityId({ ...PROD, workflow: "o/r/.github/workflows/b.yml" })).not.toBe(id);
+  });
+
+  it("reads release 0.1.0's record of the same query, and only that", () => {
+    const old = {
+      version: 1,
+      fingerprint: "f00d",
+      from: iso(NOW - DAY),
+      until: iso(NOW),
+      completedAt: iso(NOW),
+      events: 3,
+      pages: 1,
+    };
+    expect(parseLegacyRecord(JSON.stringify(old), "o.json", "f00d")).toEqual({
+      from: iso(NOW - DAY),
+      until: iso(NOW),
+      completedAt: iso(NOW),
+      events: 3,
+      pages: 1,
+    });
+    expect(() => parseLegacyRecord(JSON.stringify(old), "o.json", "beef")).toThrow(/another query/);
+    expect(() => parseLegacyRecord(JSON.stringify({ ...old, version: 2 }), "o.json", "f00d")).toThrow(
+      /version 2/,
+    );
   });
 });
 

@@ -203,7 +203,7 @@ describe("since: last-run, the action", () => {
     const run = await attempt(newRun(), 1).done;
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain(
-      "No record of a complete run in the Actions cache under health-backfill-last-run-backup-",
+      "No record of a complete run of this backup in the Actions cache under health-backfill-last-run-backup-",
     );
     expect(run.stdout).toContain(`No earlier complete run found: backing up from ${FIRST_SINCE}`);
     expect(run.summary).toContain(`No earlier complete run found: backing up from ${FIRST_SINCE}`);
