@@ -159,7 +159,12 @@ export async function openLocalFiles(
       await checkWritable(record.name, record.path);
       locks.push(await lock(record.name, record.path, purpose, hooks.onStale));
       const print = fingerprint(config.query);
-      const legacy = { path: recordPath(config.output, print), fingerprint: print, output: config.output };
+      const legacy = {
+        path: recordPath(config.output, print),
+        fingerprint: print,
+        output: config.output,
+        destination: config.mergeInto ?? config.output,
+      };
       return new FileRecordStore(record.path, identity, { legacy, probe: hooks.probe });
     };
     return {

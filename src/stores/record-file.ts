@@ -31,8 +31,9 @@ export interface LegacyRecordFile {
   readonly path: string;
   /** The query fingerprint release 0.1.0 named it by (page size included). */
   readonly fingerprint: string;
-  /** The output of this backup, which the run that wrote the record must have written last. */
+  /** This backup's output and destination (the archive, else the output), which the run that wrote the record left. */
   readonly output: string;
+  readonly destination: string;
 }
 
 /** The record as a small local JSON file, replaced atomically (temp file, fsync, rename). */
@@ -69,10 +70,11 @@ export class FileRecordStore implements RunRecordStore {
 
 /**
  * Release 0.1.0 kept one record per set of flags and folder, so two backups with the same flags (two
- * accounts, two archives) shared it, and it cannot say whose it is. It is taken over only when it is
- * this backup's beyond doubt: no other backup took it over already, and this backup's output is what
- * the run that wrote the record left (as many events, written no later than the record). Otherwise the
- * run starts from `first-since`, and says why: a window too many is merged away, a window too few is lost.
+ * accounts, two archives) shared it, and it cannot say whose it is. It is taken over only when this
+ * backup's files are what the run that wrote it left: no other backup took it over already, the archive
+ * (else the output) was written in the seconds before the record, and the output holds as many events
+ * as it records. Otherwise the run starts from `first-since` and says why: a window too many is merged
+ * away, a window too few is lost.
  */
 async function adoptLegacy(
   legacy: LegacyRecordFile,
@@ -81,7 +83,7 @@ async function adoptLegacy(
   const text = await readIfThere(legacy.path);
   if (text === undefined) return undefined;
   const old = parseLegacyRecord(text, legacy.path, legacy.fingerprint);
-  const doubt = (await claimedElsewhere(legacy.path, identity)) ?? (await notThisOutput(legacy.output, old));
+  const doubt = (await claimedElsewhere(legacy.path, identity)) ?? (await notThisBackup(legacy, old));
   if (doubt) {
     throw new RecordUnreadableError(
       `The record release 0.1.0 kept for these flags, ${legacy.path}, may be another backup's (${doubt}), so it is not used.`,
@@ -120,19 +122,30 @@ function parseOther(text: string | undefined): RunRecord | undefined {
   }
 }
 
-/** Why `output` is not what the run that wrote the legacy record left; undefined if it is. */
-async function notThisOutput(output: string, old: LegacyRecord): Promise<string | undefined> {
-  const info = await stat(output).catch(() => undefined);
-  if (!info?.isFile()) return `this backup's output ${output} is not there to compare`;
+/**
+ * How long before its record a backup's destination (the archive, else the output) was last written:
+ * the merge renames the archive, then the record follows at once. Two backups that shared a legacy
+ * record completed at different times, so only the one that wrote it fits.
+ */
+const WRITTEN_BEFORE_RECORD_MS = 5_000;
+
+/** Why this backup's files are not what the run that wrote the legacy record left; undefined if they are. */
+async function notThisBackup(legacy: LegacyRecordFile, old: LegacyRecord): Promise<string | undefined> {
+  const info = await stat(legacy.destination).catch(() => undefined);
+  if (!info?.isFile()) return `this backup's ${legacy.destination} is not there to compare`;
+  const completed = Date.parse(old.completedAt);
+  if (info.mtimeMs > completed + 1000 || info.mtimeMs < completed - WRITTEN_BEFORE_RECORD_MS) {
+    return `it was written at ${old.completedAt}, this backup's ${legacy.destination} at ${new Date(info.mtimeMs).toISOString()}`;
+  }
+  if (legacy.destination === legacy.output) return undefined;
+  const output = await stat(legacy.output).catch(() => undefined);
+  if (!output?.isFile()) return undefined; // a dated output of an earlier day: the archive decides
   let lines = 0;
-  await forEachLine(output, (line) => {
+  await forEachLine(legacy.output, (line) => {
     if (line.text.trim() !== "") lines += 1;
   });
   if (lines !== old.events) {
-    return `it records ${old.events} events, this backup's output ${output} holds ${lines}`;
-  }
-  if (info.mtimeMs > Date.parse(old.completedAt) + 1000) {
-    return `this backup's output ${output} was written after the record`;
+    return `it records ${old.events} events, this backup's output ${legacy.output} holds ${lines}`;
   }
   return undefined;
 }
