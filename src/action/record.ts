@@ -3,7 +3,7 @@ import * as core from "@actions/core";
 import type { Query } from "../config/config.ts";
 import { identityId, RecordUnreadableError, type RunRecord, type RunRecordStore } from "../engine/record.ts";
 import { fingerprint } from "../engine/request.ts";
-import type { FileRecordStore } from "../stores/record-file.ts";
+import { type FileRecordStore, recordPath } from "../stores/record-file.ts";
 import type { CacheApi } from "./cache.ts";
 import type { RunContext } from "./env.ts";
 import { keyPart, legPart } from "./keys.ts";
@@ -43,8 +43,8 @@ export interface CacheRecordOptions {
   /** Undefined without an Actions cache: the record stays in the workspace. */
   readonly cache: CacheApi | undefined;
   readonly keys: ReturnType<typeof recordKeys>;
-  /** The key prefix of release 0.1.0's records of the same query. */
-  readonly earlierRelease: string;
+  /** Where release 0.1.0 kept the records of the same query: its key prefix and its path string. */
+  readonly earlierRelease: { readonly prefix: string; readonly path: string };
   /** The attempt of this workflow run (1 first). */
   readonly attempt: number;
   readonly clock: () => number;
@@ -104,9 +104,8 @@ export class CacheRecordStore implements RunRecordStore {
    * same job and flags shared it, so it cannot say whose it is. It is never used; the run says why.
    */
   async #refuseEarlierRelease(): Promise<void> {
-    const found = await this.#o.cache?.restore([this.#local.location], this.#o.earlierRelease, {
-      lookupOnly: true,
-    });
+    const { prefix, path } = this.#o.earlierRelease;
+    const found = await this.#o.cache?.restore([path], prefix, { lookupOnly: true });
     if (found?.key === undefined) return;
     throw new RecordUnreadableError(
       `The record release 0.1.0 saved for these inputs (${found.key}) names neither the AWS account nor the workflow, so it may be another backup's and is not used`,
@@ -135,6 +134,7 @@ export function openRecordStore(
     readonly checkpointKey: string;
     readonly matrix: string;
     readonly query: Query;
+    readonly output: string;
     readonly ctx: RunContext;
   },
 ): CacheRecordStore {
@@ -142,7 +142,10 @@ export function openRecordStore(
   return new CacheRecordStore(local, {
     cache,
     keys: recordKeys(step.checkpointKey, step.ctx, leg, identityId(local.identity)),
-    earlierRelease: earlierReleaseRecordPrefix(step.checkpointKey, step.ctx, leg, step.query),
+    earlierRelease: {
+      prefix: earlierReleaseRecordPrefix(step.checkpointKey, step.ctx, leg, step.query),
+      path: recordPath(step.output, fingerprint(step.query)),
+    },
     attempt: step.ctx.attempt,
     clock: Date.now,
     log: core.info,
