@@ -13,7 +13,8 @@ import {
 const HELP = `Usage: health-simulator [options]
 
 A local AWS Health API (AWS JSON 1.1) with a deterministic dataset, for trying the backfill without
-an AWS account. Prints AWS_ENDPOINT_URL_HEALTH=<url> on stdout once it listens; stops on Ctrl-C.
+an AWS account. Prints AWS_ENDPOINT_URL_HEALTH=<url> and AWS_ENDPOINT_URL_STS=<url> (it answers STS
+GetCallerIdentity too) on stdout once it listens; stops on Ctrl-C.
 
   --port N                  port to listen on; 0 picks a free one (0)
   --host HOST               address to listen on (127.0.0.1)
@@ -81,10 +82,11 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`AWS_ENDPOINT_URL_HEALTH=${sim.url}\n`);
+  // STS too: since: last-run asks GetCallerIdentity whose credentials these are.
+  process.stdout.write(`AWS_ENDPOINT_URL_HEALTH=${sim.url}\nAWS_ENDPOINT_URL_STS=${sim.url}\n`);
   process.stderr.write(
     `AWS Health simulator: ${sim.dataset.length} events at ${sim.url}. In another shell:\n` +
-      `  export AWS_ENDPOINT_URL_HEALTH=${sim.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n` +
+      `  export AWS_ENDPOINT_URL_HEALTH=${sim.url} AWS_ENDPOINT_URL_STS=${sim.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test\n` +
       "Any credentials work. Ctrl-C stops it.\n",
   );
   await untilSignal();
