@@ -1300,6 +1300,1429 @@ exports.EnableHealthServiceAccessForOrganization$ = [9, n0, _EHSAFO,
 
 /***/ }),
 
+/***/ 9232:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveHttpAuthSchemeConfig = exports.defaultSTSHttpAuthSchemeProvider = exports.defaultSTSHttpAuthSchemeParametersProvider = void 0;
+const httpAuthSchemes_1 = __nccwpck_require__(7523);
+const signature_v4_multi_region_1 = __nccwpck_require__(5785);
+const client_1 = __nccwpck_require__(2658);
+const endpoints_1 = __nccwpck_require__(2085);
+const endpointResolver_1 = __nccwpck_require__(1030);
+const createEndpointRuleSetHttpAuthSchemeParametersProvider = (defaultHttpAuthSchemeParametersProvider) => async (config, context, input) => {
+    if (!input) {
+        throw new Error("Could not find `input` for `defaultEndpointRuleSetHttpAuthSchemeParametersProvider`");
+    }
+    const defaultParameters = await defaultHttpAuthSchemeParametersProvider(config, context, input);
+    const instructionsFn = (0, client_1.getSmithyContext)(context)?.commandInstance?.constructor
+        ?.getEndpointParameterInstructions;
+    if (!instructionsFn) {
+        throw new Error(`getEndpointParameterInstructions() is not defined on '${context.commandName}'`);
+    }
+    const endpointParameters = await (0, endpoints_1.resolveParams)(input, { getEndpointParameterInstructions: instructionsFn }, config);
+    return Object.assign(defaultParameters, endpointParameters);
+};
+const _defaultSTSHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: (0, client_1.getSmithyContext)(context).operation,
+        region: await (0, client_1.normalizeProvider)(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+exports.defaultSTSHttpAuthSchemeParametersProvider = createEndpointRuleSetHttpAuthSchemeParametersProvider(_defaultSTSHttpAuthSchemeParametersProvider);
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "sts",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createAwsAuthSigv4aHttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4a",
+        signingProperties: {
+            name: "sts",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createSmithyApiNoAuthHttpAuthOption(authParameters) {
+    return {
+        schemeId: "smithy.api#noAuth",
+    };
+}
+const createEndpointRuleSetHttpAuthSchemeProvider = (defaultEndpointResolver, defaultHttpAuthSchemeResolver, createHttpAuthOptionFunctions) => {
+    const endpointRuleSetHttpAuthSchemeProvider = (authParameters) => {
+        const endpoint = defaultEndpointResolver(authParameters);
+        const authSchemes = endpoint.properties?.authSchemes;
+        if (!authSchemes) {
+            return defaultHttpAuthSchemeResolver(authParameters);
+        }
+        const options = [];
+        for (const scheme of authSchemes) {
+            const { name: resolvedName, properties = {}, ...rest } = scheme;
+            const name = resolvedName.toLowerCase();
+            if (resolvedName !== name) {
+                console.warn(`HttpAuthScheme has been normalized with lowercasing: '${resolvedName}' to '${name}'`);
+            }
+            let schemeId;
+            if (name === "sigv4a") {
+                schemeId = "aws.auth#sigv4a";
+                const sigv4Present = authSchemes.find((s) => {
+                    const name = s.name.toLowerCase();
+                    return name !== "sigv4a" && name.startsWith("sigv4");
+                });
+                if (signature_v4_multi_region_1.SignatureV4MultiRegion.sigv4aDependency() === "none" && sigv4Present) {
+                    continue;
+                }
+            }
+            else if (name.startsWith("sigv4")) {
+                schemeId = "aws.auth#sigv4";
+            }
+            else {
+                throw new Error(`Unknown HttpAuthScheme found in '@smithy.rules#endpointRuleSet': '${name}'`);
+            }
+            const createOption = createHttpAuthOptionFunctions[schemeId];
+            if (!createOption) {
+                throw new Error(`Could not find HttpAuthOption create function for '${schemeId}'`);
+            }
+            const option = createOption(authParameters);
+            option.schemeId = schemeId;
+            option.signingProperties = { ...(option.signingProperties || {}), ...rest, ...properties };
+            options.push(option);
+        }
+        return options;
+    };
+    return endpointRuleSetHttpAuthSchemeProvider;
+};
+const _defaultSTSHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        case "AssumeRoleWithSAML": {
+            options.push(createSmithyApiNoAuthHttpAuthOption(authParameters));
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+            break;
+        }
+        case "AssumeRoleWithWebIdentity": {
+            options.push(createSmithyApiNoAuthHttpAuthOption(authParameters));
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+            break;
+        }
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+exports.defaultSTSHttpAuthSchemeProvider = createEndpointRuleSetHttpAuthSchemeProvider(endpointResolver_1.defaultEndpointResolver, _defaultSTSHttpAuthSchemeProvider, {
+    "aws.auth#sigv4": createAwsAuthSigv4HttpAuthOption,
+    "aws.auth#sigv4a": createAwsAuthSigv4aHttpAuthOption,
+    "smithy.api#noAuth": createSmithyApiNoAuthHttpAuthOption,
+});
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = (0, httpAuthSchemes_1.resolveAwsSdkSigV4Config)(config);
+    const config_1 = (0, httpAuthSchemes_1.resolveAwsSdkSigV4AConfig)(config_0);
+    return Object.assign(config_1, {
+        authSchemePreference: (0, client_1.normalizeProvider)(config.authSchemePreference ?? []),
+    });
+};
+exports.resolveHttpAuthSchemeConfig = resolveHttpAuthSchemeConfig;
+
+
+/***/ }),
+
+/***/ 5275:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.bdd = void 0;
+const endpoints_1 = __nccwpck_require__(2085);
+const q = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
+const _data = {
+    conditions: [
+        [c, [l]],
+        [c, p],
+        ["aws.partition", p, d],
+        [e, [{ [q]: "UseFIPS" }, b]],
+        [e, [{ [q]: "UseDualStack" }, b]],
+        [f, [m, "aws-global"]],
+        [e, [{ [q]: "UseGlobalEndpoint" }, b]],
+        [f, [m, "eu-central-1"]],
+        [e, [{ fn: g, argv: [n, "supportsDualStack"] }, b]],
+        [e, [{ fn: g, argv: [n, "supportsFIPS"] }, b]],
+        [f, [m, "ap-south-1"]],
+        [f, [m, "eu-north-1"]],
+        [f, [m, "eu-west-1"]],
+        [f, [m, "eu-west-2"]],
+        [f, [m, "eu-west-3"]],
+        [f, [m, "sa-east-1"]],
+        [f, [m, h]],
+        [f, [m, "us-east-2"]],
+        [f, [m, "us-west-2"]],
+        [f, [m, "us-west-1"]],
+        [f, [m, "ca-central-1"]],
+        [f, [m, "ap-southeast-1"]],
+        [f, [m, "ap-northeast-1"]],
+        [f, [m, "ap-southeast-2"]],
+        [f, [{ fn: g, argv: [n, "name"] }, "aws-us-gov"]]
+    ],
+    results: [
+        [a],
+        ["https://sts.amazonaws.com", { authSchemes: [{ name: i, signingName: j, signingRegion: h }] }],
+        [k, { authSchemes: [{ name: i, signingName: j, signingRegion: "{Region}" }] }],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [l, o],
+        ["https://sts-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", o],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://sts.{Region}.amazonaws.com", o],
+        ["https://sts-fips.{Region}.{PartitionResult#dnsSuffix}", o],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://sts.{Region}.{PartitionResult#dualStackDnsSuffix}", o],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        [k, o],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 30, 3,
+    1, 4, r + 14,
+    2, 5, r + 14,
+    3, 25, 6,
+    4, 24, 7,
+    5, r + 1, 8,
+    6, 9, r + 13,
+    7, r + 1, 10,
+    10, r + 1, 11,
+    11, r + 1, 12,
+    12, r + 1, 13,
+    13, r + 1, 14,
+    14, r + 1, 15,
+    15, r + 1, 16,
+    16, r + 1, 17,
+    17, r + 1, 18,
+    18, r + 1, 19,
+    19, r + 1, 20,
+    20, r + 1, 21,
+    21, r + 1, 22,
+    22, r + 1, 23,
+    23, r + 1, r + 2,
+    8, r + 11, r + 12,
+    4, 28, 26,
+    9, 27, r + 10,
+    24, r + 8, r + 9,
+    8, 29, r + 7,
+    9, r + 6, r + 7,
+    3, r + 3, 31,
+    4, r + 4, r + 5,
+]);
+exports.bdd = endpoints_1.BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+
+/***/ }),
+
+/***/ 1030:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.defaultEndpointResolver = void 0;
+const util_endpoints_1 = __nccwpck_require__(3068);
+const endpoints_1 = __nccwpck_require__(2085);
+const bdd_1 = __nccwpck_require__(5275);
+const cache = new endpoints_1.EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS", "UseGlobalEndpoint"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => (0, endpoints_1.decideEndpoint)(bdd_1.bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+exports.defaultEndpointResolver = defaultEndpointResolver;
+endpoints_1.customEndpointFunctions.aws = util_endpoints_1.awsEndpointFunctions;
+
+
+/***/ }),
+
+/***/ 1695:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var middlewareHostHeader = __nccwpck_require__(2590);
+var middlewareLogger = __nccwpck_require__(5242);
+var middlewareRecursionDetection = __nccwpck_require__(1568);
+var middlewareUserAgent = __nccwpck_require__(2959);
+var core = __nccwpck_require__(402);
+var client = __nccwpck_require__(2658);
+var config = __nccwpck_require__(7291);
+var endpoints = __nccwpck_require__(2085);
+var protocols = __nccwpck_require__(3422);
+var retry = __nccwpck_require__(3609);
+var schema = __nccwpck_require__(6890);
+var httpAuthSchemeProvider = __nccwpck_require__(9232);
+var runtimeConfig = __nccwpck_require__(2769);
+var regionConfigResolver = __nccwpck_require__(6463);
+var schemas_0 = __nccwpck_require__(1243);
+var errors = __nccwpck_require__(4007);
+var client$1 = __nccwpck_require__(5152);
+var STSServiceException = __nccwpck_require__(7550);
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        useGlobalEndpoint: options.useGlobalEndpoint ?? false,
+        defaultSigningName: "sts",
+    });
+};
+const commonParams = {
+    UseGlobalEndpoint: { type: "builtInParams", name: "useGlobalEndpoint" },
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(regionConfigResolver.getAwsRegionExtensionConfiguration(runtimeConfig), client.getDefaultExtensionConfiguration(runtimeConfig), protocols.getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, regionConfigResolver.resolveAwsRegionExtensionConfiguration(extensionConfiguration), client.resolveDefaultRuntimeConfig(extensionConfiguration), protocols.resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class STSClient extends client.Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = runtimeConfig.getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = middlewareUserAgent.resolveUserAgentConfig(_config_1);
+        const _config_3 = retry.resolveRetryConfig(_config_2);
+        const _config_4 = config.resolveRegionConfig(_config_3);
+        const _config_5 = middlewareHostHeader.resolveHostHeaderConfig(_config_4);
+        const _config_6 = endpoints.resolveEndpointConfig(_config_5);
+        const _config_7 = httpAuthSchemeProvider.resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(schema.getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(middlewareUserAgent.getUserAgentPlugin(this.config));
+        this.middlewareStack.use(retry.getRetryPlugin(this.config));
+        this.middlewareStack.use(protocols.getContentLengthPlugin(this.config));
+        this.middlewareStack.use(middlewareHostHeader.getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(middlewareLogger.getLoggerPlugin(this.config));
+        this.middlewareStack.use(middlewareRecursionDetection.getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(core.getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: httpAuthSchemeProvider.defaultSTSHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new core.DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+                "aws.auth#sigv4a": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(core.getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+class AssumeRoleCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "AssumeRole", {})
+    .n("STSClient", "AssumeRoleCommand")
+    .sc(schemas_0.AssumeRole$)
+    .build() {
+}
+
+class AssumeRoleWithSAMLCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "AssumeRoleWithSAML", {})
+    .n("STSClient", "AssumeRoleWithSAMLCommand")
+    .sc(schemas_0.AssumeRoleWithSAML$)
+    .build() {
+}
+
+class AssumeRoleWithWebIdentityCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "AssumeRoleWithWebIdentity", {})
+    .n("STSClient", "AssumeRoleWithWebIdentityCommand")
+    .sc(schemas_0.AssumeRoleWithWebIdentity$)
+    .build() {
+}
+
+class AssumeRootCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "AssumeRoot", {})
+    .n("STSClient", "AssumeRootCommand")
+    .sc(schemas_0.AssumeRoot$)
+    .build() {
+}
+
+class DecodeAuthorizationMessageCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "DecodeAuthorizationMessage", {})
+    .n("STSClient", "DecodeAuthorizationMessageCommand")
+    .sc(schemas_0.DecodeAuthorizationMessage$)
+    .build() {
+}
+
+class GetAccessKeyInfoCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "GetAccessKeyInfo", {})
+    .n("STSClient", "GetAccessKeyInfoCommand")
+    .sc(schemas_0.GetAccessKeyInfo$)
+    .build() {
+}
+
+class GetCallerIdentityCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "GetCallerIdentity", {})
+    .n("STSClient", "GetCallerIdentityCommand")
+    .sc(schemas_0.GetCallerIdentity$)
+    .build() {
+}
+
+class GetDelegatedAccessTokenCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "GetDelegatedAccessToken", {})
+    .n("STSClient", "GetDelegatedAccessTokenCommand")
+    .sc(schemas_0.GetDelegatedAccessToken$)
+    .build() {
+}
+
+class GetFederationTokenCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "GetFederationToken", {})
+    .n("STSClient", "GetFederationTokenCommand")
+    .sc(schemas_0.GetFederationToken$)
+    .build() {
+}
+
+class GetSessionTokenCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "GetSessionToken", {})
+    .n("STSClient", "GetSessionTokenCommand")
+    .sc(schemas_0.GetSessionToken$)
+    .build() {
+}
+
+class GetWebIdentityTokenCommand extends client.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [endpoints.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("AWSSecurityTokenServiceV20110615", "GetWebIdentityToken", {})
+    .n("STSClient", "GetWebIdentityTokenCommand")
+    .sc(schemas_0.GetWebIdentityToken$)
+    .build() {
+}
+
+const commands = {
+    AssumeRoleCommand,
+    AssumeRoleWithSAMLCommand,
+    AssumeRoleWithWebIdentityCommand,
+    AssumeRootCommand,
+    DecodeAuthorizationMessageCommand,
+    GetAccessKeyInfoCommand,
+    GetCallerIdentityCommand,
+    GetDelegatedAccessTokenCommand,
+    GetFederationTokenCommand,
+    GetSessionTokenCommand,
+    GetWebIdentityTokenCommand,
+};
+class STS extends STSClient {
+}
+client.createAggregatedClient(commands, STS);
+
+const getAccountIdFromAssumedRoleUser = (assumedRoleUser) => {
+    if (typeof assumedRoleUser?.Arn === "string") {
+        const arnComponents = assumedRoleUser.Arn.split(":");
+        if (arnComponents.length > 4 && arnComponents[4] !== "") {
+            return arnComponents[4];
+        }
+    }
+    return undefined;
+};
+const resolveRegion = async (_region, _parentRegion, credentialProviderLogger, loaderConfig = {}) => {
+    const region = typeof _region === "function" ? await _region() : _region;
+    const parentRegion = typeof _parentRegion === "function" ? await _parentRegion() : _parentRegion;
+    let stsDefaultRegion = "";
+    const resolvedRegion = region ?? parentRegion ?? (stsDefaultRegion = await regionConfigResolver.stsRegionDefaultResolver(loaderConfig)());
+    credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
+    return resolvedRegion;
+};
+const getDefaultRoleAssumer$1 = (stsOptions, STSClient) => {
+    let stsClient;
+    let closureSourceCreds;
+    return async (sourceCreds, params) => {
+        closureSourceCreds = sourceCreds;
+        if (!stsClient) {
+            const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId, } = stsOptions;
+            const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+                logger,
+                profile,
+            });
+            const isCompatibleRequestHandler = !isH2(requestHandler);
+            stsClient = new STSClient({
+                ...stsOptions,
+                userAgentAppId,
+                profile,
+                credentialDefaultProvider: () => async () => closureSourceCreds,
+                region: resolvedRegion,
+                requestHandler: isCompatibleRequestHandler ? requestHandler : undefined,
+                logger: logger,
+            });
+        }
+        const { Credentials, AssumedRoleUser } = await stsClient.send(new AssumeRoleCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new Error(`Invalid response from STS.assumeRole call with role ${params.RoleArn}`);
+        }
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const credentials = {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            ...(Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope }),
+            ...(accountId && { accountId }),
+        };
+        client$1.setCredentialFeature(credentials, "CREDENTIALS_STS_ASSUME_ROLE", "i");
+        return credentials;
+    };
+};
+const getDefaultRoleAssumerWithWebIdentity$1 = (stsOptions, STSClient) => {
+    let stsClient;
+    return async (params) => {
+        if (!stsClient) {
+            const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId, } = stsOptions;
+            const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+                logger,
+                profile,
+            });
+            const isCompatibleRequestHandler = !isH2(requestHandler);
+            stsClient = new STSClient({
+                ...stsOptions,
+                userAgentAppId,
+                profile,
+                region: resolvedRegion,
+                requestHandler: isCompatibleRequestHandler ? requestHandler : undefined,
+                logger: logger,
+            });
+        }
+        const { Credentials, AssumedRoleUser } = await stsClient.send(new AssumeRoleWithWebIdentityCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new Error(`Invalid response from STS.assumeRoleWithWebIdentity call with role ${params.RoleArn}`);
+        }
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const credentials = {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            ...(Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope }),
+            ...(accountId && { accountId }),
+        };
+        if (accountId) {
+            client$1.setCredentialFeature(credentials, "RESOLVED_ACCOUNT_ID", "T");
+        }
+        client$1.setCredentialFeature(credentials, "CREDENTIALS_STS_ASSUME_ROLE_WEB_ID", "k");
+        return credentials;
+    };
+};
+const isH2 = (requestHandler) => {
+    return requestHandler?.metadata?.handlerProtocol === "h2";
+};
+
+const getCustomizableStsClientCtor = (baseCtor, customizations) => {
+    if (!customizations)
+        return baseCtor;
+    else
+        return class CustomizableSTSClient extends baseCtor {
+            constructor(config) {
+                super(config);
+                for (const customization of customizations) {
+                    this.middlewareStack.use(customization);
+                }
+            }
+        };
+};
+const getDefaultRoleAssumer = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumer$1(stsOptions, getCustomizableStsClientCtor(STSClient, stsPlugins));
+const getDefaultRoleAssumerWithWebIdentity = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumerWithWebIdentity$1(stsOptions, getCustomizableStsClientCtor(STSClient, stsPlugins));
+const decorateDefaultCredentialProvider = (provider) => (input) => provider({
+    roleAssumer: getDefaultRoleAssumer(input),
+    roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity(input),
+    ...input,
+});
+
+exports.$Command = client.Command;
+exports.__Client = client.Client;
+exports.STSServiceException = STSServiceException.STSServiceException;
+exports.AssumeRoleCommand = AssumeRoleCommand;
+exports.AssumeRoleWithSAMLCommand = AssumeRoleWithSAMLCommand;
+exports.AssumeRoleWithWebIdentityCommand = AssumeRoleWithWebIdentityCommand;
+exports.AssumeRootCommand = AssumeRootCommand;
+exports.DecodeAuthorizationMessageCommand = DecodeAuthorizationMessageCommand;
+exports.GetAccessKeyInfoCommand = GetAccessKeyInfoCommand;
+exports.GetCallerIdentityCommand = GetCallerIdentityCommand;
+exports.GetDelegatedAccessTokenCommand = GetDelegatedAccessTokenCommand;
+exports.GetFederationTokenCommand = GetFederationTokenCommand;
+exports.GetSessionTokenCommand = GetSessionTokenCommand;
+exports.GetWebIdentityTokenCommand = GetWebIdentityTokenCommand;
+exports.STS = STS;
+exports.STSClient = STSClient;
+exports.decorateDefaultCredentialProvider = decorateDefaultCredentialProvider;
+exports.getDefaultRoleAssumer = getDefaultRoleAssumer;
+exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity;
+Object.prototype.hasOwnProperty.call(schemas_0, '__proto__') &&
+    !Object.prototype.hasOwnProperty.call(exports, '__proto__') &&
+    Object.defineProperty(exports, '__proto__', {
+        enumerable: true,
+        value: schemas_0['__proto__']
+    });
+
+Object.keys(schemas_0).forEach(function (k) {
+    if (k !== 'default' && !Object.prototype.hasOwnProperty.call(exports, k)) exports[k] = schemas_0[k];
+});
+Object.prototype.hasOwnProperty.call(errors, '__proto__') &&
+    !Object.prototype.hasOwnProperty.call(exports, '__proto__') &&
+    Object.defineProperty(exports, '__proto__', {
+        enumerable: true,
+        value: errors['__proto__']
+    });
+
+Object.keys(errors).forEach(function (k) {
+    if (k !== 'default' && !Object.prototype.hasOwnProperty.call(exports, k)) exports[k] = errors[k];
+});
+
+
+/***/ }),
+
+/***/ 7550:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.STSServiceException = exports.__ServiceException = void 0;
+const client_1 = __nccwpck_require__(2658);
+Object.defineProperty(exports, "__ServiceException", ({ enumerable: true, get: function () { return client_1.ServiceException; } }));
+class STSServiceException extends client_1.ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, STSServiceException.prototype);
+    }
+}
+exports.STSServiceException = STSServiceException;
+
+
+/***/ }),
+
+/***/ 4007:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SessionDurationEscalationException = exports.OutboundWebIdentityFederationDisabledException = exports.JWTPayloadSizeExceededException = exports.ExpiredTradeInTokenException = exports.InvalidAuthorizationMessageException = exports.IDPCommunicationErrorException = exports.InvalidIdentityTokenException = exports.IDPRejectedClaimException = exports.RegionDisabledException = exports.PackedPolicyTooLargeException = exports.MalformedPolicyDocumentException = exports.ExpiredTokenException = void 0;
+const STSServiceException_1 = __nccwpck_require__(7550);
+class ExpiredTokenException extends STSServiceException_1.STSServiceException {
+    name = "ExpiredTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExpiredTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExpiredTokenException.prototype);
+    }
+}
+exports.ExpiredTokenException = ExpiredTokenException;
+class MalformedPolicyDocumentException extends STSServiceException_1.STSServiceException {
+    name = "MalformedPolicyDocumentException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "MalformedPolicyDocumentException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, MalformedPolicyDocumentException.prototype);
+    }
+}
+exports.MalformedPolicyDocumentException = MalformedPolicyDocumentException;
+class PackedPolicyTooLargeException extends STSServiceException_1.STSServiceException {
+    name = "PackedPolicyTooLargeException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PackedPolicyTooLargeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PackedPolicyTooLargeException.prototype);
+    }
+}
+exports.PackedPolicyTooLargeException = PackedPolicyTooLargeException;
+class RegionDisabledException extends STSServiceException_1.STSServiceException {
+    name = "RegionDisabledException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "RegionDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RegionDisabledException.prototype);
+    }
+}
+exports.RegionDisabledException = RegionDisabledException;
+class IDPRejectedClaimException extends STSServiceException_1.STSServiceException {
+    name = "IDPRejectedClaimException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "IDPRejectedClaimException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, IDPRejectedClaimException.prototype);
+    }
+}
+exports.IDPRejectedClaimException = IDPRejectedClaimException;
+class InvalidIdentityTokenException extends STSServiceException_1.STSServiceException {
+    name = "InvalidIdentityTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidIdentityTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidIdentityTokenException.prototype);
+    }
+}
+exports.InvalidIdentityTokenException = InvalidIdentityTokenException;
+class IDPCommunicationErrorException extends STSServiceException_1.STSServiceException {
+    name = "IDPCommunicationErrorException";
+    $fault = "client";
+    $retryable = {};
+    constructor(opts) {
+        super({
+            name: "IDPCommunicationErrorException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, IDPCommunicationErrorException.prototype);
+    }
+}
+exports.IDPCommunicationErrorException = IDPCommunicationErrorException;
+class InvalidAuthorizationMessageException extends STSServiceException_1.STSServiceException {
+    name = "InvalidAuthorizationMessageException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidAuthorizationMessageException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidAuthorizationMessageException.prototype);
+    }
+}
+exports.InvalidAuthorizationMessageException = InvalidAuthorizationMessageException;
+class ExpiredTradeInTokenException extends STSServiceException_1.STSServiceException {
+    name = "ExpiredTradeInTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExpiredTradeInTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExpiredTradeInTokenException.prototype);
+    }
+}
+exports.ExpiredTradeInTokenException = ExpiredTradeInTokenException;
+class JWTPayloadSizeExceededException extends STSServiceException_1.STSServiceException {
+    name = "JWTPayloadSizeExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "JWTPayloadSizeExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, JWTPayloadSizeExceededException.prototype);
+    }
+}
+exports.JWTPayloadSizeExceededException = JWTPayloadSizeExceededException;
+class OutboundWebIdentityFederationDisabledException extends STSServiceException_1.STSServiceException {
+    name = "OutboundWebIdentityFederationDisabledException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "OutboundWebIdentityFederationDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, OutboundWebIdentityFederationDisabledException.prototype);
+    }
+}
+exports.OutboundWebIdentityFederationDisabledException = OutboundWebIdentityFederationDisabledException;
+class SessionDurationEscalationException extends STSServiceException_1.STSServiceException {
+    name = "SessionDurationEscalationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "SessionDurationEscalationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SessionDurationEscalationException.prototype);
+    }
+}
+exports.SessionDurationEscalationException = SessionDurationEscalationException;
+
+
+/***/ }),
+
+/***/ 2769:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRuntimeConfig = void 0;
+const tslib_1 = __nccwpck_require__(1860);
+const package_json_1 = tslib_1.__importDefault(__nccwpck_require__(4959));
+const client_1 = __nccwpck_require__(5152);
+const httpAuthSchemes_1 = __nccwpck_require__(7523);
+const credential_provider_node_1 = __nccwpck_require__(5861);
+const util_user_agent_node_1 = __nccwpck_require__(1656);
+const core_1 = __nccwpck_require__(402);
+const client_2 = __nccwpck_require__(2658);
+const config_1 = __nccwpck_require__(7291);
+const retry_1 = __nccwpck_require__(3609);
+const serde_1 = __nccwpck_require__(2430);
+const node_http_handler_1 = __nccwpck_require__(1279);
+const runtimeConfig_shared_1 = __nccwpck_require__(3238);
+const getRuntimeConfig = (config) => {
+    (0, client_2.emitWarningIfUnsupportedVersion)(process.version);
+    const defaultsMode = (0, config_1.resolveDefaultsModeConfig)(config);
+    const defaultConfigProvider = () => defaultsMode().then(client_2.loadConfigsForDefaultMode);
+    const clientSharedValues = (0, runtimeConfig_shared_1.getRuntimeConfig)(config);
+    (0, client_1.emitWarningIfUnsupportedVersion)(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? (0, config_1.loadConfig)(httpAuthSchemes_1.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? serde_1.calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? credential_provider_node_1.defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? (0, util_user_agent_node_1.createDefaultUserAgentProvider)({ serviceId: clientSharedValues.serviceId, clientVersion: package_json_1.default.version }),
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4") || (async (idProps) => await (0, credential_provider_node_1.defaultProvider)(idProps?.__config || {})()),
+                signer: new httpAuthSchemes_1.AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "aws.auth#sigv4a",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
+                signer: new httpAuthSchemes_1.AwsSdkSigV4ASigner(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new core_1.NoAuthSigner(),
+            },
+        ],
+        maxAttempts: config?.maxAttempts ?? (0, config_1.loadConfig)(retry_1.NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? (0, config_1.loadConfig)(config_1.NODE_REGION_CONFIG_OPTIONS, { ...config_1.NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: node_http_handler_1.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            (0, config_1.loadConfig)({
+                ...retry_1.NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || retry_1.DEFAULT_RETRY_MODE,
+            }, config),
+        sha256: config?.sha256 ?? serde_1.Hash.bind(null, "sha256"),
+        sigv4aSigningRegionSet: config?.sigv4aSigningRegionSet ?? (0, config_1.loadConfig)(httpAuthSchemes_1.NODE_SIGV4A_CONFIG_OPTIONS, loaderConfig),
+        streamCollector: config?.streamCollector ?? node_http_handler_1.streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? (0, config_1.loadConfig)(config_1.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? (0, config_1.loadConfig)(config_1.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? (0, config_1.loadConfig)(util_user_agent_node_1.NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+exports.getRuntimeConfig = getRuntimeConfig;
+
+
+/***/ }),
+
+/***/ 3238:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRuntimeConfig = void 0;
+const httpAuthSchemes_1 = __nccwpck_require__(7523);
+const protocols_1 = __nccwpck_require__(7288);
+const signature_v4_multi_region_1 = __nccwpck_require__(5785);
+const core_1 = __nccwpck_require__(402);
+const client_1 = __nccwpck_require__(2658);
+const protocols_2 = __nccwpck_require__(3422);
+const serde_1 = __nccwpck_require__(2430);
+const httpAuthSchemeProvider_1 = __nccwpck_require__(9232);
+const endpointResolver_1 = __nccwpck_require__(1030);
+const schemas_0_1 = __nccwpck_require__(1243);
+const getRuntimeConfig = (config) => {
+    return {
+        apiVersion: "2011-06-15",
+        base64Decoder: config?.base64Decoder ?? serde_1.fromBase64,
+        base64Encoder: config?.base64Encoder ?? serde_1.toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? endpointResolver_1.defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? httpAuthSchemeProvider_1.defaultSTSHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new httpAuthSchemes_1.AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "aws.auth#sigv4a",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
+                signer: new httpAuthSchemes_1.AwsSdkSigV4ASigner(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new core_1.NoAuthSigner(),
+            },
+        ],
+        logger: config?.logger ?? new client_1.NoOpLogger(),
+        protocol: config?.protocol ?? protocols_1.AwsQueryProtocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.sts",
+            errorTypeRegistries: schemas_0_1.errorTypeRegistries,
+            xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
+            version: "2011-06-15",
+            serviceTarget: "AWSSecurityTokenServiceV20110615",
+        },
+        serviceId: config?.serviceId ?? "STS",
+        signerConstructor: config?.signerConstructor ?? signature_v4_multi_region_1.SignatureV4MultiRegion,
+        urlParser: config?.urlParser ?? protocols_2.parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? serde_1.fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? serde_1.toUtf8,
+    };
+};
+exports.getRuntimeConfig = getRuntimeConfig;
+
+
+/***/ }),
+
+/***/ 1243:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.GetDelegatedAccessToken$ = exports.GetCallerIdentity$ = exports.GetAccessKeyInfo$ = exports.DecodeAuthorizationMessage$ = exports.AssumeRoot$ = exports.AssumeRoleWithWebIdentity$ = exports.AssumeRoleWithSAML$ = exports.AssumeRole$ = exports.Tag$ = exports.ProvidedContext$ = exports.PolicyDescriptorType$ = exports.GetWebIdentityTokenResponse$ = exports.GetWebIdentityTokenRequest$ = exports.GetSessionTokenResponse$ = exports.GetSessionTokenRequest$ = exports.GetFederationTokenResponse$ = exports.GetFederationTokenRequest$ = exports.GetDelegatedAccessTokenResponse$ = exports.GetDelegatedAccessTokenRequest$ = exports.GetCallerIdentityResponse$ = exports.GetCallerIdentityRequest$ = exports.GetAccessKeyInfoResponse$ = exports.GetAccessKeyInfoRequest$ = exports.FederatedUser$ = exports.DecodeAuthorizationMessageResponse$ = exports.DecodeAuthorizationMessageRequest$ = exports.Credentials$ = exports.AssumeRootResponse$ = exports.AssumeRootRequest$ = exports.AssumeRoleWithWebIdentityResponse$ = exports.AssumeRoleWithWebIdentityRequest$ = exports.AssumeRoleWithSAMLResponse$ = exports.AssumeRoleWithSAMLRequest$ = exports.AssumeRoleResponse$ = exports.AssumeRoleRequest$ = exports.AssumedRoleUser$ = exports.errorTypeRegistries = exports.SessionDurationEscalationException$ = exports.RegionDisabledException$ = exports.PackedPolicyTooLargeException$ = exports.OutboundWebIdentityFederationDisabledException$ = exports.MalformedPolicyDocumentException$ = exports.JWTPayloadSizeExceededException$ = exports.InvalidIdentityTokenException$ = exports.InvalidAuthorizationMessageException$ = exports.IDPRejectedClaimException$ = exports.IDPCommunicationErrorException$ = exports.ExpiredTradeInTokenException$ = exports.ExpiredTokenException$ = exports.STSServiceException$ = void 0;
+exports.GetWebIdentityToken$ = exports.GetSessionToken$ = exports.GetFederationToken$ = void 0;
+const _A = "Arn";
+const _AKI = "AccessKeyId";
+const _AP = "AssumedPrincipal";
+const _AR = "AssumeRole";
+const _ARI = "AssumedRoleId";
+const _ARR = "AssumeRoleRequest";
+const _ARRs = "AssumeRoleResponse";
+const _ARRss = "AssumeRootRequest";
+const _ARRssu = "AssumeRootResponse";
+const _ARU = "AssumedRoleUser";
+const _ARWSAML = "AssumeRoleWithSAML";
+const _ARWSAMLR = "AssumeRoleWithSAMLRequest";
+const _ARWSAMLRs = "AssumeRoleWithSAMLResponse";
+const _ARWWI = "AssumeRoleWithWebIdentity";
+const _ARWWIR = "AssumeRoleWithWebIdentityRequest";
+const _ARWWIRs = "AssumeRoleWithWebIdentityResponse";
+const _ARs = "AssumeRoot";
+const _Ac = "Account";
+const _Au = "Audience";
+const _C = "Credentials";
+const _CA = "ContextAssertion";
+const _DAM = "DecodeAuthorizationMessage";
+const _DAMR = "DecodeAuthorizationMessageRequest";
+const _DAMRe = "DecodeAuthorizationMessageResponse";
+const _DM = "DecodedMessage";
+const _DS = "DurationSeconds";
+const _E = "Expiration";
+const _EI = "ExternalId";
+const _EM = "EncodedMessage";
+const _ETE = "ExpiredTokenException";
+const _ETITE = "ExpiredTradeInTokenException";
+const _FU = "FederatedUser";
+const _FUI = "FederatedUserId";
+const _GAKI = "GetAccessKeyInfo";
+const _GAKIR = "GetAccessKeyInfoRequest";
+const _GAKIRe = "GetAccessKeyInfoResponse";
+const _GCI = "GetCallerIdentity";
+const _GCIR = "GetCallerIdentityRequest";
+const _GCIRe = "GetCallerIdentityResponse";
+const _GDAT = "GetDelegatedAccessToken";
+const _GDATR = "GetDelegatedAccessTokenRequest";
+const _GDATRe = "GetDelegatedAccessTokenResponse";
+const _GFT = "GetFederationToken";
+const _GFTR = "GetFederationTokenRequest";
+const _GFTRe = "GetFederationTokenResponse";
+const _GST = "GetSessionToken";
+const _GSTR = "GetSessionTokenRequest";
+const _GSTRe = "GetSessionTokenResponse";
+const _GWIT = "GetWebIdentityToken";
+const _GWITR = "GetWebIdentityTokenRequest";
+const _GWITRe = "GetWebIdentityTokenResponse";
+const _I = "Issuer";
+const _IAME = "InvalidAuthorizationMessageException";
+const _IDPCEE = "IDPCommunicationErrorException";
+const _IDPRCE = "IDPRejectedClaimException";
+const _IITE = "InvalidIdentityTokenException";
+const _JWTPSEE = "JWTPayloadSizeExceededException";
+const _K = "Key";
+const _MPDE = "MalformedPolicyDocumentException";
+const _N = "Name";
+const _NQ = "NameQualifier";
+const _OWIFDE = "OutboundWebIdentityFederationDisabledException";
+const _P = "Policy";
+const _PA = "PolicyArns";
+const _PAr = "PrincipalArn";
+const _PAro = "ProviderArn";
+const _PC = "ProvidedContexts";
+const _PCLT = "ProvidedContextsListType";
+const _PCr = "ProvidedContext";
+const _PDT = "PolicyDescriptorType";
+const _PI = "ProviderId";
+const _PPS = "PackedPolicySize";
+const _PPTLE = "PackedPolicyTooLargeException";
+const _Pr = "Provider";
+const _RA = "RoleArn";
+const _RDE = "RegionDisabledException";
+const _RSN = "RoleSessionName";
+const _S = "Subject";
+const _SA = "SigningAlgorithm";
+const _SAK = "SecretAccessKey";
+const _SAMLA = "SAMLAssertion";
+const _SAMLAT = "SAMLAssertionType";
+const _SDEE = "SessionDurationEscalationException";
+const _SFWIT = "SubjectFromWebIdentityToken";
+const _SI = "SourceIdentity";
+const _SN = "SerialNumber";
+const _ST = "SubjectType";
+const _STe = "SessionToken";
+const _T = "Tags";
+const _TC = "TokenCode";
+const _TIT = "TradeInToken";
+const _TP = "TargetPrincipal";
+const _TPA = "TaskPolicyArn";
+const _TTK = "TransitiveTagKeys";
+const _Ta = "Tag";
+const _UI = "UserId";
+const _V = "Value";
+const _WIT = "WebIdentityToken";
+const _a = "arn";
+const _aKST = "accessKeySecretType";
+const _aQE = "awsQueryError";
+const _c = "client";
+const _cTT = "clientTokenType";
+const _e = "error";
+const _hE = "httpError";
+const _m = "message";
+const _pDLT = "policyDescriptorListType";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+const _tITT = "tradeInTokenType";
+const _tLT = "tagListType";
+const _wITT = "webIdentityTokenType";
+const n0 = "com.amazonaws.sts";
+const schema_1 = __nccwpck_require__(6890);
+const errors_1 = __nccwpck_require__(4007);
+const STSServiceException_1 = __nccwpck_require__(7550);
+const _s_registry = schema_1.TypeRegistry.for(_s);
+exports.STSServiceException$ = [-3, _s, "STSServiceException", 0, [], []];
+_s_registry.registerError(exports.STSServiceException$, STSServiceException_1.STSServiceException);
+const n0_registry = schema_1.TypeRegistry.for(n0);
+exports.ExpiredTokenException$ = [-3, n0, _ETE,
+    { [_aQE]: [`ExpiredTokenException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.ExpiredTokenException$, errors_1.ExpiredTokenException);
+exports.ExpiredTradeInTokenException$ = [-3, n0, _ETITE,
+    { [_aQE]: [`ExpiredTradeInTokenException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.ExpiredTradeInTokenException$, errors_1.ExpiredTradeInTokenException);
+exports.IDPCommunicationErrorException$ = [-3, n0, _IDPCEE,
+    { [_aQE]: [`IDPCommunicationError`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.IDPCommunicationErrorException$, errors_1.IDPCommunicationErrorException);
+exports.IDPRejectedClaimException$ = [-3, n0, _IDPRCE,
+    { [_aQE]: [`IDPRejectedClaim`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.IDPRejectedClaimException$, errors_1.IDPRejectedClaimException);
+exports.InvalidAuthorizationMessageException$ = [-3, n0, _IAME,
+    { [_aQE]: [`InvalidAuthorizationMessageException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.InvalidAuthorizationMessageException$, errors_1.InvalidAuthorizationMessageException);
+exports.InvalidIdentityTokenException$ = [-3, n0, _IITE,
+    { [_aQE]: [`InvalidIdentityToken`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.InvalidIdentityTokenException$, errors_1.InvalidIdentityTokenException);
+exports.JWTPayloadSizeExceededException$ = [-3, n0, _JWTPSEE,
+    { [_aQE]: [`JWTPayloadSizeExceededException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.JWTPayloadSizeExceededException$, errors_1.JWTPayloadSizeExceededException);
+exports.MalformedPolicyDocumentException$ = [-3, n0, _MPDE,
+    { [_aQE]: [`MalformedPolicyDocument`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.MalformedPolicyDocumentException$, errors_1.MalformedPolicyDocumentException);
+exports.OutboundWebIdentityFederationDisabledException$ = [-3, n0, _OWIFDE,
+    { [_aQE]: [`OutboundWebIdentityFederationDisabledException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.OutboundWebIdentityFederationDisabledException$, errors_1.OutboundWebIdentityFederationDisabledException);
+exports.PackedPolicyTooLargeException$ = [-3, n0, _PPTLE,
+    { [_aQE]: [`PackedPolicyTooLarge`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.PackedPolicyTooLargeException$, errors_1.PackedPolicyTooLargeException);
+exports.RegionDisabledException$ = [-3, n0, _RDE,
+    { [_aQE]: [`RegionDisabledException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.RegionDisabledException$, errors_1.RegionDisabledException);
+exports.SessionDurationEscalationException$ = [-3, n0, _SDEE,
+    { [_aQE]: [`SessionDurationEscalationException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(exports.SessionDurationEscalationException$, errors_1.SessionDurationEscalationException);
+exports.errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var accessKeySecretType = [0, n0, _aKST, 8, 0];
+var clientTokenType = [0, n0, _cTT, 8, 0];
+var SAMLAssertionType = [0, n0, _SAMLAT, 8, 0];
+var tradeInTokenType = [0, n0, _tITT, 8, 0];
+var webIdentityTokenType = [0, n0, _wITT, 8, 0];
+exports.AssumedRoleUser$ = [3, n0, _ARU,
+    0,
+    [_ARI, _A],
+    [0, 0], 2
+];
+exports.AssumeRoleRequest$ = [3, n0, _ARR,
+    0,
+    [_RA, _RSN, _PA, _P, _DS, _T, _TTK, _EI, _SN, _TC, _SI, _PC],
+    [0, 0, () => policyDescriptorListType, 0, 1, () => tagListType, 64 | 0, 0, 0, 0, 0, () => ProvidedContextsListType], 2
+];
+exports.AssumeRoleResponse$ = [3, n0, _ARRs,
+    0,
+    [_C, _ARU, _PPS, _SI],
+    [[() => exports.Credentials$, 0], () => exports.AssumedRoleUser$, 1, 0]
+];
+exports.AssumeRoleWithSAMLRequest$ = [3, n0, _ARWSAMLR,
+    0,
+    [_RA, _PAr, _SAMLA, _PA, _P, _DS],
+    [0, 0, [() => SAMLAssertionType, 0], () => policyDescriptorListType, 0, 1], 3
+];
+exports.AssumeRoleWithSAMLResponse$ = [3, n0, _ARWSAMLRs,
+    0,
+    [_C, _ARU, _PPS, _S, _ST, _I, _Au, _NQ, _SI],
+    [[() => exports.Credentials$, 0], () => exports.AssumedRoleUser$, 1, 0, 0, 0, 0, 0, 0]
+];
+exports.AssumeRoleWithWebIdentityRequest$ = [3, n0, _ARWWIR,
+    0,
+    [_RA, _RSN, _WIT, _PI, _PA, _P, _DS],
+    [0, 0, [() => clientTokenType, 0], 0, () => policyDescriptorListType, 0, 1], 3
+];
+exports.AssumeRoleWithWebIdentityResponse$ = [3, n0, _ARWWIRs,
+    0,
+    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI],
+    [[() => exports.Credentials$, 0], 0, () => exports.AssumedRoleUser$, 1, 0, 0, 0]
+];
+exports.AssumeRootRequest$ = [3, n0, _ARRss,
+    0,
+    [_TP, _TPA, _DS],
+    [0, () => exports.PolicyDescriptorType$, 1], 2
+];
+exports.AssumeRootResponse$ = [3, n0, _ARRssu,
+    0,
+    [_C, _SI],
+    [[() => exports.Credentials$, 0], 0]
+];
+exports.Credentials$ = [3, n0, _C,
+    0,
+    [_AKI, _SAK, _STe, _E],
+    [0, [() => accessKeySecretType, 0], 0, 4], 4
+];
+exports.DecodeAuthorizationMessageRequest$ = [3, n0, _DAMR,
+    0,
+    [_EM],
+    [0], 1
+];
+exports.DecodeAuthorizationMessageResponse$ = [3, n0, _DAMRe,
+    0,
+    [_DM],
+    [0]
+];
+exports.FederatedUser$ = [3, n0, _FU,
+    0,
+    [_FUI, _A],
+    [0, 0], 2
+];
+exports.GetAccessKeyInfoRequest$ = [3, n0, _GAKIR,
+    0,
+    [_AKI],
+    [0], 1
+];
+exports.GetAccessKeyInfoResponse$ = [3, n0, _GAKIRe,
+    0,
+    [_Ac],
+    [0]
+];
+exports.GetCallerIdentityRequest$ = [3, n0, _GCIR,
+    0,
+    [],
+    []
+];
+exports.GetCallerIdentityResponse$ = [3, n0, _GCIRe,
+    0,
+    [_UI, _Ac, _A],
+    [0, 0, 0]
+];
+exports.GetDelegatedAccessTokenRequest$ = [3, n0, _GDATR,
+    0,
+    [_TIT],
+    [[() => tradeInTokenType, 0]], 1
+];
+exports.GetDelegatedAccessTokenResponse$ = [3, n0, _GDATRe,
+    0,
+    [_C, _PPS, _AP],
+    [[() => exports.Credentials$, 0], 1, 0]
+];
+exports.GetFederationTokenRequest$ = [3, n0, _GFTR,
+    0,
+    [_N, _P, _PA, _DS, _T],
+    [0, 0, () => policyDescriptorListType, 1, () => tagListType], 1
+];
+exports.GetFederationTokenResponse$ = [3, n0, _GFTRe,
+    0,
+    [_C, _FU, _PPS],
+    [[() => exports.Credentials$, 0], () => exports.FederatedUser$, 1]
+];
+exports.GetSessionTokenRequest$ = [3, n0, _GSTR,
+    0,
+    [_DS, _SN, _TC],
+    [1, 0, 0]
+];
+exports.GetSessionTokenResponse$ = [3, n0, _GSTRe,
+    0,
+    [_C],
+    [[() => exports.Credentials$, 0]]
+];
+exports.GetWebIdentityTokenRequest$ = [3, n0, _GWITR,
+    0,
+    [_Au, _SA, _DS, _T],
+    [64 | 0, 0, 1, () => tagListType], 2
+];
+exports.GetWebIdentityTokenResponse$ = [3, n0, _GWITRe,
+    0,
+    [_WIT, _E],
+    [[() => webIdentityTokenType, 0], 4]
+];
+exports.PolicyDescriptorType$ = [3, n0, _PDT,
+    0,
+    [_a],
+    [0]
+];
+exports.ProvidedContext$ = [3, n0, _PCr,
+    0,
+    [_PAro, _CA],
+    [0, 0]
+];
+exports.Tag$ = [3, n0, _Ta,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+var policyDescriptorListType = [1, n0, _pDLT,
+    0, () => exports.PolicyDescriptorType$
+];
+var ProvidedContextsListType = [1, n0, _PCLT,
+    0, () => exports.ProvidedContext$
+];
+var tagKeyListType = (/* unused pure expression or super */ null && (64 | 0));
+var tagListType = [1, n0, _tLT,
+    0, () => exports.Tag$
+];
+var webIdentityTokenAudienceListType = (/* unused pure expression or super */ null && (64 | 0));
+exports.AssumeRole$ = [9, n0, _AR,
+    0, () => exports.AssumeRoleRequest$, () => exports.AssumeRoleResponse$
+];
+exports.AssumeRoleWithSAML$ = [9, n0, _ARWSAML,
+    0, () => exports.AssumeRoleWithSAMLRequest$, () => exports.AssumeRoleWithSAMLResponse$
+];
+exports.AssumeRoleWithWebIdentity$ = [9, n0, _ARWWI,
+    0, () => exports.AssumeRoleWithWebIdentityRequest$, () => exports.AssumeRoleWithWebIdentityResponse$
+];
+exports.AssumeRoot$ = [9, n0, _ARs,
+    0, () => exports.AssumeRootRequest$, () => exports.AssumeRootResponse$
+];
+exports.DecodeAuthorizationMessage$ = [9, n0, _DAM,
+    0, () => exports.DecodeAuthorizationMessageRequest$, () => exports.DecodeAuthorizationMessageResponse$
+];
+exports.GetAccessKeyInfo$ = [9, n0, _GAKI,
+    0, () => exports.GetAccessKeyInfoRequest$, () => exports.GetAccessKeyInfoResponse$
+];
+exports.GetCallerIdentity$ = [9, n0, _GCI,
+    0, () => exports.GetCallerIdentityRequest$, () => exports.GetCallerIdentityResponse$
+];
+exports.GetDelegatedAccessToken$ = [9, n0, _GDAT,
+    0, () => exports.GetDelegatedAccessTokenRequest$, () => exports.GetDelegatedAccessTokenResponse$
+];
+exports.GetFederationToken$ = [9, n0, _GFT,
+    0, () => exports.GetFederationTokenRequest$, () => exports.GetFederationTokenResponse$
+];
+exports.GetSessionToken$ = [9, n0, _GST,
+    0, () => exports.GetSessionTokenRequest$, () => exports.GetSessionTokenResponse$
+];
+exports.GetWebIdentityToken$ = [9, n0, _GWIT,
+    0, () => exports.GetWebIdentityTokenRequest$, () => exports.GetWebIdentityTokenResponse$
+];
+
+
+/***/ }),
+
 /***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -25703,7 +27126,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 3742:
+/***/ 9333:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26227,10 +27650,118 @@ function parseConfig(raw, ctx) {
     });
 }
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/engine/request.ts
+
+
+/**
+ * The request of a backfill that starts at `now`. `window` is the lastUpdatedTime window when something
+ * other than the query decides it (`since: last-run`, AWS's clock); otherwise `since` and `until` as
+ * written decide, resolved at `now`.
+ */
+function resolveRequest(query, now, window) {
+    const { since, until } = query.bounds;
+    const lower = window ? window.from : since === undefined ? undefined : timeOf(since, now);
+    const upper = window ? window.until : until === undefined ? now : timeOf(until, now);
+    const range = {
+        ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
+        to: new Date(upper).toISOString(),
+    };
+    // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
+    const filter = query.scope === "organization"
+        ? { ...query.filter, lastUpdatedTime: range }
+        : { ...query.filter, lastUpdatedTimes: [range] };
+    return {
+        scope: query.scope,
+        region: query.region,
+        filter,
+        pageSize: query.pageSize,
+        details: query.details,
+        ...(query.locale === undefined ? {} : { locale: query.locale }),
+    };
+}
+/** JSON with sorted keys, so equal values always hash alike. */
+function canonicalJson(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(",")}]`;
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+}
+/** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */
+function fingerprint(query) {
+    // The query as written identifies the backfill; its parsed bounds say nothing more.
+    const { bounds: _parsed, ...asWritten } = query;
+    return (0,external_node_crypto_.createHash)("sha256").update(canonicalJson(asWritten)).digest("hex").slice(0, 16);
+}
+/**
+ * What a scheduled backup backs up: the query as configured without `page-size`, which changes how
+ * events are fetched, not which. Part of a backup's identity (see BackupIdentity).
+ */
+function backedUpFingerprint(query) {
+    const { bounds: _parsed, pageSize: _how, ...what } = query;
+    return (0,external_node_crypto_.createHash)("sha256").update(canonicalJson(what)).digest("hex").slice(0, 16);
+}
+/** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */
+function windowOf(request) {
+    const f = request.filter;
+    return f.lastUpdatedTime ?? f.lastUpdatedTimes?.[0] ?? {};
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-health/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(3355);
 // EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
 var retry = __nccwpck_require__(3609);
+;// CONCATENATED MODULE: ./src/health/clock.ts
+/**
+ * AWS's time, learned from the `Date` header of AWS's answers. A backfill's window is measured on it,
+ * not on the runner's clock: a runner an hour fast would otherwise pin `until` an hour into AWS's
+ * future, and the next `since: last-run` window would start after events it never fetched.
+ */
+class AwsClock {
+    #local;
+    #offsetMs;
+    constructor(local = Date.now) {
+        this.#local = local;
+    }
+    /** Learns the offset from one answer's `Date`, sent between `sentAt` and `receivedAt` (local ms). */
+    observe(date, sentAt, receivedAt) {
+        const at = Date.parse(date ?? "");
+        if (Number.isNaN(at))
+            return;
+        // `Date` has whole seconds, so AWS's time lay in [at, at + 1 s); the answer left between our send
+        // and our receipt. The middle of both keeps the error within half a second plus half the round trip.
+        this.#offsetMs = at + 500 - (sentAt + receivedAt) / 2;
+    }
+    /** How far AWS's clock is ahead of this machine's (ms); undefined before the first answer. */
+    get offsetMs() {
+        return this.#offsetMs;
+    }
+    /** AWS's current time (epoch ms): this machine's, corrected by the last answer's `Date`. */
+    now = () => this.#local() + (this.#offsetMs ?? 0);
+}
+/**
+ * A middleware that has every answer (errors too: a 4xx carries `Date` as well) tell `clock` AWS's time.
+ * Add it with CLOCK_STEP: in the deserialize step below the deserializer, it sees each attempt's raw answer.
+ */
+function clockMiddleware(clock) {
+    return (next) => async (args) => {
+        const sentAt = Date.now();
+        const result = await next(args);
+        const headers = result.response.headers;
+        clock.observe(headers?.date, sentAt, Date.now());
+        return result;
+    };
+}
+const CLOCK_STEP = { step: "deserialize", priority: "low", name: "healthBackfillAwsClock" };
+
 ;// CONCATENATED MODULE: ./src/health/pacer.ts
 const CUT = 0.9;
 const CUT_MAX = 0.85;
@@ -26336,6 +27867,7 @@ class Pacer {
 
 
 
+
 const FAMILY_OF = {
     DescribeEventsCommand: "events",
     DescribeEventsForOrganizationCommand: "events",
@@ -26436,7 +27968,149 @@ function createPacedClient(options) {
     }, 
     // finalizeRequest, low priority: inside the SDK's retry loop, so every attempt is paced.
     { step: "finalizeRequest", priority: "low", name: "healthBackfillPacer" });
+    if (options.awsClock)
+        client.middlewareStack.add(clockMiddleware(options.awsClock), CLOCK_STEP);
     return client;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var client_sts_dist_cjs = __nccwpck_require__(1695);
+;// CONCATENATED MODULE: ./src/engine/source.ts
+/**
+ * A record member whose items are already JSON: pieces of JSON array text (`[...]`) whose elements, in
+ * order, are the member's items. A source hands over a long list this way so that what it fetched
+ * waits as compact bytes outside the heap instead of as objects; the sink splices the pieces into the
+ * line as they are. Serialized any other way (`JSON.stringify`), it is the array of its items.
+ */
+class JsonItems {
+    pieces;
+    constructor(pieces) {
+        this.pieces = pieces;
+    }
+    toJSON() {
+        const decoder = new TextDecoder();
+        return this.pieces.flatMap((piece) => JSON.parse(decoder.decode(piece)));
+    }
+}
+/** The API said the token is not valid for this request (expired, other request, other region). */
+class InvalidTokenError extends Error {
+    name = "InvalidTokenError";
+}
+
+;// CONCATENATED MODULE: ./src/health/errors.ts
+
+
+/** Codes by class: the API refused the request as invalid, or someone must grant or enable something. */
+const INVALID = new Set([
+    "ValidationException",
+    "UnsupportedLocale",
+    "SerializationException",
+    "InvalidParameterValueException",
+    "InvalidParameterException",
+]);
+const ACCESS = new Set([
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "InvalidClientTokenId",
+    "MissingAuthenticationTokenException",
+    "SignatureDoesNotMatch",
+    "OptInRequired",
+]);
+const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
+function codeOf(error) {
+    const e = error;
+    return String(e?.code ?? e?.cause?.code ?? "");
+}
+/**
+ * Turns what the SDK threw into a fact with a class (see src/errors.ts): the front door words the
+ * remedy. `endpoint` names where the request went, for the network failures.
+ */
+function explainAwsError(error, operation, endpoint) {
+    const name = error?.name ?? "";
+    const message = errorMessage(error);
+    const code = codeOf(error);
+    const fact = `${operation}: ${name}: ${sentence(message)}`;
+    if (name === "InvalidPaginationToken")
+        return new InvalidTokenError(fact, { cause: error });
+    if (name === "SubscriptionRequiredException") {
+        return new SetupError(`${operation}: SubscriptionRequiredException: the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise Support plan on this account.`, { cause: error });
+    }
+    if (ACCESS.has(name)) {
+        return new SetupError(`${fact} The credentials need the health:Describe* permissions; organization scope also needs the management or a delegated administrator account.`, { cause: error });
+    }
+    if (name === "CredentialsProviderError") {
+        return new SetupError(`No AWS credentials found (${sentence(message)}) Set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use aws-actions/configure-aws-credentials in a workflow; simulate runs without AWS.`, { cause: error });
+    }
+    if (INVALID.has(name)) {
+        return new UsageError(`${fact} The API refused the request as invalid: check the filter and locale.`, {
+            cause: error,
+        });
+    }
+    if (EXPIRED.has(name))
+        return new Error(`${fact} The AWS credentials expired.`, { cause: error });
+    if (code === "ENOTFOUND") {
+        return new SetupError(`${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and AWS_ENDPOINT_URL_HEALTH.`, { cause: error });
+    }
+    if (code === "ECONNREFUSED") {
+        return new EndpointUnreachableError(`${operation}: ${endpoint} refused the connection (ECONNREFUSED).`, {
+            cause: error,
+        });
+    }
+    if (name === "TimeoutError" || code === "ETIMEDOUT") {
+        return new Error(`${operation}: no answer from ${endpoint} in time, after every retry (${name || code}).`, {
+            cause: error,
+        });
+    }
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/health/identity.ts
+
+
+
+
+const NETWORK = new Set(["ENOTFOUND", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"]);
+/**
+ * The AWS account the credentials belong to (STS GetCallerIdentity, which needs no IAM permission and
+ * cannot be denied). A scheduled backup is kept per account: two accounts backed up with the same
+ * flags must never share the record of their last complete run. The answer's `Date` also tells `clock`
+ * AWS's time before the window is pinned.
+ */
+async function callerAccount(options) {
+    const client = new client_sts_dist_cjs.STSClient({
+        region: options.region,
+        maxAttempts: 5,
+        requestHandler: { connectionTimeout: 10_000, requestTimeout: 12_000, throwOnRequestTimeout: true },
+        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    });
+    client.middlewareStack.add(clockMiddleware(options.clock), CLOCK_STEP);
+    try {
+        const out = await client.send(new client_sts_dist_cjs.GetCallerIdentityCommand({}), { abortSignal: options.signal });
+        if (!out.Account)
+            throw new Error("the answer names no account");
+        return out.Account;
+    }
+    catch (error) {
+        throw explainIdentityError(error, options.endpoint);
+    }
+    finally {
+        client.destroy();
+    }
+}
+function explainIdentityError(error, endpoint) {
+    const operation = "sts:GetCallerIdentity";
+    const where = endpoint ?? "the STS endpoint of the region";
+    const name = error?.name ?? "";
+    const code = String(error?.code ?? "");
+    if (name === "CredentialsProviderError" || NETWORK.has(code) || name === "TimeoutError") {
+        return explainAwsError(error, operation, where);
+    }
+    if (name === "AbortError")
+        return error;
+    return new SetupError(`${operation} at ${where}: ${name ? `${name}: ` : ""}${sentence(errorMessage(error))} ` +
+        "since: last-run keeps the record of the last complete run per AWS account, so it asks STS which account the credentials belong to (no IAM permission needed); check the credentials and AWS_ENDPOINT_URL_STS.", { cause: error });
 }
 
 ;// CONCATENATED MODULE: ./src/engine/budget.ts
@@ -26669,96 +28343,6 @@ class PageHandle {
         else
             this.#budget.hold(-bytes);
     }
-}
-
-;// CONCATENATED MODULE: ./src/engine/source.ts
-/**
- * A record member whose items are already JSON: pieces of JSON array text (`[...]`) whose elements, in
- * order, are the member's items. A source hands over a long list this way so that what it fetched
- * waits as compact bytes outside the heap instead of as objects; the sink splices the pieces into the
- * line as they are. Serialized any other way (`JSON.stringify`), it is the array of its items.
- */
-class JsonItems {
-    pieces;
-    constructor(pieces) {
-        this.pieces = pieces;
-    }
-    toJSON() {
-        const decoder = new TextDecoder();
-        return this.pieces.flatMap((piece) => JSON.parse(decoder.decode(piece)));
-    }
-}
-/** The API said the token is not valid for this request (expired, other request, other region). */
-class InvalidTokenError extends Error {
-    name = "InvalidTokenError";
-}
-
-;// CONCATENATED MODULE: ./src/health/errors.ts
-
-
-/** Codes by class: the API refused the request as invalid, or someone must grant or enable something. */
-const INVALID = new Set([
-    "ValidationException",
-    "UnsupportedLocale",
-    "SerializationException",
-    "InvalidParameterValueException",
-    "InvalidParameterException",
-]);
-const ACCESS = new Set([
-    "AccessDeniedException",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "InvalidClientTokenId",
-    "MissingAuthenticationTokenException",
-    "SignatureDoesNotMatch",
-    "OptInRequired",
-]);
-const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
-function codeOf(error) {
-    const e = error;
-    return String(e?.code ?? e?.cause?.code ?? "");
-}
-/**
- * Turns what the SDK threw into a fact with a class (see src/errors.ts): the front door words the
- * remedy. `endpoint` names where the request went, for the network failures.
- */
-function explainAwsError(error, operation, endpoint) {
-    const name = error?.name ?? "";
-    const message = errorMessage(error);
-    const code = codeOf(error);
-    const fact = `${operation}: ${name}: ${sentence(message)}`;
-    if (name === "InvalidPaginationToken")
-        return new InvalidTokenError(fact, { cause: error });
-    if (name === "SubscriptionRequiredException") {
-        return new SetupError(`${operation}: SubscriptionRequiredException: the AWS Health API needs a Business, Enterprise On-Ramp or Enterprise Support plan on this account.`, { cause: error });
-    }
-    if (ACCESS.has(name)) {
-        return new SetupError(`${fact} The credentials need the health:Describe* permissions; organization scope also needs the management or a delegated administrator account.`, { cause: error });
-    }
-    if (name === "CredentialsProviderError") {
-        return new SetupError(`No AWS credentials found (${sentence(message)}) Set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use aws-actions/configure-aws-credentials in a workflow; simulate runs without AWS.`, { cause: error });
-    }
-    if (INVALID.has(name)) {
-        return new UsageError(`${fact} The API refused the request as invalid: check the filter and locale.`, {
-            cause: error,
-        });
-    }
-    if (EXPIRED.has(name))
-        return new Error(`${fact} The AWS credentials expired.`, { cause: error });
-    if (code === "ENOTFOUND") {
-        return new SetupError(`${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and AWS_ENDPOINT_URL_HEALTH.`, { cause: error });
-    }
-    if (code === "ECONNREFUSED") {
-        return new EndpointUnreachableError(`${operation}: ${endpoint} refused the connection (ECONNREFUSED).`, {
-            cause: error,
-        });
-    }
-    if (name === "TimeoutError" || code === "ETIMEDOUT") {
-        return new Error(`${operation}: no answer from ${endpoint} in time, after every retry (${name || code}).`, {
-            cause: error,
-        });
-    }
-    return error;
 }
 
 ;// CONCATENATED MODULE: ./src/health/records.ts
@@ -28367,8 +29951,6 @@ function visibleAt(history, t) {
     return history.filter((v) => v.event.lastUpdatedTime.getTime() <= t && (v.supersededAt === undefined || v.supersededAt > t));
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/simulator/protocol.ts
@@ -28995,6 +30577,43 @@ function accountFilterFailure(event, eventArn, awsAccountId, requireAffected) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/simulator/sts.ts
+/**
+ * The one STS call the backfill makes, GetCallerIdentity, in STS's own protocol (awsQuery: a form body
+ * in, XML out), so the real STS client can ask the simulator whose credentials it holds
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+ */
+
+const NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
+/** Whether a request body is an STS query call (`Action=...&Version=2011-06-15`). */
+function isStsCall(contentType, body) {
+    return (contentType ?? "").startsWith("application/x-www-form-urlencoded") && /(^|&)Action=/.test(body);
+}
+/** The answer to an STS call: GetCallerIdentity for `account`, anything else an error. */
+function answerSts(body, account) {
+    const action = new URLSearchParams(body).get("Action");
+    const requestId = (0,external_node_crypto_.randomUUID)();
+    if (action !== "GetCallerIdentity") {
+        return {
+            status: 400,
+            body: `<ErrorResponse xmlns="${NAMESPACE}"><Error><Type>Sender</Type><Code>InvalidAction</Code>` +
+                `<Message>The simulator answers GetCallerIdentity only, not ${escapeXml(action ?? "(none)")}</Message></Error>` +
+                `<RequestId>${requestId}</RequestId></ErrorResponse>`,
+        };
+    }
+    return {
+        status: 200,
+        body: `<GetCallerIdentityResponse xmlns="${NAMESPACE}"><GetCallerIdentityResult>` +
+            `<Arn>arn:aws:sts::${account}:assumed-role/health-backfill/simulated</Arn>` +
+            `<UserId>AROASIMULATED:simulated</UserId><Account>${account}</Account>` +
+            `</GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>` +
+            `</GetCallerIdentityResponse>`,
+    };
+}
+function escapeXml(text) {
+    return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 ;// CONCATENATED MODULE: ./src/simulator/tokens.ts
 
 
@@ -29070,18 +30689,18 @@ function invalid(message) {
 function requestHash(operation, input) {
     const { nextToken: _ignored, ...rest } = input;
     return (0,external_node_crypto_.createHash)("sha256")
-        .update(`${operation}\n${canonicalJson(rest)}`)
+        .update(`${operation}\n${tokens_canonicalJson(rest)}`)
         .digest("base64url")
         .slice(0, 22);
 }
-function canonicalJson(value) {
+function tokens_canonicalJson(value) {
     if (Array.isArray(value))
-        return `[${value.map(canonicalJson).join(",")}]`;
+        return `[${value.map(tokens_canonicalJson).join(",")}]`;
     if (isRecord(value)) {
         const keys = Object.keys(value)
             .filter((k) => value[k] !== undefined)
             .sort();
-        return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+        return `{${keys.map((k) => `${JSON.stringify(k)}:${tokens_canonicalJson(value[k])}`).join(",")}}`;
     }
     return JSON.stringify(value);
 }
@@ -29096,6 +30715,7 @@ function canonicalJson(value) {
 
 
 
+
 const MAX_BODY = 1 << 20;
 /** One HTTP request: faults, then the AWS JSON 1.1 call, then the injected latency, then the answer. */
 async function serve(req, res, env) {
@@ -29105,6 +30725,11 @@ async function serve(req, res, env) {
     const body = await readBody(req);
     if (body === undefined)
         return;
+    if (isStsCall(req.headers["content-type"], body)) {
+        const sts = answerSts(body, env.account);
+        res.writeHead(sts.status, { "content-type": "text/xml", date: httpDate(env.now()) });
+        return void res.end(sts.body);
+    }
     const name = operationFromTarget(req.headers["x-amz-target"]?.toString());
     const op = name === undefined ? undefined : findOperation(name);
     if (op !== undefined && name !== undefined)
@@ -29126,10 +30751,15 @@ async function serve(req, res, env) {
         widen(stats, op.family, started, answered);
     res.writeHead(outcome.status, {
         "content-type": JSON_11,
+        date: httpDate(env.now()),
         "content-length": Buffer.byteLength(outcome.body),
         "x-amzn-requestid": (0,external_node_crypto_.randomUUID)(),
     });
     res.end(outcome.body);
+}
+/** An HTTP date (RFC 7231: whole seconds, GMT), as AWS sends in `Date`. */
+function httpDate(ms) {
+    return new Date(ms).toUTCString();
 }
 function record(stats, name, op, o, ms) {
     if (o.kind === "throttled" && op !== undefined) {
@@ -29296,6 +30926,7 @@ function widen(stats, family, start, end) {
 
 
 
+
 /**
  * What each numeric option may be, said once: startSimulator checks its options against it, and the
  * command line reads its flags by it.
@@ -29331,6 +30962,8 @@ function inRange(n, range) {
 }
 /** Throws a RangeError naming the first option outside its range. */
 function checkOptions(o) {
+    if (o.account !== undefined && !/^\d{12}$/.test(o.account))
+        throw new RangeError(`account must be 12 digits, got ${o.account}`);
     for (const [key, range] of Object.entries(OPTION_RANGES)) {
         const value = o[key];
         if (value !== undefined && !inRange(value, range))
@@ -29360,7 +30993,8 @@ async function startSimulator(o = {}) {
     const stats = createStats();
     const closing = new AbortController();
     const tokens = new TokenCodec(shape.seed, o.tokenTtlMs ?? server_DAY, now);
-    const env = { state, stats, tokens, limiter: new RateLimiter(), closing: closing.signal };
+    const account = o.account ?? CALLER_ACCOUNT_ID;
+    const env = { state, stats, tokens, limiter: new RateLimiter(), closing: closing.signal, now, account };
     let nextIndex = dataset.length;
     const churn = startChurn(o, state, shape, now(), () => nextIndex++);
     const server = (0,external_node_http_.createServer)((req, res) => {
@@ -29444,7 +31078,106 @@ function closeServer(server, sockets, closing) {
     });
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/util/fs.ts
+
+
+
+/**
+ * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
+ * writeFileAtomic and the archive merge name them), and nothing else; returns how many. Only for a
+ * caller that holds the lock of `path`: then no other process is writing one, and every such file is
+ * left over. Housekeeping: a folder it cannot read or a file it cannot remove is left as it is.
+ */
+async function removeLeftoverTemps(path) {
+    const dir = (0,external_node_path_.dirname)(path);
+    const prefix = `.${(0,external_node_path_.basename)(path)}.`;
+    let removed = 0;
+    for (const name of await (0,promises_.readdir)(dir).catch(() => [])) {
+        if (!name.startsWith(prefix) || !/^\d+\.tmp$/.test(name.slice(prefix.length)))
+            continue;
+        await (0,promises_.unlink)((0,external_node_path_.join)(dir, name)).then(() => (removed += 1), () => { });
+    }
+    return removed;
+}
+/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
+async function writeFileAtomic(path, contents, probe) {
+    const dir = (0,external_node_path_.dirname)(path);
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.tmp`);
+    const file = await (0,promises_.open)(temp, "w");
+    try {
+        await file.writeFile(contents);
+        probe?.("checkpoint-temp-written");
+        await file.sync();
+    }
+    finally {
+        await file.close();
+    }
+    probe?.("checkpoint-temp-synced");
+    await (0,promises_.rename)(temp, path);
+    await syncDirectory(dir);
+    probe?.("checkpoint-renamed");
+}
+/** Makes a rename in `dir` durable where the platform allows it. */
+async function syncDirectory(dir) {
+    let handle;
+    try {
+        handle = await (0,promises_.open)(dir, "r");
+        await handle.sync();
+    }
+    catch {
+        // Some platforms and runtimes cannot open or fsync a directory; the rename is still atomic.
+    }
+    finally {
+        await handle?.close();
+    }
+}
+async function removeFile(path) {
+    try {
+        await (0,promises_.unlink)(path);
+    }
+    catch (error) {
+        if (error.code !== "ENOENT")
+            throw error;
+    }
+}
+/** The file's text, or undefined when there is no such file. */
+async function readIfThere(path) {
+    try {
+        return await (0,promises_.readFile)(path, "utf8");
+    }
+    catch (error) {
+        if (isMissing(error))
+            return undefined;
+        throw error;
+    }
+}
+function isMissing(error) {
+    return error?.code === "ENOENT";
+}
+/**
+ * The real path a path names, also when the file does not exist yet (its nearest existing folder
+ * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
+ */
+function realPath(path) {
+    const absolute = (0,external_node_path_.resolve)(path);
+    try {
+        return external_node_fs_.realpathSync.native(absolute);
+    }
+    catch {
+        const parent = (0,external_node_path_.dirname)(absolute);
+        return parent === absolute ? absolute : (0,external_node_path_.join)(realPath(parent), (0,external_node_path_.basename)(absolute));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/connect.ts
+
+
+
+
+
 
 
 
@@ -29464,14 +31197,12 @@ async function connect(config, signal) {
     const simulator = config.simulate === undefined
         ? undefined
         : await startSimulator({ ...SIMULATED, events: config.simulate });
-    const client = createPacedClient({
-        region,
-        signal,
-        ...(simulator && {
-            endpoint: simulator.url,
-            credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
-        }),
-    });
+    const clock = new AwsClock();
+    const custom = simulator && {
+        endpoint: simulator.url,
+        credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
+    };
+    const client = createPacedClient({ region, signal, awsClock: clock, ...custom });
     // The SDK reads AWS_ENDPOINT_URL_HEALTH itself; config.endpoint only names it in messages.
     const endpoint = simulator?.url ?? config.endpoint ?? publicEndpoint(region);
     let description = `AWS Health in ${region} (${endpoint})`;
@@ -29482,17 +31213,38 @@ async function connect(config, signal) {
     return {
         source: new HealthSource(client, endpoint),
         description,
+        endpoint,
+        clock,
+        account: (signal) => callerAccount({ region, clock, signal, ...custom }),
         close: async () => {
             client.destroy();
             await simulator?.close();
         },
     };
 }
+/**
+ * The scheduled backup this configuration runs: whose events (the credentials' account), where from
+ * (the endpoint), what (the query without page size) and where to (the archive, else the output).
+ * Asks STS, so AWS's clock is known before the window is pinned.
+ */
+async function identifyBackup(config, connection, place, signal) {
+    const account = await connection.account(signal);
+    let destination = realPath(config.mergeInto ?? config.output);
+    if (place.workspace !== undefined) {
+        const inside = (0,external_node_path_.relative)(realPath(place.workspace), destination);
+        if (!inside.startsWith("..") && !(0,external_node_path_.isAbsolute)(inside))
+            destination = inside;
+    }
+    const simulated = config.simulate === undefined ? undefined : `simulated:${config.simulate}`;
+    return {
+        account,
+        endpoint: simulated ?? connection.endpoint,
+        destination,
+        ...(place.workflow === undefined ? {} : { workflow: place.workflow }),
+        query: backedUpFingerprint(config.query),
+    };
+}
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/util/words.ts
 /** Counts and durations as a person says them; used by the engine's facts and both front doors. */
 const number = new Intl.NumberFormat("en-US");
@@ -29575,28 +31327,44 @@ function serializeCheckpoint(checkpoint) {
 
 
 
+
+
 /**
- * The record of the last complete backfill of a query, read by `since: last-run`. It is written only
+ * The record of the last complete backfill of one backup, read by `since: last-run`. It is written only
  * when a backfill completes, so an interrupted run never moves it: the next run covers that window again.
+ * Version 2 belongs to a backup (whose events, where they go); version 1 (release 0.1.0) belonged to a
+ * set of flags, which two accounts backed up with the same flags shared.
  */
-const RECORD_VERSION = 1;
+const RECORD_VERSION = 2;
+/** A short, stable name of a backup: record file names and cache keys use it. */
+function identityId(identity) {
+    return (0,external_node_crypto_.createHash)("sha256").update(canonicalJson(identity)).digest("hex").slice(0, 16);
+}
 /** A record exists but cannot be used; the run falls back to `first-since` and says why. */
 class RecordUnreadableError extends Error {
     name = "RecordUnreadableError";
 }
 /** AWS keeps Health events for 90 days: a window that reaches further back has a gap nobody can fill. */
 const AWS_RETENTION_MS = 90 * 86_400_000;
+/**
+ * How far a record's `until` may lie after AWS's now before it is suspect: AWS's time is learned from a
+ * `Date` header with whole seconds, so a record written on AWS's clock is at most about a second ahead.
+ */
+const CLOCK_TOLERANCE_MS = 60_000;
 function isTime(value) {
     return typeof value === "string" && !Number.isNaN(Date.parse(value));
 }
 function record_isCount(value) {
     return Number.isSafeInteger(value) && value >= 0;
 }
-function record_problemOf(doc, fingerprint) {
-    if (doc.version !== RECORD_VERSION)
-        return `version ${JSON.stringify(doc.version)} is not ${RECORD_VERSION}`;
-    if (doc.fingerprint !== fingerprint)
-        return `it belongs to another query (fingerprint ${JSON.stringify(doc.fingerprint)})`;
+function isIdentity(value) {
+    if (!isObject(value))
+        return false;
+    const { account, endpoint, destination, workflow, query } = value;
+    const strings = [account, endpoint, destination, query].every((v) => typeof v === "string");
+    return strings && (workflow === undefined || typeof workflow === "string");
+}
+function timesProblem(doc) {
     if (!isTime(doc.until))
         return "until is not a time";
     if (doc.from !== undefined && !isTime(doc.from))
@@ -29607,64 +31375,113 @@ function record_problemOf(doc, fingerprint) {
         return "events or pages is not a count";
     return undefined;
 }
-/** The record in `text`, checked against the query's fingerprint; throws RecordUnreadableError. */
-function parseRecord(text, location, fingerprint) {
-    let doc;
+function record_problemOf(doc, identity) {
+    if (doc.version !== RECORD_VERSION)
+        return `version ${JSON.stringify(doc.version)} is not ${RECORD_VERSION}`;
+    if (!isIdentity(doc.identity) || doc.id !== identityId(doc.identity))
+        return "its identity is incomplete";
+    if (doc.id !== identityId(identity)) {
+        const other = doc.identity;
+        return `it belongs to another backup (account ${other.account}, ${other.destination})`;
+    }
+    if (doc.run !== undefined && typeof doc.run !== "string")
+        return "run is not a string";
+    return timesProblem(doc);
+}
+function parseObject(text) {
     try {
-        doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+        const doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+        return isObject(doc) ? doc : undefined;
     }
     catch {
-        doc = undefined;
+        return undefined;
     }
-    const problem = isObject(doc) ? record_problemOf(doc, fingerprint) : "it is not a JSON object";
+}
+/** The record in `text`, checked against the backup's identity; throws RecordUnreadableError. */
+function parseRecord(text, location, identity) {
+    const doc = parseObject(text);
+    const problem = doc ? record_problemOf(doc, identity) : "it is not a JSON object";
     if (problem)
         throw new RecordUnreadableError(`The last-run record ${location} is unreadable: ${problem}.`);
     return doc;
+}
+/** A version 1 record of the query with fingerprint `fingerprint`; throws RecordUnreadableError. */
+function parseLegacyRecord(text, location, fingerprint) {
+    const doc = parseObject(text);
+    let problem = doc ? timesProblem(doc) : "it is not a JSON object";
+    if (doc && doc.version !== 1)
+        problem = `version ${JSON.stringify(doc.version)} is not 1`;
+    else if (doc && doc.fingerprint !== fingerprint)
+        problem = "it belongs to another query";
+    if (problem)
+        throw new RecordUnreadableError(`The release 0.1.0 record ${location} is unreadable: ${problem}.`);
+    const { from, until, completedAt, events, pages } = doc;
+    return { ...(from === undefined ? {} : { from }), until, completedAt, events, pages };
 }
 function serializeRecord(record) {
     return `${JSON.stringify(record, null, 2)}\n`;
 }
 /**
- * Where a new backfill's window starts (epoch ms; undefined: no lower bound) and why. `found` is what
- * the record store gave: the record, nothing, or why it could not be used. Never narrower than the
- * record allows: only AWS's own 90 days cut it, and that is reported as a gap.
+ * The window of a new backfill (epoch ms; `from` undefined: no lower bound) and why. Never narrower than
+ * the record allows: only AWS's own 90 days cut it, and that is reported as a gap. A later attempt of
+ * the run that wrote the record backs up that run's window again, so a re-run after a later step failed
+ * (the upload of the archive, say) delivers the same delta, not an empty one.
  */
-function resolveFrom(query, options, found, now, until) {
+function resolveWindow(query, options, inputs) {
+    const { found, now } = inputs;
+    const until = query.bounds.until === undefined ? now : timeOf(query.bounds.until, now);
     if (query.since !== LAST_RUN) {
-        return {
-            from: query.bounds.since === undefined ? undefined : timeOf(query.bounds.since, now),
-            basis: { kind: "query" },
-        };
+        const from = query.bounds.since === undefined ? undefined : timeOf(query.bounds.since, now);
+        return { from, until, basis: { kind: "query" } };
     }
     const oldest = now - AWS_RETENTION_MS;
+    const firstSince = Math.min(timeOf(options.firstSinceBound, now), until);
     if (found === undefined || found instanceof RecordUnreadableError) {
-        const from = Math.min(timeOf(options.firstSinceBound, now), until);
-        const problem = found?.message;
-        return {
-            from,
-            basis: {
-                kind: "first-since",
-                firstSince: options.firstSince,
-                ...(problem === undefined ? {} : { problem }),
-            },
+        const basis = {
+            kind: "first-since",
+            firstSince: options.firstSince,
+            ...(found === undefined ? {} : { problem: found.message }),
+            ...(firstSince < oldest ? { retainedFrom: new Date(oldest).toISOString() } : {}),
         };
+        return { from: firstSince, until, basis };
     }
     const ended = Date.parse(found.until);
+    const started = found.from === undefined ? undefined : Date.parse(found.from);
+    if (found.run !== undefined && found.run === inputs.run) {
+        return { from: started, until: ended, basis: { kind: "repeat", record: found } };
+    }
+    if (ended > now + CLOCK_TOLERANCE_MS) {
+        const from = Math.min(started ?? firstSince, until);
+        const awsNow = new Date(now).toISOString();
+        return { from, until, basis: { kind: "future", record: found, awsNow, firstSince: options.firstSince } };
+    }
     if (ended < oldest) {
         const lostTo = new Date(oldest).toISOString();
         return {
             from: Math.min(oldest, until),
+            until,
             basis: { kind: "gap", record: found, lostFrom: new Date(ended).toISOString(), lostTo },
         };
     }
     // The overlap may reach past what AWS keeps; that part was backed up by the recorded run already.
     const from = Math.min(Math.max(ended - options.overlapMs, oldest), until);
-    return { from, basis: { kind: "record", record: found, overlapMs: options.overlapMs } };
+    return { from, until, basis: { kind: "record", record: found, overlapMs: options.overlapMs } };
 }
-/** A window that cannot reach where the last run ended, or ignores a record it could not read: warn. */
+/** The record a window continues, if any: its provenance carries over to the next record. */
+function recordOf(basis) {
+    return "record" in basis ? basis.record : undefined;
+}
+/** A window that cannot reach where the last run ended, ignores a record, or distrusts one: warn. */
 function isWarning(window) {
     const b = window.basis;
-    return b.kind === "gap" || (b.kind === "first-since" && b.problem !== undefined);
+    if (b.kind === "first-since")
+        return b.problem !== undefined || b.retainedFrom !== undefined;
+    return b.kind === "gap" || b.kind === "future";
+}
+function adopted(record) {
+    return record.adoptedFrom === undefined
+        ? ""
+        : ` That record was kept by release 0.1.0 (${record.adoptedFrom}) and is this backup's from now on.`;
 }
 /** One sentence on where the window starts, for the log and the summary (the same words for both doors). */
 function describeBasis(window, now) {
@@ -29677,11 +31494,21 @@ function describeBasis(window, now) {
             return `Window (lastUpdatedTime), pinned in the checkpoint: ${from} to ${window.to}.`;
         case "record":
             return (`Window (lastUpdatedTime): ${from} to ${window.to}, continuing the last complete run ` +
-                `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.`);
+                `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.` +
+                adopted(b.record));
         case "first-since": {
             const why = b.problem === undefined ? "" : ` (${b.problem.replace(/\.$/, "")})`;
-            return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.`;
+            const retained = b.retainedFrom === undefined
+                ? ""
+                : ` That is further back than the 90 days AWS keeps Health events: nothing updated before ${b.retainedFrom} can be fetched.`;
+            return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.${retained}`;
         }
+        case "repeat":
+            return (`Window (lastUpdatedTime): ${from} to ${window.to}, the same window as the earlier attempt of this run that completed ` +
+                `(${b.record.completedAt}): a re-run backs up the same delta again, and the merge absorbs it.`);
+        case "future":
+            return (`The last complete run's record ends at ${b.record.until}, after AWS's current time ${b.awsNow}: it was written on a clock that ran fast, ` +
+                `so events updated since it may never have been fetched. Backing up again from where that run started, ${from}, to ${window.to}.`);
         case "gap":
             return (`The last complete run of this query ended at ${b.lostFrom}, ${describeDuration(now - Date.parse(b.lostFrom))} ago, ` +
                 `but AWS keeps Health events for 90 days: events updated between ${b.lostFrom} and ${b.lostTo} can no longer be fetched. ` +
@@ -29945,61 +31772,6 @@ function join(lines) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/engine/request.ts
-
-
-/** The pinned upper bound of a backfill that starts at `now`. */
-function resolveUntil(query, now) {
-    return query.bounds.until === undefined ? now : timeOf(query.bounds.until, now);
-}
-/**
- * The request of a backfill that starts at `now`. `from` is the lower bound when something other than
- * the query decides it (`since: last-run`); otherwise `since` as written decides.
- */
-function resolveRequest(query, now, from) {
-    const since = query.bounds.since;
-    const lower = from ?? (since === undefined ? undefined : timeOf(since, now));
-    const range = {
-        ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
-        to: new Date(resolveUntil(query, now)).toISOString(),
-    };
-    // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
-    const filter = query.scope === "organization"
-        ? { ...query.filter, lastUpdatedTime: range }
-        : { ...query.filter, lastUpdatedTimes: [range] };
-    return {
-        scope: query.scope,
-        region: query.region,
-        filter,
-        pageSize: query.pageSize,
-        details: query.details,
-        ...(query.locale === undefined ? {} : { locale: query.locale }),
-    };
-}
-/** JSON with sorted keys, so equal values always hash alike. */
-function request_canonicalJson(value) {
-    if (Array.isArray(value))
-        return `[${value.map(request_canonicalJson).join(",")}]`;
-    if (value !== null && typeof value === "object") {
-        const entries = Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${request_canonicalJson(v)}`).join(",")}}`;
-    }
-    return JSON.stringify(value);
-}
-/** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */
-function fingerprint(query) {
-    // The query as written identifies the backfill; its parsed bounds say nothing more.
-    const { bounds: _parsed, ...asWritten } = query;
-    return (0,external_node_crypto_.createHash)("sha256").update(request_canonicalJson(asWritten)).digest("hex").slice(0, 16);
-}
-/** The lastUpdatedTime range a request asks for (the organization filter's, or the account filter's first). */
-function windowOf(request) {
-    const f = request.filter;
-    return f.lastUpdatedTime ?? f.lastUpdatedTimes?.[0] ?? {};
-}
-
 ;// CONCATENATED MODULE: ./src/engine/backfill.ts
 
 
@@ -30010,7 +31782,10 @@ function windowOf(request) {
 
 
 
-/** Refuses a checkpoint that must not be used, before any API call; deletes nothing. */
+/**
+ * Refuses a checkpoint that must not be used, before any API call; deletes nothing. Returns whether an
+ * expired checkpoint is set aside instead (a `since: last-run` query whose front door allows it).
+ */
 function checkUsable(checkpoint, print, options, deps) {
     const where = deps.store.location;
     if (checkpoint.fingerprint !== print) {
@@ -30020,28 +31795,43 @@ function checkUsable(checkpoint, print, options, deps) {
         throw new CheckpointRefusedError("other-output", `The checkpoint ${where} belongs to the output ${checkpoint.output.path}, not to ${deps.sink.location}.`);
     }
     const age = deps.clock() - Date.parse(checkpoint.timestamp);
-    if (age > options.maxCheckpointAgeMs) {
-        throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
-            `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`);
+    if (age <= options.maxCheckpointAgeMs)
+        return false;
+    if (options.query.since === LAST_RUN && options.expiredLastRun === "start-again") {
+        deps.reporter.setAside({
+            location: where,
+            ageMs: age,
+            tokenReceivedAt: checkpoint.timestamp,
+            pages: checkpoint.pages,
+            events: checkpoint.processedCount,
+            output: deps.sink.location,
+        });
+        return true;
     }
+    throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
+        `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`);
+}
+/** A new backfill: its window (from the record for `since: last-run`), pinned at AWS's now. */
+async function fresh(options, deps, replaces) {
+    const { query } = options;
+    const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
+    const now = (deps.awsClock ?? deps.clock)();
+    const { from, until, basis } = resolveWindow(query, options.lastRun, { found, now, run: options.run });
+    const request = resolveRequest(query, now, { from, until });
+    const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
+    deps.reporter.window(window);
+    const startedAt = new Date(now).toISOString();
+    return { request, window, checkpoint: undefined, replaces, resumed: undefined, startedAt };
 }
 /** Where the backfill starts. Reads and checks; changes no file. */
 async function begin(options, print, deps) {
     if (options.restart)
         deps.reporter.restarted(deps.store.location);
     const checkpoint = options.restart ? undefined : await deps.store.load();
-    const now = deps.clock();
-    if (!checkpoint) {
-        const { query } = options;
-        const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
-        const until = resolveUntil(query, now);
-        const { from, basis } = resolveFrom(query, options.lastRun, found, now, until);
-        const request = resolveRequest(query, now, from);
-        const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
-        deps.reporter.window(window);
-        return { request, window, checkpoint, resumed: undefined, startedAt: new Date(now).toISOString() };
-    }
-    checkUsable(checkpoint, print, options, deps);
+    if (!checkpoint)
+        return fresh(options, deps, options.restart);
+    if (checkUsable(checkpoint, print, options, deps))
+        return fresh(options, deps, true);
     await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
     const resumed = {
         page: checkpoint.pages + 1,
@@ -30054,7 +31844,14 @@ async function begin(options, print, deps) {
     const pinned = windowOf(checkpoint.request);
     const window = { ...pinned, to: pinned.to ?? checkpoint.startedAt, basis: { kind: "checkpoint" } };
     deps.reporter.window(window);
-    return { request: checkpoint.request, window, checkpoint, resumed, startedAt: checkpoint.startedAt };
+    return {
+        request: checkpoint.request,
+        window,
+        checkpoint,
+        replaces: false,
+        resumed,
+        startedAt: checkpoint.startedAt,
+    };
 }
 /** The record, nothing, or why it cannot be used (the run then starts from `first-since` and says so). */
 async function loadRecord(records) {
@@ -30072,8 +31869,8 @@ async function loadRecord(records) {
  * credentials, a refused token) leaves the output and checkpoint as they were. A restart removes the
  * old checkpoint before it empties the output, so the two never disagree.
  */
-async function openOutput(start, options, deps) {
-    if (options.restart)
+async function openOutput(start, deps) {
+    if (start.replaces)
         await deps.store.clear();
     await deps.sink.open(start.checkpoint?.output.bytes);
 }
@@ -30107,7 +31904,7 @@ async function backfill(options, deps) {
     // parts ahead of its end), not before.
     const opened = async () => {
         if (!listed)
-            await openOutput(start, options, deps);
+            await openOutput(start, deps);
         listed = true;
     };
     try {
@@ -30158,14 +31955,14 @@ async function backfill(options, deps) {
     }
     coverage = { covered: 1, reached: coverage?.reached ?? start.window.from ?? start.window.to, leftMs: 0 };
     const result = { ...progress(), resumed: start.resumed, request: start.request, window: start.window };
-    return backfill_finish(result, print, deps);
+    return backfill_finish(result, options, deps);
 }
 /**
  * After the last page: the front door's step (a merge), then the record that moves the next
  * `since: last-run` window forward. In that order, so a failure or kill in between leaves the record
  * behind and the next run covers this window again, rather than leaving a gap in an archive.
  */
-async function backfill_finish(result, print, deps) {
+async function backfill_finish(result, options, deps) {
     const notAdvanced = deps.records
         ? "; the last-run record was not advanced, so the next run backs up this window again"
         : "";
@@ -30180,14 +31977,19 @@ async function backfill_finish(result, print, deps) {
     }
     if (!deps.records)
         return result;
+    const { identity } = deps.records;
+    const adoptedFrom = recordOf(result.window.basis)?.adoptedFrom;
     const record = {
         version: RECORD_VERSION,
-        fingerprint: print,
+        id: identityId(identity),
+        identity,
         ...(result.window.from === undefined ? {} : { from: result.window.from }),
         until: result.window.to,
         completedAt: new Date(deps.clock()).toISOString(),
         events: result.events,
         pages: result.pages,
+        ...(options.run === undefined ? {} : { run: options.run }),
+        ...(adoptedFrom === undefined ? {} : { adoptedFrom }),
     };
     try {
         await deps.records.save(record);
@@ -30216,98 +32018,6 @@ function explain(error, at, deps) {
     if (error instanceof EndpointUnreachableError && (at.listed || checkpoint))
         failureClass = "transient";
     return new BackfillFailedError(sentence(errorMessage(error)), failureClass, saved, { cause: error });
-}
-
-;// CONCATENATED MODULE: ./src/util/fs.ts
-
-
-
-/**
- * Removes the temp files that writes of `path` by killed processes left (`.<name>.<pid>.tmp`, as
- * writeFileAtomic and the archive merge name them), and nothing else; returns how many. Only for a
- * caller that holds the lock of `path`: then no other process is writing one, and every such file is
- * left over. Housekeeping: a folder it cannot read or a file it cannot remove is left as it is.
- */
-async function removeLeftoverTemps(path) {
-    const dir = (0,external_node_path_.dirname)(path);
-    const prefix = `.${(0,external_node_path_.basename)(path)}.`;
-    let removed = 0;
-    for (const name of await (0,promises_.readdir)(dir).catch(() => [])) {
-        if (!name.startsWith(prefix) || !/^\d+\.tmp$/.test(name.slice(prefix.length)))
-            continue;
-        await (0,promises_.unlink)((0,external_node_path_.join)(dir, name)).then(() => (removed += 1), () => { });
-    }
-    return removed;
-}
-/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
-async function writeFileAtomic(path, contents, probe) {
-    const dir = (0,external_node_path_.dirname)(path);
-    await (0,promises_.mkdir)(dir, { recursive: true });
-    const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.tmp`);
-    const file = await (0,promises_.open)(temp, "w");
-    try {
-        await file.writeFile(contents);
-        probe?.("checkpoint-temp-written");
-        await file.sync();
-    }
-    finally {
-        await file.close();
-    }
-    probe?.("checkpoint-temp-synced");
-    await (0,promises_.rename)(temp, path);
-    await syncDirectory(dir);
-    probe?.("checkpoint-renamed");
-}
-/** Makes a rename in `dir` durable where the platform allows it. */
-async function syncDirectory(dir) {
-    let handle;
-    try {
-        handle = await (0,promises_.open)(dir, "r");
-        await handle.sync();
-    }
-    catch {
-        // Some platforms and runtimes cannot open or fsync a directory; the rename is still atomic.
-    }
-    finally {
-        await handle?.close();
-    }
-}
-async function removeFile(path) {
-    try {
-        await (0,promises_.unlink)(path);
-    }
-    catch (error) {
-        if (error.code !== "ENOENT")
-            throw error;
-    }
-}
-/** The file's text, or undefined when there is no such file. */
-async function readIfThere(path) {
-    try {
-        return await (0,promises_.readFile)(path, "utf8");
-    }
-    catch (error) {
-        if (isMissing(error))
-            return undefined;
-        throw error;
-    }
-}
-function isMissing(error) {
-    return error?.code === "ENOENT";
-}
-/**
- * The real path a path names, also when the file does not exist yet (its nearest existing folder
- * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
- */
-function realPath(path) {
-    const absolute = (0,external_node_path_.resolve)(path);
-    try {
-        return external_node_fs_.realpathSync.native(absolute);
-    }
-    catch {
-        const parent = (0,external_node_path_.dirname)(absolute);
-        return parent === absolute ? absolute : (0,external_node_path_.join)(realPath(parent), (0,external_node_path_.basename)(absolute));
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/util/lines.ts
@@ -30817,34 +32527,120 @@ class FileCheckpointStore {
 
 
 
+
+
+const PREFIX = "health-backfill.last-run.";
 /**
- * Where the script keeps the record of the last complete run: beside the output, one file per query
- * (the fingerprint is in the name). So a daily run that writes each delta to a dated file in the same
- * folder still finds yesterday's record, and two different queries there never share one.
+ * Where the script keeps the record of the last complete run of a backup: beside the output, one file
+ * per backup (its identity's id is in the name). So a daily run that writes each delta to a dated file
+ * in the same folder still finds yesterday's record, and two backups there never share one.
  */
-function recordPath(output, fingerprint) {
-    return (0,external_node_path_.join)((0,external_node_path_.dirname)(output), `health-backfill.last-run.${fingerprint}.json`);
+function recordPath(output, id) {
+    return (0,external_node_path_.join)((0,external_node_path_.dirname)(output), `${PREFIX}${id}.json`);
 }
 /** The record as a small local JSON file, replaced atomically (temp file, fsync, rename). */
 class FileRecordStore {
     location;
-    #fingerprint;
+    identity;
+    #legacy;
     #probe;
-    constructor(path, fingerprint, probe) {
+    constructor(path, identity, options = {}) {
         this.location = path;
-        this.#fingerprint = fingerprint;
-        this.#probe = probe;
+        this.identity = identity;
+        this.#legacy = options.legacy;
+        this.#probe = options.probe;
     }
     async load() {
         const text = await readIfThere(this.location);
-        return text === undefined ? undefined : parseRecord(text, this.location, this.#fingerprint);
+        if (text !== undefined)
+            return parseRecord(text, this.location, this.identity);
+        return this.#legacy && adoptLegacy(this.#legacy, this.identity);
     }
     async save(record) {
         // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
         const probe = this.#probe && ((point) => this.#probe?.(point.replace("checkpoint-", "record-")));
-        await removeLeftoverTemps(this.location); // the record is locked by this run
+        await removeLeftoverTemps(this.location); // only the holder of the destination's lock writes it
         await writeFileAtomic(this.location, serializeRecord(record), probe);
     }
+}
+/**
+ * Release 0.1.0 kept one record per set of flags and folder, so two backups with the same flags (two
+ * accounts, two archives) shared it, and it cannot say whose it is. It is taken over only when this
+ * backup's files are what the run that wrote it left: no other backup took it over already, the archive
+ * (else the output) was written in the seconds before the record, and the output holds as many events
+ * as it records. Otherwise the run starts from `first-since` and says why: a window too many is merged
+ * away, a window too few is lost.
+ */
+async function adoptLegacy(legacy, identity) {
+    const text = await readIfThere(legacy.path);
+    if (text === undefined)
+        return undefined;
+    const old = parseLegacyRecord(text, legacy.path, legacy.fingerprint);
+    const doubt = (await claimedElsewhere(legacy.path, identity)) ?? (await notThisBackup(legacy, old));
+    if (doubt) {
+        throw new RecordUnreadableError(`The record release 0.1.0 kept for these flags, ${legacy.path}, may be another backup's (${doubt}), so it is not used.`);
+    }
+    return {
+        version: RECORD_VERSION,
+        id: identityId(identity),
+        identity,
+        ...old,
+        adoptedFrom: (0,external_node_path_.basename)(legacy.path),
+    };
+}
+/** Another backup's record that already took over the legacy record, in words; undefined if none. */
+async function claimedElsewhere(path, identity) {
+    const dir = (0,external_node_path_.dirname)(path);
+    const mine = identityId(identity);
+    for (const name of await (0,promises_.readdir)(dir).catch(() => [])) {
+        if (!name.startsWith(PREFIX) || name === (0,external_node_path_.basename)(path) || name === `${PREFIX}${mine}.json`)
+            continue;
+        const doc = await readIfThere((0,external_node_path_.join)(dir, name)).catch(() => undefined);
+        const other = parseOther(doc);
+        if (other?.adoptedFrom === (0,external_node_path_.basename)(path)) {
+            return `the backup of ${other.identity.destination} in account ${other.identity.account} took it over already`;
+        }
+    }
+    return undefined;
+}
+function parseOther(text) {
+    try {
+        const doc = JSON.parse(text ?? "null");
+        return doc?.version === RECORD_VERSION && typeof doc.identity === "object" ? doc : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * How long before its record a backup's destination (the archive, else the output) was last written:
+ * the merge renames the archive, then the record follows at once. Two backups that shared a legacy
+ * record completed at different times, so only the one that wrote it fits.
+ */
+const WRITTEN_BEFORE_RECORD_MS = 5_000;
+/** Why this backup's files are not what the run that wrote the legacy record left; undefined if they are. */
+async function notThisBackup(legacy, old) {
+    const info = await (0,promises_.stat)(legacy.destination).catch(() => undefined);
+    if (!info?.isFile())
+        return `this backup's ${legacy.destination} is not there to compare`;
+    const completed = Date.parse(old.completedAt);
+    if (info.mtimeMs > completed + 1000 || info.mtimeMs < completed - WRITTEN_BEFORE_RECORD_MS) {
+        return `it was written at ${old.completedAt}, this backup's ${legacy.destination} at ${new Date(info.mtimeMs).toISOString()}`;
+    }
+    if (legacy.destination === legacy.output)
+        return undefined;
+    const output = await (0,promises_.stat)(legacy.output).catch(() => undefined);
+    if (!output?.isFile())
+        return undefined; // a dated output of an earlier day: the archive decides
+    let lines = 0;
+    await forEachLine(legacy.output, (line) => {
+        if (line.text.trim() !== "")
+            lines += 1;
+    });
+    if (lines !== old.events) {
+        return `it records ${old.events} events, this backup's output ${legacy.output} holds ${lines}`;
+    }
+    return undefined;
 }
 
 // EXTERNAL MODULE: external "node:os"
@@ -31034,6 +32830,7 @@ async function acquireLock(file, options) {
 
 
 
+
 /** Codes that mean "this path cannot be written", as opposed to a passing fault. */
 const UNWRITABLE = new Set([
     "EACCES",
@@ -31100,10 +32897,6 @@ function namedFiles(config) {
         { name: INPUT.output, what: "output", path: config.output },
         { name: INPUT.checkpoint, what: "checkpoint", path: config.checkpoint },
     ];
-    if (config.query.since === LAST_RUN) {
-        const path = recordPath(config.output, fingerprint(config.query));
-        files.push({ name: INPUT.output, what: "last-run record", path });
-    }
     if (config.mergeInto !== undefined) {
         files.push({ name: INPUT.mergeInto, what: "archive", path: config.mergeInto });
     }
@@ -31135,12 +32928,29 @@ async function openLocalFiles(config, hooks) {
         await removeLeftoverTemps(config.output);
         const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
         await archive?.prepare();
-        const record = files.find((f) => f.what === "last-run record");
+        const openRecords = async (identity) => {
+            const record = {
+                name: INPUT.output,
+                what: "last-run record",
+                path: recordPath(config.output, identityId(identity)),
+            };
+            checkDistinct([...files, record]);
+            await checkWritable(record.name, record.path);
+            locks.push(await lock(record.name, record.path, purpose, hooks.onStale));
+            const print = fingerprint(config.query);
+            const legacy = {
+                path: recordPath(config.output, print),
+                fingerprint: print,
+                output: config.output,
+                destination: config.mergeInto ?? config.output,
+            };
+            return new FileRecordStore(record.path, identity, { legacy, probe: hooks.probe });
+        };
         return {
             sink: new NdjsonFileSink(config.output, hooks.probe),
             store: new FileCheckpointStore(config.checkpoint, hooks.probe),
-            ...(record && { records: new FileRecordStore(record.path, fingerprint(config.query), hooks.probe) }),
             ...(archive && { archive }),
+            openRecords,
             release,
         };
     }
@@ -31150,18 +32960,20 @@ async function openLocalFiles(config, hooks) {
     }
 }
 /**
- * Backs up into the local files: the output, the checkpoint and the last-run record (or the stores
- * given in their place), and with `merge-into` the merge into the archive once the output is complete.
+ * Backs up into the local files: the output and the checkpoint (or the store given in its place), the
+ * last-run record given, and with `merge-into` the merge into the archive once the output is complete.
  */
 async function backfillInto(config, files, run) {
     let merged;
     const { archive } = files;
-    const records = run.records ?? files.records;
-    const result = await backfill(config, {
+    const { records } = run;
+    const options = { ...config, run: run.run, expiredLastRun: run.expiredLastRun };
+    const result = await backfill(options, {
         source: run.source,
         sink: files.sink,
         store: run.store ?? files.store,
         clock: Date.now,
+        awsClock: run.awsClock,
         reporter: run.reporter,
         signal: run.signal,
         ...(records && { records }),
@@ -31219,6 +33031,12 @@ function recordedText(r, location, option) {
 function resumeLine(r, now) {
     return (`Resuming from page ${r.page}: ${count(r.events, "event")} already written, ` +
         `token received at ${r.tokenReceivedAt} (${ago(r.tokenReceivedAt, now)}); checkpoint ${r.location}`);
+}
+/** An expired checkpoint of a `since: last-run` backup that a new backfill replaces. */
+function setAsideText(s) {
+    return (`The checkpoint ${s.location} is ${describeDuration(s.ageMs)} old (its token was received at ${s.tokenReceivedAt}), too old to resume. ` +
+        `The last complete run's record has not moved, so this run backs up that window again from the first page; ` +
+        `the ${count(s.events, "event")} of ${count(s.pages, "page")} in ${s.output} are replaced when the first page arrives.`);
 }
 
 ;// CONCATENATED MODULE: ./src/sinks/tally.ts
@@ -31500,6 +33318,9 @@ class CliReporter {
     restarted(location) {
         this.line(`Discarded the checkpoint ${location} (restart); starting from the first page.`);
     }
+    setAside(info) {
+        this.line(`⚠ ${setAsideText(info)}`);
+    }
     window(w) {
         this.line(`${isWarning(w) ? "⚠ " : ""}${describeBasis(w, this.#clock())}`);
     }
@@ -31546,6 +33367,7 @@ class CliReporter {
 
 
 
+
 const processIo = () => ({
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -31575,11 +33397,17 @@ async function execute(config, reporter, signal) {
         const connection = await connect(config, signal);
         try {
             reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-            const { archive, records } = files;
+            const { archive } = files;
+            const records = await lastRunRecords(config, files, connection, signal);
             const { result, merged } = await backfillInto(config, files, {
                 source: connection.source,
                 reporter,
                 signal,
+                awsClock: connection.clock.now,
+                // A cron job must not stop for good on one killed run: the record has not moved, so a new run
+                // covers the expired checkpoint's window again (see BackfillOptions.expiredLastRun).
+                expiredLastRun: "start-again",
+                ...(records && { records }),
             });
             reporter.done(result, config.output);
             reporter.delta(await tallyOutput(config.output));
@@ -31595,6 +33423,12 @@ async function execute(config, reporter, signal) {
     finally {
         await files.release();
     }
+}
+/** With `since: last-run`, the record of this backup (the credentials' account, the archive or output). */
+async function lastRunRecords(config, files, connection, signal) {
+    if (config.query.since !== LAST_RUN)
+        return undefined;
+    return files.openRecords(await identifyBackup(config, connection, {}, signal));
 }
 /**
  * The script. SIGINT and SIGTERM stop it after the page in progress is saved (exit 130); a second
@@ -31652,7 +33486,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3742);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9333);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31763,6 +33597,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((module) => {
 
 module.exports = /*#__PURE__*/JSON.parse('{"name":"@aws-sdk/client-health","description":"AWS SDK for JavaScript Health Client for Node.js, Browser and React Native","version":"3.1047.0","scripts":{"build":"concurrently \'yarn:build:types\' \'yarn:build:es\' && yarn build:cjs","build:cjs":"node ../../scripts/compilation/inline client-health","build:es":"tsc -p tsconfig.es.json","build:include:deps":"yarn g:turbo run build -F=\\"$npm_package_name\\"","build:types":"tsc -p tsconfig.types.json","build:types:downlevel":"downlevel-dts dist-types dist-types/ts3.4","clean":"premove dist-cjs dist-es dist-types tsconfig.cjs.tsbuildinfo tsconfig.es.tsbuildinfo tsconfig.types.tsbuildinfo","extract:docs":"api-extractor run --local","generate:client":"node ../../scripts/generate-clients/single-service --solo health","test:index":"tsc --noEmit ./test/index-types.ts && node ./test/index-objects.spec.mjs"},"main":"./dist-cjs/index.js","types":"./dist-types/index.d.ts","module":"./dist-es/index.js","sideEffects":false,"dependencies":{"@aws-crypto/sha256-browser":"5.2.0","@aws-crypto/sha256-js":"5.2.0","@aws-sdk/core":"^3.974.10","@aws-sdk/credential-provider-node":"^3.972.41","@aws-sdk/middleware-host-header":"^3.972.11","@aws-sdk/middleware-logger":"^3.972.10","@aws-sdk/middleware-recursion-detection":"^3.972.12","@aws-sdk/middleware-user-agent":"^3.972.40","@aws-sdk/region-config-resolver":"^3.972.14","@aws-sdk/types":"^3.973.8","@aws-sdk/util-endpoints":"^3.996.9","@aws-sdk/util-user-agent-browser":"^3.972.11","@aws-sdk/util-user-agent-node":"^3.973.26","@smithy/core":"^3.24.1","@smithy/fetch-http-handler":"^5.4.1","@smithy/node-http-handler":"^4.7.1","@smithy/types":"^4.14.1","tslib":"^2.6.2"},"devDependencies":{"@tsconfig/node20":"20.1.8","@types/node":"^20.14.8","concurrently":"7.0.0","downlevel-dts":"0.10.1","premove":"4.0.0","typescript":"~5.8.3"},"engines":{"node":">=20.0.0"},"typesVersions":{"<4.5":{"dist-types/*":["dist-types/ts3.4/*"]}},"files":["dist-*/**"],"author":{"name":"AWS SDK for JavaScript Team","url":"https://aws.amazon.com/javascript/"},"license":"Apache-2.0","browser":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.browser"},"react-native":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.native"},"homepage":"https://github.com/aws/aws-sdk-js-v3/tree/main/clients/client-health","repository":{"type":"git","url":"https://github.com/aws/aws-sdk-js-v3.git","directory":"clients/client-health"}}');
+
+/***/ }),
+
+/***/ 4959:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"name":"@aws-sdk/client-sts","description":"AWS SDK for JavaScript Sts Client for Node.js, Browser and React Native","version":"3.1047.0","scripts":{"build":"concurrently \'yarn:build:types\' \'yarn:build:es\' && yarn build:cjs","build:cjs":"node ../../scripts/compilation/inline client-sts","build:es":"tsc -p tsconfig.es.json","build:include:deps":"yarn g:turbo run build -F=\\"$npm_package_name\\"","build:types":"premove ./dist-types tsconfig.types.tsbuildinfo && tsc -p tsconfig.types.json","build:types:downlevel":"downlevel-dts dist-types dist-types/ts3.4","clean":"premove dist-cjs dist-es dist-types tsconfig.cjs.tsbuildinfo tsconfig.es.tsbuildinfo tsconfig.types.tsbuildinfo","extract:docs":"api-extractor run --local","generate:client":"node ../../scripts/generate-clients/single-service --solo sts","test":"yarn g:vitest run","test:e2e":"yarn g:vitest run -c vitest.config.e2e.mts --mode development","test:e2e:watch":"yarn g:vitest watch -c vitest.config.e2e.mts","test:index":"tsc --noEmit ./test/index-types.ts && node ./test/index-objects.spec.mjs","test:integration":"yarn g:vitest run --passWithNoTests -c vitest.config.integ.mts","test:integration:watch":"yarn g:vitest run --passWithNoTests -c vitest.config.integ.mts","test:watch":"yarn g:vitest watch"},"main":"./dist-cjs/index.js","types":"./dist-types/index.d.ts","module":"./dist-es/index.js","sideEffects":false,"dependencies":{"@aws-crypto/sha256-browser":"5.2.0","@aws-crypto/sha256-js":"5.2.0","@aws-sdk/core":"^3.974.10","@aws-sdk/credential-provider-node":"^3.972.41","@aws-sdk/middleware-host-header":"^3.972.11","@aws-sdk/middleware-logger":"^3.972.10","@aws-sdk/middleware-recursion-detection":"^3.972.12","@aws-sdk/middleware-user-agent":"^3.972.40","@aws-sdk/region-config-resolver":"^3.972.14","@aws-sdk/signature-v4-multi-region":"^3.996.26","@aws-sdk/types":"^3.973.8","@aws-sdk/util-endpoints":"^3.996.9","@aws-sdk/util-user-agent-browser":"^3.972.11","@aws-sdk/util-user-agent-node":"^3.973.26","@smithy/core":"^3.24.1","@smithy/fetch-http-handler":"^5.4.1","@smithy/node-http-handler":"^4.7.1","@smithy/types":"^4.14.1","tslib":"^2.6.2"},"devDependencies":{"@smithy/snapshot-testing":"^2.1.1","@tsconfig/node20":"20.1.8","@types/node":"^20.14.8","concurrently":"7.0.0","downlevel-dts":"0.10.1","premove":"4.0.0","typescript":"~5.8.3","vitest":"^4.0.17"},"engines":{"node":">=20.0.0"},"typesVersions":{"<4.5":{"dist-types/*":["dist-types/ts3.4/*"]}},"files":["dist-*/**"],"author":{"name":"AWS SDK for JavaScript Team","url":"https://aws.amazon.com/javascript/"},"license":"Apache-2.0","browser":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.browser"},"react-native":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.native"},"homepage":"https://github.com/aws/aws-sdk-js-v3/tree/main/clients/client-sts","repository":{"type":"git","url":"https://github.com/aws/aws-sdk-js-v3.git","directory":"clients/client-sts"}}');
 
 /***/ })
 

@@ -71,9 +71,16 @@ describe("InvalidPaginationToken", () => {
 
   it("is not retried by the SDK", async () => {
     const token = await firstToken();
+    // The simulator's Date is its own clock: injected here, hours off this machine's and standing
+    // still, so the SDK would correct its clock on each failure and retry once. That is the SDK's clock
+    // skew correction, not a retry of the error: switched off, the error is sent once.
+    const client = clientFor(sim, { disableClockSkewCorrection: true });
     sim.resetStats();
-    await rejection(send({ filter, maxResults: 6, nextToken: token }));
+    await rejection(
+      client.send(new DescribeEventsForOrganizationCommand({ filter, maxResults: 6, nextToken: token })),
+    );
     expect(sim.stats.requests).toBe(1);
+    client.destroy();
   });
 
   it("guards the other paged operations too", async () => {
