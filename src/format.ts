@@ -2,7 +2,7 @@
  * How numbers, durations and progress read, for both front doors (the script's stderr, the action's
  * log and summary) and for the facts the engine states. One home, so both say things alike.
  */
-import type { Progress, ResumeInfo, SetAsideInfo } from "./engine/backfill.ts";
+import type { ContinueInfo, Progress, ResumeInfo, SetAsideInfo } from "./engine/backfill.ts";
 import type { RunRecord } from "./engine/record.ts";
 import type { MergeResult } from "./sinks/archive.ts";
 import { count, describeDuration, number } from "./util/words.ts";
@@ -73,4 +73,17 @@ export function setAsideText(s: SetAsideInfo): string {
     `The last complete run's record has not moved, so this run backs up that window again from the first page; ` +
     `the ${count(s.events, "event")} of ${count(s.pages, "page")} in ${s.output} are replaced when the first page arrives.`
   );
+}
+
+/** A resumed backfill that continues by time instead of by its checkpoint's token. */
+export function continuedText(c: ContinueInfo): string {
+  const why =
+    c.reason === "expired"
+      ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
+      : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
+  const where =
+    c.cursor === undefined
+      ? "from the end of the window, as nothing was written yet"
+      : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}; ${count(c.cursor.skip.length, "event")} of that instant already written are left out)`;
+  return `${why}, ${where}. Events updated while the backfill was stopped have left its window; the next run picks them up.`;
 }

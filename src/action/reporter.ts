@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import type { Progress, Reporter } from "../engine/backfill.ts";
 import { describeBasis, isWarning, type Window } from "../engine/record.ts";
-import { count, coverageText, resumeLine, seconds, setAsideText } from "../format.ts";
+import { continuedText, count, coverageText, resumeLine, seconds, setAsideText } from "../format.ts";
 
 /** Logs progress and remembers the last page saved, for the outputs of a step that fails. */
 export class ActionReporter implements Reporter {
@@ -12,6 +12,7 @@ export class ActionReporter implements Reporter {
   restarted: Reporter["restarted"] = (location) =>
     core.info(`Restart: the checkpoint ${location} is discarded when the first page arrives.`);
   setAside: Reporter["setAside"] = (info) => core.warning(setAsideText(info));
+  continued: Reporter["continued"] = (info) => core.warning(continuedText(info));
   window = (window: Window) => {
     this.windowed = window;
     (isWarning(window) ? core.warning : core.info)(describeBasis(window, Date.now()));

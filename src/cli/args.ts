@@ -16,6 +16,7 @@ const FLAGS = [
   INPUT.output,
   INPUT.checkpoint,
   INPUT.maxCheckpointAge,
+  INPUT.expired,
   INPUT.restart,
   INPUT.simulate,
   INPUT.overlap,

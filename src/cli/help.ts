@@ -32,6 +32,7 @@ Flags (the same names as the GitHub Action's inputs):
                                  archive: one line per event, its newest version, newest first.
                                  Replaced atomically. Default: none
   --max-checkpoint-age DURATION  Refuse a checkpoint whose token is older than this. Default: 24h
+  --expired fail|continue        An expired checkpoint fails (default), or continues by time
   --restart                      Discard the checkpoint and partial output; start from the first page
   --simulate [N]                 Run against the built-in AWS Health simulator with N events (2000)
   --debug                        Print stack traces

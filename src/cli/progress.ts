@@ -1,6 +1,14 @@
-import type { BackfillResult, Progress, Reporter, ResumeInfo, SetAsideInfo } from "../engine/backfill.ts";
+import type {
+  BackfillResult,
+  ContinueInfo,
+  Progress,
+  Reporter,
+  ResumeInfo,
+  SetAsideInfo,
+} from "../engine/backfill.ts";
 import { describeBasis, isWarning, type Window } from "../engine/record.ts";
 import {
+  continuedText,
   count,
   coverageText,
   number,
@@ -39,6 +47,10 @@ export class CliReporter implements Reporter {
 
   restarted(location: string): void {
     this.line(`Discarded the checkpoint ${location} (restart); starting from the first page.`);
+  }
+
+  continued(info: ContinueInfo): void {
+    this.line(`⚠ ${continuedText(info)}`);
   }
 
   setAside(info: SetAsideInfo): void {

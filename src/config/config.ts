@@ -3,6 +3,8 @@ import { type EventFilter, parseFilter } from "./filter.ts";
 import {
   DETAILS,
   type Details,
+  EXPIRED,
+  type Expired,
   HEALTH_REGIONS,
   INPUT,
   type InputName,
@@ -49,6 +51,8 @@ export interface Config {
   readonly output: string;
   readonly checkpoint: string;
   readonly maxCheckpointAgeMs: number;
+  /** An expired checkpoint fails loudly (`fail`) or is continued by time (`continue`). */
+  readonly expired: Expired;
   readonly restart: boolean;
   /** Events in the built-in simulator; absent: the real AWS Health API. */
   readonly simulate?: number;
@@ -210,6 +214,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
     output,
     checkpoint: optional(raw.checkpoint) ?? `${output}.checkpoint.json`,
     maxCheckpointAgeMs: parseDuration(INPUT.maxCheckpointAge, raw["max-checkpoint-age"] || "24h"),
+    expired: parseChoice(INPUT.expired, raw.expired || "fail", EXPIRED),
     restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
     ...(simulate === undefined ? {} : { simulate }),
     ...(endpoint === undefined ? {} : { endpoint }),

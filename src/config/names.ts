@@ -11,6 +11,7 @@ export const INPUT = {
   output: "output",
   checkpoint: "checkpoint",
   maxCheckpointAge: "max-checkpoint-age",
+  expired: "expired",
   restart: "restart",
   simulate: "simulate",
   checkpointKey: "checkpoint-key",
@@ -29,6 +30,10 @@ export type InputName = (typeof INPUT)[keyof typeof INPUT];
 
 export const SCOPES = ["organization", "account"] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** What an expired checkpoint does: fail loudly (the rule), or continue the backfill by time. */
+export const EXPIRED = ["fail", "continue"] as const;
+export type Expired = (typeof EXPIRED)[number];
 
 export const DETAILS = ["none", "description", "entities"] as const;
 export type Details = (typeof DETAILS)[number];

@@ -13,6 +13,7 @@ import {
 } from "../errors.ts";
 import { describeDuration } from "../util/words.ts";
 import { CHECKPOINT_VERSION, type Checkpoint, type CheckpointStore } from "./checkpoint.ts";
+import { type Cursor, continuation, skippingWritten } from "./continuation.ts";
 import { type Coverage, CoverageMeter } from "./coverage.ts";
 import { pagePipeline } from "./pipeline.ts";
 import {
@@ -46,6 +47,11 @@ export interface BackfillOptions {
    * it aside with a warning and back up the window again (a cron job never stops on one killed run).
    */
   readonly expiredLastRun: "refuse" | "start-again";
+  /**
+   * An expired checkpoint: `fail` (the rule) refuses it before any call; `continue` continues the
+   * backfill by time from the end of its output, loudly, instead of downloading it again.
+   */
+  readonly expired: "fail" | "continue";
 }
 
 export interface Progress {
@@ -56,6 +62,19 @@ export interface Progress {
   readonly newEvents: number;
   /** How far back through the window the events written reach; absent before the first event. */
   readonly coverage?: Coverage;
+}
+
+/** A resumed backfill that continues by time instead of by its checkpoint's token. */
+export interface ContinueInfo {
+  readonly reason: "token-refused" | "expired";
+  readonly location: string;
+  readonly tokenReceivedAt: string;
+  /** The checkpoint's age, when it expired. */
+  readonly ageMs?: number;
+  /** What the API said, when it refused the token. */
+  readonly detail?: string;
+  /** Where listing continues; absent when nothing was written yet (from the window's end). */
+  readonly cursor?: Cursor;
 }
 
 /** An expired checkpoint of a `since: last-run` query that a new backfill replaces (see expiredLastRun). */
@@ -82,6 +101,8 @@ export interface Reporter {
   restarted(location: string): void;
   /** An expired checkpoint set aside: its window is backed up again (a warning). */
   setAside(info: SetAsideInfo): void;
+  /** A resumed backfill continues by time, not by its token (a warning). */
+  continued(info: ContinueInfo): void;
   /** The lastUpdatedTime window of this backfill and why it starts where it does; before any API call. */
   window(window: Window): void;
   page(progress: Progress): void;
@@ -114,26 +135,51 @@ export interface BackfillResult extends Progress {
   readonly recorded?: RunRecord;
 }
 
+/** Where listing continues: after `token` (of the request continued at `cursor`, if set). */
+interface Plan {
+  readonly token: string | undefined;
+  readonly cursor: Cursor | undefined;
+}
+
+/** A plan that continues the checkpoint's backfill by time from the end of its output, and says so. */
+async function byTime(
+  checkpoint: Checkpoint,
+  deps: BackfillDeps,
+  why: Pick<ContinueInfo, "reason" | "detail" | "ageMs">,
+): Promise<Plan> {
+  const cursor = await deps.sink.tail(checkpoint.output.bytes);
+  deps.reporter.continued({
+    ...why,
+    location: deps.store.location,
+    tokenReceivedAt: checkpoint.timestamp,
+    ...(cursor && { cursor }),
+  });
+  return { token: undefined, cursor };
+}
+
 interface Start {
   readonly request: ResolvedRequest;
   readonly window: Window;
   readonly checkpoint: Checkpoint | undefined;
   /** The old checkpoint and partial output are replaced when the first page arrives (restart, set aside). */
   readonly replaces: boolean;
+  /** How listing starts: the checkpoint's token (and cursor), or by time, or from the first page. */
+  readonly plan: Plan;
   readonly resumed: ResumeInfo | undefined;
   readonly startedAt: string;
 }
 
 /**
- * Refuses a checkpoint that must not be used, before any API call; deletes nothing. Returns whether an
- * expired checkpoint is set aside instead (a `since: last-run` query whose front door allows it).
+ * Refuses a checkpoint that must not be used, before any API call; deletes nothing. An expired one is
+ * continued by time (`expired: continue`), set aside (a `since: last-run` query whose front door allows
+ * it), or refused.
  */
 function checkUsable(
   checkpoint: Checkpoint,
   print: string,
   options: BackfillOptions,
   deps: BackfillDeps,
-): boolean {
+): "resume" | "expired" | "set-aside" {
   const where = deps.store.location;
   if (checkpoint.fingerprint !== print) {
     throw new CheckpointRefusedError(
@@ -148,7 +194,8 @@ function checkUsable(
     );
   }
   const age = deps.clock() - Date.parse(checkpoint.timestamp);
-  if (age <= options.maxCheckpointAgeMs) return false;
+  if (age <= options.maxCheckpointAgeMs) return "resume";
+  if (options.expired === "continue") return "expired";
   if (options.query.since === LAST_RUN && options.expiredLastRun === "start-again") {
     deps.reporter.setAside({
       location: where,
@@ -158,7 +205,7 @@ function checkUsable(
       events: checkpoint.processedCount,
       output: deps.sink.location,
     });
-    return true;
+    return "set-aside";
   }
   throw new CheckpointRefusedError(
     "expired",
@@ -177,7 +224,8 @@ async function fresh(options: BackfillOptions, deps: BackfillDeps, replaces: boo
   const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
   deps.reporter.window(window);
   const startedAt = new Date(now).toISOString();
-  return { request, window, checkpoint: undefined, replaces, resumed: undefined, startedAt };
+  const plan = { token: undefined, cursor: undefined };
+  return { request, window, checkpoint: undefined, replaces, plan, resumed: undefined, startedAt };
 }
 
 /** Where the backfill starts. Reads and checks; changes no file. */
@@ -185,8 +233,16 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
   if (options.restart) deps.reporter.restarted(deps.store.location);
   const checkpoint = options.restart ? undefined : await deps.store.load();
   if (!checkpoint) return fresh(options, deps, options.restart);
-  if (checkUsable(checkpoint, print, options, deps)) return fresh(options, deps, true);
+  const usable = checkUsable(checkpoint, print, options, deps);
+  if (usable === "set-aside") return fresh(options, deps, true);
   await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
+  const plan =
+    usable === "expired"
+      ? await byTime(checkpoint, deps, {
+          reason: "expired",
+          ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
+        })
+      : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
   const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
     events: checkpoint.processedCount,
@@ -203,6 +259,7 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
     window,
     checkpoint,
     replaces: false,
+    plan,
     resumed,
     startedAt: checkpoint.startedAt,
   };
@@ -264,41 +321,56 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   };
   try {
     await deps.source.preflight(start.request, deps.signal);
-    const feed = pagePipeline({
-      source: deps.source,
-      encode: (records) => deps.sink.encode(records),
-      write: async (part) => {
+    let plan = start.plan;
+    const writePages = async () => {
+      const feed = pagePipeline({
+        source: plan.cursor ? skippingWritten(deps.source, plan.cursor) : deps.source,
+        encode: (records) => deps.sink.encode(records),
+        write: async (part) => {
+          await opened();
+          return deps.sink.append(part, true);
+        },
+        request: plan.cursor ? continuation(start.request, plan.cursor) : start.request,
+        firstToken: plan.token,
+        clock: deps.clock,
+        signal: deps.signal,
+        maxEmptyPages: 100,
+      });
+      for await (const page of feed) {
         await opened();
-        return deps.sink.append(part, true);
-      },
-      request: start.request,
-      firstToken: resumedFrom?.nextToken,
-      clock: deps.clock,
-      signal: deps.signal,
-      maxEmptyPages: 100,
-    });
-    for await (const page of feed) {
-      await opened();
-      const bytes = await deps.sink.append(page.encoded);
-      lastArn = deps.sink.lastArnOf(page.encoded) ?? lastArn;
-      events += page.count;
-      pages += 1;
-      if (page.nextToken !== undefined) {
-        await deps.store.save({
-          version: CHECKPOINT_VERSION,
-          fingerprint: print,
-          nextToken: page.nextToken,
-          processedCount: events,
-          pages,
-          timestamp: new Date(page.receivedAt).toISOString(),
-          startedAt: start.startedAt,
-          request: start.request,
-          output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
-        });
-        saved = { pages, events, location: deps.store.location };
+        const bytes = await deps.sink.append(page.encoded);
+        lastArn = deps.sink.lastArnOf(page.encoded) ?? lastArn;
+        events += page.count;
+        pages += 1;
+        if (page.nextToken !== undefined) {
+          await deps.store.save({
+            version: CHECKPOINT_VERSION,
+            fingerprint: print,
+            nextToken: page.nextToken,
+            processedCount: events,
+            pages,
+            timestamp: new Date(page.receivedAt).toISOString(),
+            startedAt: start.startedAt,
+            request: start.request,
+            output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
+            ...(plan.cursor && { cursor: plan.cursor }),
+          });
+          saved = { pages, events, location: deps.store.location };
+        }
+        if (page.reached !== undefined) coverage = meter.page(page.reached, deps.clock());
+        deps.reporter.page(progress());
       }
-      if (page.reached !== undefined) coverage = meter.page(page.reached, deps.clock());
-      deps.reporter.page(progress());
+    };
+    for (;;) {
+      try {
+        await writePages();
+        break;
+      } catch (error) {
+        // The API refused the resumed checkpoint's token (expired, another region): continue by time.
+        if (!(error instanceof InvalidTokenError) || !resumedFrom || listed || plan.token === undefined)
+          throw error;
+        plan = await byTime(resumedFrom, deps, { reason: "token-refused", detail: errorMessage(error) });
+      }
     }
     await deps.sink.close();
     await deps.store.clear();

@@ -1,5 +1,6 @@
 import { isObject } from "../config/parse.ts";
 import { CheckpointRefusedError } from "../errors.ts";
+import type { Cursor } from "./continuation.ts";
 import type { ResolvedRequest } from "./request.ts";
 
 /**
@@ -32,6 +33,11 @@ export interface Checkpoint {
   readonly startedAt: string;
   readonly request: ResolvedRequest;
   readonly output: OutputMark;
+  /**
+   * Set once the backfill continues by time (its token could not be used): `nextToken` then belongs to
+   * `request` continued at this cursor (see continuation.ts), and the window stays `request`'s.
+   */
+  readonly cursor?: Cursor;
 }
 
 /** Where one piece of the backfill's state lives (a file, or the Actions cache); the engine knows only this. */
@@ -59,6 +65,11 @@ function lastArnFits(version: unknown, output: Record<string, unknown>): boolean
   return version === 1 || output.bytes === 0;
 }
 
+function isCursor(value: unknown): value is Cursor {
+  if (!isObject(value) || typeof value.lastUpdatedTime !== "string") return false;
+  return Array.isArray(value.skip) && value.skip.every((arn) => typeof arn === "string");
+}
+
 /** Why the parsed JSON is not a usable checkpoint, or undefined when it is. */
 function problemOf(doc: Record<string, unknown>): string | undefined {
   if (!READABLE_VERSIONS.includes(doc.version))
@@ -76,6 +87,7 @@ function problemOf(doc: Record<string, unknown>): string | undefined {
   if (!isObject(output) || typeof output.path !== "string" || !isCount(output.bytes))
     return "output is incomplete";
   if (!lastArnFits(doc.version, output)) return "output.lastArn is missing";
+  if (doc.cursor !== undefined && !isCursor(doc.cursor)) return "cursor is incomplete";
   return undefined;
 }
 

@@ -2,6 +2,8 @@
  * The output the engine writes to, beside the checkpoint store: the engine knows only this interface;
  * src/sinks/ndjson-sink.ts is the JSON Lines file behind it.
  */
+import type { Cursor } from "./continuation.ts";
+
 /** Where records go. `bytes` is the durable length the checkpoint records. */
 export interface OutputSink {
   readonly location: string;
@@ -23,6 +25,11 @@ export interface OutputSink {
    * only compact bytes wait for the writer, not the objects (which would outlive the young heap).
    */
   encode(records: readonly object[]): Uint8Array;
+  /**
+   * Where a continuation by time starts: the lastUpdatedTime of the last event before `end` bytes and
+   * the ARNs of the events just before it with that same time. Undefined when nothing was written.
+   */
+  tail(end: number): Promise<Cursor | undefined>;
   /** The ARN of the last record of an encoded page; undefined for an empty page. */
   lastArnOf(page: Uint8Array): string | undefined;
   /**

@@ -1,5 +1,6 @@
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { Cursor } from "../engine/continuation.ts";
 import type { OutputSink } from "../engine/sink.ts";
 import { JsonItems } from "../engine/source.ts";
 import { CheckpointRefusedError } from "../errors.ts";
@@ -24,6 +25,28 @@ export function arnOfLine(line: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The `arn` and top-level `lastUpdatedTime` of one output line. Both come before the details (a wide
+ * event's line can be megabytes), so the head is read first; anything else parses the whole line.
+ */
+export function eventKeyOfLine(line: Buffer): { arn?: string; lastUpdatedTime?: string } {
+  const arn = arnOfLine(line);
+  const head =
+    /^\{"arn":"(?:[^"\\]|\\.)*"(?:,"(?:service|eventTypeCode|eventTypeCategory|eventScopeCode|region|availabilityZone|startTime|endTime)":(?:"(?:[^"\\]|\\.)*"|null))*,"lastUpdatedTime":"([^"]+)"/.exec(
+      line.subarray(0, 4096).toString("utf8"),
+    );
+  let time = head?.[1];
+  if (time === undefined) {
+    try {
+      const parsed = (JSON.parse(line.toString("utf8")) as { lastUpdatedTime?: unknown }).lastUpdatedTime;
+      time = typeof parsed === "string" ? parsed : undefined;
+    } catch {
+      time = undefined;
+    }
+  }
+  return { ...(arn === undefined ? {} : { arn }), ...(time === undefined ? {} : { lastUpdatedTime: time }) };
 }
 
 /**
@@ -68,6 +91,27 @@ export class NdjsonFileSink implements OutputSink {
         `The output ${this.location} does not end at byte ${resumeAt} with the event the checkpoint recorded last (${lastArn}) but with ${found ?? "a line that is not an event"}: the file was replaced or edited since.`,
       );
     }
+  }
+
+  async tail(end: number): Promise<Cursor | undefined> {
+    let at = end;
+    let time: string | undefined;
+    const skip: string[] = [];
+    while (at > 0) {
+      const line = await this.#lineBefore(at);
+      const { arn, lastUpdatedTime } = eventKeyOfLine(line);
+      if (arn === undefined || lastUpdatedTime === undefined) {
+        throw new CheckpointRefusedError(
+          "output-changed",
+          `The output ${this.location} has a line that is not an event before byte ${at}: it cannot be continued by time.`,
+        );
+      }
+      time ??= lastUpdatedTime;
+      if (Date.parse(lastUpdatedTime) !== Date.parse(time)) break;
+      skip.push(arn);
+      at -= line.length + 1;
+    }
+    return time === undefined ? undefined : { lastUpdatedTime: time, skip };
   }
 
   /** The line that ends at `end` (which is just after its newline), read backwards in chunks. */

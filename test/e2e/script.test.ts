@@ -164,7 +164,7 @@ describe("the script", () => {
     expect([readFileSync(cpPath, "utf8"), read(dir)]).toEqual(before);
   });
 
-  it("reports the API refusing the checkpoint's token (InvalidPaginationToken) as exit 3", async () => {
+  it("continues by time when the API refuses the checkpoint's token (InvalidPaginationToken): every event once", async () => {
     let clock = Date.now();
     const s = await simulator({ events: 200, latencyMs: 5, now: () => clock });
     const dir = dirOf();
@@ -184,10 +184,30 @@ describe("the script", () => {
     });
     clock += 25 * 3600_000; // the server's tokens expire after 24 h; our limit was raised to 48 h
     const run = await runScript(args, { cwd: dir, env: awsEnv(s.url) });
-    expect(run.code, run.stderr).toBe(3);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(
-      /The API refused the pagination token of the checkpoint .*InvalidPaginationToken.*Nothing was deleted\. Start again from the first page with --restart\.$/m,
+      /⚠ The API refused the pagination token of the checkpoint out\.ndjson\.checkpoint\.json \(received \S+; .*InvalidPaginationToken.*\): continuing by time instead, from the last event written \(lastUpdatedTime \S+; 1 event of that instant already written are left out\)\./,
     );
+    expect(arnsOf(read(dir))).toEqual(s.dataset.map((e) => e.arn));
+  });
+
+  it("an expired checkpoint continues by time with --expired continue, and not by default", async () => {
+    const s = await simulator({ events: 200, latencyMs: 5 });
+    const { dir, args } = await killedAfterFourPages(s);
+    const cpPath = join(dir, "out.ndjson.checkpoint.json");
+    const cp = JSON.parse(readFileSync(cpPath, "utf8"));
+    cp.timestamp = new Date(Date.now() - 30 * 3600_000).toISOString();
+    writeFileSync(cpPath, JSON.stringify(cp));
+    expect((await runScript(args, { cwd: dir, env: awsEnv(s.url) })).code).toBe(3);
+    const run = await runScript([...args, "--expired", "continue"], { cwd: dir, env: awsEnv(s.url) });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      /⚠ The checkpoint out\.ndjson\.checkpoint\.json is 30\.0 hours old \(its token was received at \S+\): continuing by time, as expired: continue asks, from the last event written/,
+    );
+    expect(arnsOf(read(dir))).toEqual(s.dataset.map((e) => e.arn));
+    const bad = await runScript([...args, "--expired", "maybe"], { cwd: dir, env: awsEnv(s.url) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^health-backfill: Invalid expired: "maybe"\. Allowed: fail, continue\./m);
   });
 
   it("rides out a throttling storm and 5xx/connection faults, and completes exactly", async () => {

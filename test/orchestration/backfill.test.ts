@@ -29,6 +29,7 @@ const reporter: Reporter = {
   resumed: (i) => resumes.push(i),
   restarted: () => {},
   setAside: () => {},
+  continued: () => {},
   window: () => {},
   page: () => {},
 };
@@ -41,6 +42,7 @@ function options(raw: Record<string, string> = {}, restart = false) {
     restart,
     lastRun: config.lastRun,
     expiredLastRun: "refuse" as const,
+    expired: config.expired,
   };
 }
 
@@ -166,19 +168,20 @@ describe("backfill", () => {
     expect(existsSync(checkpoint)).toBe(true);
   });
 
-  it("reports a token the API refuses on resume as a refused checkpoint", async () => {
+  it("a token the API refuses on resume, over an output that cannot be continued by time, is a refused checkpoint", async () => {
+    // MemorySource's events carry no lastUpdatedTime: the output's end is no cursor (see by-time.test.ts).
     const source = new MemorySource(40);
     source.failAt.set(2, new Error("x"));
     await fails(run(source));
     source.invalidTokens.add(saved().nextToken);
     const error = await fails(run(source));
     expect(error).toBeInstanceOf(CheckpointRefusedError);
-    expect(error).toMatchObject({ reason: "token-refused" });
-    expect(error.message).toMatch(/refused the pagination token of the checkpoint/);
+    expect(error).toMatchObject({ reason: "output-changed" });
+    expect(error.message).toMatch(/cannot be continued by time/);
     expect(existsSync(checkpoint)).toBe(true);
   });
 
-  it("a refused token on resume leaves both files byte for byte, with an extra half page still there", async () => {
+  it("a refused token on resume that cannot continue by time leaves both files byte for byte, with an extra half page still there", async () => {
     const source = new MemorySource(40);
     source.failAt.set(3, new Error("x"));
     await fails(run(source));

@@ -30,6 +30,7 @@ const reporter: Reporter = {
   resumed: () => {},
   restarted: () => {},
   setAside: () => {},
+  continued: () => {},
   window: (w) => windows.push(w),
   page: () => {},
 };
