@@ -302,6 +302,24 @@ describe("never hang, and say only what is true", () => {
     );
   });
 
+  it("a bad or empty flag value is one line naming the option and what it allows (exit 2)", async () => {
+    const dir = dirOf();
+    const cases: [string[], RegExp][] = [
+      [["--page-size", "-5"], /Invalid page-size: "-5"\. Allowed: a whole number from 1 to 100\.$/],
+      [["--overlap", "-0s"], /Invalid overlap: "-0s"\. Write a duration as a whole number and a unit/],
+      [["--simulate", "1e3"], /Invalid simulate: "1e3"\. Allowed: a whole number from 1 to 1000000\.$/],
+      [["--output", ""], /Invalid output: the value is empty\. Give one, or leave out --output/],
+      [["--since="], /Invalid since: the value is empty\./],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runScript(["--simulate", "50", ...args], { cwd: dir });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
+      expect(lastLine(run)).toMatch(message);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("accepts a checkpoint and a filter file an editor saved with a byte-order mark", async () => {
     sim = await startSimulator({ events: 200, seed: 10, latencyMs: 2 });
     const env = awsEnv(sim.url);
