@@ -302,7 +302,7 @@ describe("never hang, and say only what is true", () => {
     );
   });
 
-  it("a bad or empty flag value is one line naming the option and what it allows (exit 2)", async () => {
+  it("a bad or empty flag value or filter is one line naming the option and what it allows (exit 2)", async () => {
     const dir = dirOf();
     const cases: [string[], RegExp][] = [
       [["--page-size", "-5"], /Invalid page-size: "-5"\. Allowed: a whole number from 1 to 100\.$/],
@@ -310,6 +310,11 @@ describe("never hang, and say only what is true", () => {
       [["--simulate", "1e3"], /Invalid simulate: "1e3"\. Allowed: a whole number from 1 to 1000000\.$/],
       [["--output", ""], /Invalid output: the value is empty\. Give one, or leave out --output/],
       [["--since="], /Invalid since: the value is empty\./],
+      [
+        ["--filter", `{"services":${"[".repeat(5000)}${"]".repeat(5000)}}`],
+        /Invalid filter: nested too deeply/,
+      ],
+      [["--filter", '{"services":["EC2"],"services":["S3"]}'], /Invalid filter: "services" appears twice/],
     ];
     for (const [args, message] of cases) {
       const run = await runScript(["--simulate", "50", ...args], { cwd: dir });
