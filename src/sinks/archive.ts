@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { INPUT } from "../config/names.ts";
 import { isObject } from "../config/parse.ts";
 import { errorMessage, UsageError } from "../errors.ts";
-import { isMissing, type Probe, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
+import { isMissing, type Probe, realPath, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
 import { forEachLine, type Line } from "../util/lines.ts";
 
 /**
@@ -138,13 +138,17 @@ export class ArchiveFile {
     return index;
   }
 
-  /** Writes the new archive beside the old one and renames it over; the old one stays until then. */
+  /**
+   * Writes the new archive beside the old one and renames it over; the old one stays until then. A
+   * symbolic link is followed: the file it points to is replaced, so the link keeps naming the archive.
+   */
   async #replace(entries: readonly Entry[], delta: string): Promise<void> {
-    const dir = dirname(this.path);
+    const target = realPath(this.path);
+    const dir = dirname(target);
     // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
-    await removeLeftoverTemps(this.path);
-    const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
-    const mode = await stat(this.path).then(
+    await removeLeftoverTemps(target);
+    const temp = join(dir, `.${basename(target)}.${process.pid}.tmp`);
+    const mode = await stat(target).then(
       (s) => s.mode & 0o7777,
       () => undefined,
     );
@@ -156,7 +160,7 @@ export class ArchiveFile {
       throw error;
     }
     this.#probe?.("merge-temp-synced");
-    await rename(temp, this.path);
+    await rename(temp, target);
     await syncDirectory(dir);
     this.#probe?.("merge-renamed");
   }

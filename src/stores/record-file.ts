@@ -12,7 +12,7 @@ import {
   type RunRecordStore,
   serializeRecord,
 } from "../engine/record.ts";
-import { type Probe, readIfThere, removeLeftoverTemps, writeFileAtomic } from "../util/fs.ts";
+import { type Probe, readIfThere, realPath, removeLeftoverTemps, writeFileAtomic } from "../util/fs.ts";
 import { forEachLine } from "../util/lines.ts";
 
 const PREFIX = "health-backfill.last-run.";
@@ -63,7 +63,7 @@ export class FileRecordStore implements RunRecordStore {
   async save(record: RunRecord): Promise<void> {
     // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
     const probe = this.#probe && ((point: string) => this.#probe?.(point.replace("checkpoint-", "record-")));
-    await removeLeftoverTemps(this.location); // only the holder of the destination's lock writes it
+    await removeLeftoverTemps(realPath(this.location)); // only the holder of the destination's lock writes it
     await writeFileAtomic(this.location, serializeRecord(record), probe);
   }
 }
