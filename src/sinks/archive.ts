@@ -197,7 +197,25 @@ export class ArchiveFile {
   }
 }
 
-function entryOf(line: Line, source: Entry["source"], where: () => string): Entry | undefined {
+const BOM = "\uFEFF";
+
+/**
+ * The line's event without what an editor may have added: a UTF-8 byte-order mark before the first
+ * line (read as the filter and checkpoint are) and a carriage return before the line end. The bytes
+ * copied leave both out, so the new archive ends every line with "\n" alone, not with a mix.
+ */
+function bare(line: Line): Line {
+  const bom = line.number === 1 && line.text.startsWith(BOM) ? 3 : 0;
+  const cr = line.text.endsWith("\r") ? 1 : 0;
+  if (bom === 0 && cr === 0) return line;
+  const text = line.text.slice(bom === 0 ? 0 : 1, line.text.length - cr);
+  // A line whose CR is cut keeps no line end in its bytes: the writer adds "\n".
+  const length = cr === 0 ? line.length - bom : line.length - bom - cr - (line.terminated ? 1 : 0);
+  return { ...line, text, offset: line.offset + bom, length, terminated: line.terminated && cr === 0 };
+}
+
+function entryOf(raw: Line, source: Entry["source"], where: () => string): Entry | undefined {
+  const line = bare(raw);
   if (line.text.trim() === "") return undefined; // a blank line holds no event; the new archive drops it
   const found = problemOf(line.text);
   if (typeof found === "string") {
