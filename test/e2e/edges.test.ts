@@ -341,6 +341,25 @@ describe("files the user already has", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/Resuming from page 4/);
   }, 90_000);
+  it("refuses a checkpoint whose event count and output bytes disagree (exit 3), output kept", async () => {
+    const dir = dirOf();
+    const args = ["--simulate", "200", "--page-size", "30", "--details", "none", ...OUT];
+    await runScript(args, { cwd: dir, env: { HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:3" } });
+    const cp = join(dir, "out.ndjson.checkpoint.json");
+    const doc = JSON.parse(readFileSync(cp, "utf8")) as { processedCount: number; output: { bytes: number } };
+    expect(doc.processedCount).toBe(90);
+    doc.output.bytes = 0;
+    writeFileSync(cp, JSON.stringify(doc));
+    const before = snapshot(dir);
+    const run = await runScript(args, { cwd: dir });
+    expect(run.code, run.stderr).toBe(3);
+    expect(lastLine(run)).toMatch(
+      /The checkpoint out\.ndjson\.checkpoint\.json is unreadable: processedCount \(90\) and output\.bytes \(0\) disagree: .*Nothing was deleted\./,
+    );
+    const after = snapshot(dir);
+    expect(after["out.ndjson"]).toBe(before["out.ndjson"]);
+    expect(after["out.ndjson.checkpoint.json"]).toBe(before["out.ndjson.checkpoint.json"]);
+  });
 });
 
 describe("never hang, and say only what is true", () => {
