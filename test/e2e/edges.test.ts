@@ -381,6 +381,17 @@ describe("never hang, and say only what is true", () => {
     expect(readFileSync(join(dir, "out.ndjson"), "utf8")).toBe("yesterday's backup\n");
   }, 200_000);
 
+  it("a 5xx past every retry names the operation and the endpoint: exit 1, run again", async () => {
+    sim = await startSimulator({ events: 50, seed: 11, latencyMs: 1, errorRate: 1 });
+    const run = await runScript(FAST, { cwd: dirOf(), env: awsEnv(sim.url) });
+    expect(run.code, run.stderr).toBe(1);
+    expect(lastLine(run)).toMatch(
+      new RegExp(
+        `: DescribeHealthServiceStatusForOrganization: ${sim.url} answered HTTP 50[03] \\((InternalFailure|ServiceUnavailable)\\) after every retry: .+\\. No page was saved yet: run the same command again to retry\\.$`,
+      ),
+    );
+  }, 60_000);
+
   it("SIGTERM before the first page does not claim progress was saved", async () => {
     const hung = await hungEndpoint();
     const dir = dirOf();
