@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Config } from "./config/config.ts";
@@ -7,7 +8,7 @@ import type { CheckpointStore } from "./engine/checkpoint.ts";
 import { type BackupIdentity, identityId, type RunRecordStore } from "./engine/record.ts";
 import { fingerprint } from "./engine/request.ts";
 import type { EventSource } from "./engine/source.ts";
-import { UsageError } from "./errors.ts";
+import { CheckpointRefusedError, UsageError } from "./errors.ts";
 import { ArchiveFile, type MergeResult, mergeStep } from "./sinks/archive.ts";
 import { NdjsonFileSink } from "./sinks/ndjson-sink.ts";
 import { FileCheckpointStore } from "./stores/file-store.ts";
@@ -31,8 +32,9 @@ export interface LocalFiles {
   release(): Promise<void>;
 }
 
-/** A file the backfill writes, by the input that names it (the record has none: it is ours). */
+/** A file the backfill writes, by the input that names it (the record, beside the output, by itself). */
 interface Named {
+  /** How a refusal names it: `Invalid <name>: ...`. */
   readonly name: string;
   readonly what: string;
   readonly path: string;
@@ -58,22 +60,66 @@ function unwritable(name: string, path: string, error: unknown): unknown {
   );
 }
 
-/** Refuses a folder, an unwritable file or folder; creates the folder if needed. Changes no file. */
-async function checkWritable(name: string, path: string): Promise<void> {
-  const info = await stat(path).catch((error: unknown) => {
+/** What a path is when it is not a regular file (undefined for a regular file). */
+function kindOf(info: Stats): string | undefined {
+  if (info.isFile()) return undefined;
+  if (info.isDirectory()) return "a folder";
+  if (info.isFIFO()) return "a named pipe";
+  if (info.isSocket()) return "a socket";
+  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/** The path's file, links followed; undefined when there is none. */
+async function statOf(name: string, path: string): Promise<Stats | undefined> {
+  return stat(path).catch((error: unknown) => {
     if (isMissing(error)) return undefined;
     throw unwritable(name, path, error);
   });
-  if (info?.isDirectory()) {
-    throw new UsageError(`Invalid ${name}: ${path} is a folder. Allowed: a file path.`);
+}
+
+/**
+ * Refuses anything but a regular file (a device, a named pipe, a socket, a folder: opening a pipe
+ * would block, replacing a device would destroy it), at the path and where its lock goes.
+ */
+async function checkRegular(file: Named): Promise<void> {
+  for (const path of [file.path, `${file.path}.lock`]) {
+    const kind = (await statOf(file.name, path).then((info) => info && kindOf(info))) ?? "";
+    if (kind === "") continue;
+    const where = path === file.path ? path : `${path}, where its lock goes,`;
+    throw new UsageError(
+      `Invalid ${file.name}: ${where} is ${kind}, not a regular file. Allowed: the path of a regular file, or of none yet.`,
+    );
   }
+}
+
+/**
+ * Refuses a file that cannot be written; creates the folder if needed. Changes no file. A checkpoint
+ * this user cannot open is refused as unreadable (exit 3), unless `restart` is to discard it.
+ */
+async function checkWritable(file: Named, restart: boolean): Promise<void> {
+  const info = await statOf(file.name, file.path);
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(file.path), { recursive: true });
     // Opening for writing without truncating proves it is writable and changes nothing.
-    if (info) await (await open(path, "r+")).close();
+    if (info && !(restart && file.what === "checkpoint")) await (await open(file.path, "r+")).close();
   } catch (error) {
-    throw unwritable(name, path, error);
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (info && file.what === "checkpoint" && (code === "EACCES" || code === "EPERM")) {
+      throw new CheckpointRefusedError(
+        "unreadable",
+        `The checkpoint ${file.path} is unreadable: this user cannot open it for reading and writing (${code}).`,
+      );
+    }
+    throw unwritable(file.name, file.path, error);
   }
+}
+
+/** Every check of a path before anything is opened: kind, distinct from the others, writable. */
+async function checkPaths(files: readonly Named[], restart: boolean): Promise<void> {
+  for (const file of files) await checkRegular(file);
+  await checkDistinct(files);
+  for (const file of files) await checkWritable(file, restart);
 }
 
 async function lock(
@@ -89,19 +135,31 @@ async function lock(
   }
 }
 
-/** Refuses two of the files naming one file, or one naming where another's lock goes. */
-function checkDistinct(files: readonly Named[]): void {
+/** Device and inode of the path's file (links followed), or its real path when there is none yet. */
+async function identityOf(path: string): Promise<string> {
+  const info = await stat(path).catch(() => undefined);
+  return info ? `${info.dev}:${info.ino}` : realPath(path);
+}
+
+/**
+ * Refuses two of the files being one file, or one being where another's lock goes: the same device
+ * and inode (hard links, symbolic links, `./y` and `y`), or the same real path for one not there yet.
+ */
+async function checkDistinct(files: readonly Named[]): Promise<void> {
+  const ids = await Promise.all(
+    files.map(async (f) => ({ file: await identityOf(f.path), lock: await identityOf(`${f.path}.lock`) })),
+  );
   for (const [i, later] of files.entries()) {
-    for (const earlier of files.slice(0, i)) {
-      if (realPath(later.path) === realPath(earlier.path)) {
+    for (const [j, earlier] of files.slice(0, i).entries()) {
+      const [a, b] = [ids[i], ids[j]] as [{ file: string; lock: string }, { file: string; lock: string }];
+      if (a.file === b.file) {
         const instead =
           later.name === INPUT.checkpoint ? `, or leave it empty for ${earlier.path}.checkpoint.json` : "";
         throw new UsageError(
           `Invalid ${later.name}: ${later.path} is the same file as the ${earlier.what} ${earlier.path}. Allowed: another path${instead}.`,
         );
       }
-      const lockOf = (a: Named, b: Named) => realPath(a.path) === realPath(`${b.path}.lock`);
-      if (lockOf(later, earlier) || lockOf(earlier, later)) {
+      if (a.file === b.lock || a.lock === b.file || a.lock === b.lock) {
         throw new UsageError(
           `Invalid ${later.name}: ${later.path} and the ${earlier.what} ${earlier.path} collide: one is where the other's lock goes. Allowed: another path.`,
         );
@@ -133,8 +191,7 @@ export async function openLocalFiles(
   hooks: { readonly probe?: Probe | undefined; readonly onStale: (message: string) => void },
 ): Promise<LocalFiles> {
   const files = namedFiles(config);
-  checkDistinct(files);
-  for (const file of files) await checkWritable(file.name, file.path);
+  await checkPaths(files, config.restart);
   const purpose = `A backfill into ${config.output}`;
   const locks: Lock[] = [];
   const release = async () => {
@@ -144,19 +201,21 @@ export async function openLocalFiles(
     for (const file of files) locks.push(await lock(file.name, file.path, purpose, hooks.onStale));
     // Now that no other run writes them, the temp files of killed writes can go: the checkpoint's,
     // and the output a restore from the Actions cache was rebuilding.
-    await removeLeftoverTemps(config.checkpoint);
+    await removeLeftoverTemps(realPath(config.checkpoint));
     await removeLeftoverTemps(config.output);
     const archive =
       config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
     await archive?.prepare();
     const openRecords = async (identity: BackupIdentity): Promise<FileRecordStore> => {
       const record = {
-        name: INPUT.output,
+        name: "last-run record",
         what: "last-run record",
         path: recordPath(config.output, identityId(identity)),
       };
-      checkDistinct([...files, record]);
-      await checkWritable(record.name, record.path);
+      // Checked as the others were, against them too; only the record is new here.
+      await checkRegular(record);
+      await checkDistinct([...files, record]);
+      await checkWritable(record, false);
       locks.push(await lock(record.name, record.path, purpose, hooks.onStale));
       const print = fingerprint(config.query);
       const legacy = {

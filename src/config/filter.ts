@@ -1,4 +1,5 @@
 import { shorten, UsageError } from "../errors.ts";
+import { duplicateKey } from "./json.ts";
 import { INPUT, type Scope } from "./names.ts";
 import { isObject, parseIsoTime } from "./parse.ts";
 
@@ -171,16 +172,34 @@ function checkMember(member: string, value: unknown, rule: Rule): FilterValue {
   }
 }
 
-/** Parses and validates the filter JSON for a scope. A UTF-8 byte-order mark (from a file) is accepted. */
+/**
+ * Parses and validates the filter JSON for a scope. A UTF-8 byte-order mark (from a file) is accepted;
+ * a member written twice in one object is refused (JSON.parse would keep the last without a word).
+ */
 export function parseFilter(text: string, scope: Scope): EventFilter {
-  const json = text.replace(/^\uFEFF/, "").trim();
+  const json = text.replace(/^\uFEFF/, "").trim() || "{}";
+  try {
+    return checkFilter(json, scope);
+  } catch (error) {
+    // Deep nesting overflows the stack of the checks (or of JSON.parse) before any rule can say no.
+    if (!(error instanceof RangeError)) throw error;
+    bad(
+      `nested too deeply (${error.message}). A filter nests at most 3 levels: {"tags": [{"key": "value"}]}.`,
+    );
+  }
+}
+
+function checkFilter(json: string, scope: Scope): EventFilter {
   let raw: unknown;
   try {
-    raw = JSON.parse(json === "" ? "{}" : json);
+    raw = JSON.parse(json);
   } catch (error) {
+    if (error instanceof RangeError) throw error;
     bad(`not valid JSON (${(error as Error).message}).`);
   }
   if (!isObject(raw)) bad("must be a JSON object.");
+  const twice = duplicateKey(json);
+  if (twice !== undefined) bad(`${show(twice)} appears twice in one object; give each member once.`);
   const rules = RULES[scope];
   // Built member by member from the rules above, which name only members of EventFilter.
   const filter: Record<string, FilterValue> = {};

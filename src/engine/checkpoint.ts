@@ -88,7 +88,17 @@ function problemOf(doc: Record<string, unknown>): string | undefined {
     return "output is incomplete";
   if (!lastArnFits(doc.version, output)) return "output.lastArn is missing";
   if (doc.cursor !== undefined && !isCursor(doc.cursor)) return "cursor is incomplete";
-  return undefined;
+  return countsProblem(doc.processedCount, output.bytes);
+}
+
+/**
+ * Every event counted is a line of the output before `output.bytes`, and nothing else is: a count and
+ * a length that cannot both be true mean the checkpoint was edited or damaged, and resuming from it
+ * would cut the output back and lose events (issue 15).
+ */
+function countsProblem(count: number, bytes: number): string | undefined {
+  if (bytes >= count && (count > 0 || bytes === 0)) return undefined;
+  return `processedCount (${count}) and output.bytes (${bytes}) disagree: ${count} events are not ${bytes} bytes of output`;
 }
 
 export function parseCheckpoint(text: string, location: string): Checkpoint {

@@ -78,5 +78,17 @@ export function explainAwsError(error: unknown, operation: string, endpoint: str
       },
     );
   }
-  return error;
+  return serverFault(error, operation, endpoint) ?? error;
+}
+
+/** A 5xx past every retry, as a fact that names the operation and where it went (transient). */
+function serverFault(error: unknown, operation: string, endpoint: string): Error | undefined {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  if (status === undefined || status < 500) return undefined;
+  const name = e?.name ? ` (${e.name})` : "";
+  return new Error(
+    `${operation}: ${endpoint} answered HTTP ${status}${name} after every retry: ${sentence(errorMessage(error))}`,
+    { cause: error },
+  );
 }

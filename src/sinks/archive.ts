@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { INPUT } from "../config/names.ts";
 import { isObject } from "../config/parse.ts";
 import { errorMessage, UsageError } from "../errors.ts";
-import { isMissing, type Probe, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
+import { isMissing, type Probe, realPath, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
 import { forEachLine, type Line } from "../util/lines.ts";
 
 /**
@@ -138,13 +138,17 @@ export class ArchiveFile {
     return index;
   }
 
-  /** Writes the new archive beside the old one and renames it over; the old one stays until then. */
+  /**
+   * Writes the new archive beside the old one and renames it over; the old one stays until then. A
+   * symbolic link is followed: the file it points to is replaced, so the link keeps naming the archive.
+   */
   async #replace(entries: readonly Entry[], delta: string): Promise<void> {
-    const dir = dirname(this.path);
+    const target = realPath(this.path);
+    const dir = dirname(target);
     // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
-    await removeLeftoverTemps(this.path);
-    const temp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
-    const mode = await stat(this.path).then(
+    await removeLeftoverTemps(target);
+    const temp = join(dir, `.${basename(target)}.${process.pid}.tmp`);
+    const mode = await stat(target).then(
       (s) => s.mode & 0o7777,
       () => undefined,
     );
@@ -156,7 +160,7 @@ export class ArchiveFile {
       throw error;
     }
     this.#probe?.("merge-temp-synced");
-    await rename(temp, this.path);
+    await rename(temp, target);
     await syncDirectory(dir);
     this.#probe?.("merge-renamed");
   }
@@ -193,7 +197,25 @@ export class ArchiveFile {
   }
 }
 
-function entryOf(line: Line, source: Entry["source"], where: () => string): Entry | undefined {
+const BOM = "\uFEFF";
+
+/**
+ * The line's event without what an editor may have added: a UTF-8 byte-order mark before the first
+ * line (read as the filter and checkpoint are) and a carriage return before the line end. The bytes
+ * copied leave both out, so the new archive ends every line with "\n" alone, not with a mix.
+ */
+function bare(line: Line): Line {
+  const bom = line.number === 1 && line.text.startsWith(BOM) ? 3 : 0;
+  const cr = line.text.endsWith("\r") ? 1 : 0;
+  if (bom === 0 && cr === 0) return line;
+  const text = line.text.slice(bom === 0 ? 0 : 1, line.text.length - cr);
+  // A line whose CR is cut keeps no line end in its bytes: the writer adds "\n".
+  const length = cr === 0 ? line.length - bom : line.length - bom - cr - (line.terminated ? 1 : 0);
+  return { ...line, text, offset: line.offset + bom, length, terminated: line.terminated && cr === 0 };
+}
+
+function entryOf(raw: Line, source: Entry["source"], where: () => string): Entry | undefined {
+  const line = bare(raw);
   if (line.text.trim() === "") return undefined; // a blank line holds no event; the new archive drops it
   const found = problemOf(line.text);
   if (typeof found === "string") {

@@ -4,7 +4,7 @@ import {
   parseCheckpoint,
   serializeCheckpoint,
 } from "../engine/checkpoint.ts";
-import { type Probe, readIfThere, removeFile, writeFileAtomic } from "../util/fs.ts";
+import { type Probe, readIfThere, realPath, removeFile, writeFileAtomic } from "../util/fs.ts";
 
 /** The checkpoint as a local JSON file, replaced atomically after every page. */
 export class FileCheckpointStore implements CheckpointStore {
@@ -26,6 +26,6 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   clear(): Promise<void> {
-    return removeFile(this.location);
+    return removeFile(realPath(this.location)); // where save wrote it: a link stays
   }
 }

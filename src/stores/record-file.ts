@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
   type BackupIdentity,
@@ -12,7 +12,7 @@ import {
   type RunRecordStore,
   serializeRecord,
 } from "../engine/record.ts";
-import { type Probe, readIfThere, removeLeftoverTemps, writeFileAtomic } from "../util/fs.ts";
+import { type Probe, readIfThere, realPath, removeLeftoverTemps, writeFileAtomic } from "../util/fs.ts";
 import { forEachLine } from "../util/lines.ts";
 
 const PREFIX = "health-backfill.last-run.";
@@ -63,7 +63,7 @@ export class FileRecordStore implements RunRecordStore {
   async save(record: RunRecord): Promise<void> {
     // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
     const probe = this.#probe && ((point: string) => this.#probe?.(point.replace("checkpoint-", "record-")));
-    await removeLeftoverTemps(this.location); // only the holder of the destination's lock writes it
+    await removeLeftoverTemps(realPath(this.location)); // only the holder of the destination's lock writes it
     await writeFileAtomic(this.location, serializeRecord(record), probe);
   }
 }
@@ -76,11 +76,30 @@ export class FileRecordStore implements RunRecordStore {
  * as it records. Otherwise the run starts from `first-since` and says why: a window too many is merged
  * away, a window too few is lost.
  */
+/**
+ * The text of release 0.1.0's record, or undefined when there is none. Only a regular file is read (a
+ * named pipe would block the run, a folder is no record); one that is not, or cannot be read, is named.
+ */
+async function readLegacy(path: string): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) return undefined;
+  const unusable = (why: string) =>
+    new RecordUnreadableError(
+      `The record release 0.1.0 kept for these flags, ${path}, ${why}, so it is not used.`,
+    );
+  if (!info.isFile()) throw unusable("is not a regular file");
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw unusable(`cannot be read (${(error as NodeJS.ErrnoException).code ?? "unknown error"})`);
+  }
+}
+
 async function adoptLegacy(
   legacy: LegacyRecordFile,
   identity: BackupIdentity,
 ): Promise<RunRecord | undefined> {
-  const text = await readIfThere(legacy.path);
+  const text = await readLegacy(legacy.path);
   if (text === undefined) return undefined;
   const old = parseLegacyRecord(text, legacy.path, legacy.fingerprint);
   const doubt = (await claimedElsewhere(legacy.path, identity)) ?? (await notThisBackup(legacy, old));
@@ -104,10 +123,13 @@ async function claimedElsewhere(path: string, identity: BackupIdentity): Promise
   const mine = identityId(identity);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith(PREFIX) || name === basename(path) || name === `${PREFIX}${mine}.json`) continue;
-    const doc = await readIfThere(join(dir, name)).catch(() => undefined);
-    const other = parseOther(doc);
-    if (other?.adoptedFrom === basename(path)) {
-      return `the backup of ${other.identity.destination} in account ${other.identity.account} took it over already`;
+    const other = join(dir, name);
+    // Regular files only: reading a named pipe would block the run.
+    const regular = (await stat(other).catch(() => undefined))?.isFile() === true;
+    const doc = regular ? await readIfThere(other).catch(() => undefined) : undefined;
+    const record = parseOther(doc);
+    if (record?.adoptedFrom === basename(path)) {
+      return `the backup of ${record.identity.destination} in account ${record.identity.account} took it over already`;
     }
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { readlinkSync, realpathSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
@@ -28,8 +28,13 @@ export async function removeLeftoverTemps(path: string): Promise<number> {
   return removed;
 }
 
-/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
-export async function writeFileAtomic(path: string, contents: string, probe?: Probe): Promise<void> {
+/**
+ * Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its
+ * checkpoint files; see README, "Checkpoint"). A symbolic link is followed: the file it points to is
+ * replaced, the link stays.
+ */
+export async function writeFileAtomic(link: string, contents: string, probe?: Probe): Promise<void> {
+  const path = realPath(link);
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
@@ -84,14 +89,25 @@ export function isMissing(error: unknown): boolean {
 
 /**
  * The real path a path names, also when the file does not exist yet (its nearest existing folder
- * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
+ * resolved, the rest appended; a link to nothing followed to where its file would be), so two
+ * spellings of one file compare equal: `./y` and `y`, links. Writes go there, so a link stays a link.
  */
-export function realPath(path: string): string {
+export function realPath(path: string, hops = 0): string {
   const absolute = resolve(path);
   try {
     return realpathSync.native(absolute);
   } catch {
+    const target = hops < 40 ? linkTarget(absolute) : undefined;
+    if (target !== undefined) return realPath(resolve(dirname(absolute), target), hops + 1);
     const parent = dirname(absolute);
     return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+  }
+}
+
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }

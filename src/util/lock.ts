@@ -50,19 +50,38 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Whether the holder of a lock is certainly gone, so the lock can be taken over. */
-function isGone({ holder, modifiedMs, size }: Found, now: number): boolean {
-  // Unreadable: an empty file is an exclusive create cut short; anything else is not ours to delete.
-  if (!holder) return size === 0 && now - modifiedMs > 5_000;
-  if (holder.host !== hostname()) return now - modifiedMs > STALE_AFTER_MS;
-  if (!isRunning(holder.pid)) return true;
+/**
+ * Why the holder of a lock is certainly gone, so the lock can be taken over; undefined while it may
+ * still hold it. A lock that is not ours to read (garbage, another program's) is taken over only when
+ * nobody changed it for as long as another machine's holder is trusted.
+ */
+function goneBecause({ holder, modifiedMs, size }: Found, now: number): string | undefined {
+  const quiet = now - modifiedMs > STALE_AFTER_MS;
+  const minutes = STALE_AFTER_MS / 60_000;
+  if (!holder) {
+    // An empty file is an exclusive create cut short.
+    if (size === 0 && now - modifiedMs > 5_000) return "it is empty, a creation cut short";
+    if (!quiet) return undefined;
+    return `it does not name a holder this program wrote and was not changed for ${minutes} minutes`;
+  }
+  const who = `its holder (pid ${holder.pid} on ${holder.host})`;
+  if (holder.host !== hostname()) {
+    return quiet ? `${who} did not refresh it for ${minutes} minutes` : undefined;
+  }
+  if (!isRunning(holder.pid)) return `${who} is no longer running`;
   const identity = processIdentity(holder.pid);
-  return holder.process !== undefined && identity !== undefined && identity !== holder.process;
+  const reused = holder.process !== undefined && identity !== undefined && identity !== holder.process;
+  return reused ? `${who} is no longer running (its pid now belongs to another process)` : undefined;
 }
 
-function describe(holder: Holder | undefined, path: string): string {
-  if (!holder) return `The lock ${path} is being taken by another process.`;
-  return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds the lock ${path}.`;
+function describe(found: Found, path: string, now: number): string {
+  const { holder } = found;
+  if (holder) {
+    return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds the lock ${path}.`;
+  }
+  if (found.size === 0) return `The lock ${path} is being taken by another process.`;
+  const left = Math.max(1, Math.ceil((found.modifiedMs + STALE_AFTER_MS - now) / 60_000));
+  return `The lock ${path} does not name a holder this program wrote; it is taken over once nobody has changed it for ${STALE_AFTER_MS / 60_000} minutes (in ${left} more).`;
 }
 
 interface Found {
@@ -168,8 +187,9 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
       if (isMissing(error)) return undefined; // released meanwhile: try again
       throw error;
     });
-    if (found && (tries >= 2 || !isGone(found, clock()))) {
-      throw new LockedError(describe(found.holder, path));
+    const why = found && goneBecause(found, clock());
+    if (found && (tries >= 2 || why === undefined)) {
+      throw new LockedError(describe(found, path, clock()));
     }
     // Remove the stale lock only if it is still the one judged stale: another run may have taken
     // it over meanwhile.
@@ -177,9 +197,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
       await unlink(path).catch((error: unknown) => {
         if (!isMissing(error)) throw error;
       });
-      options.onStale?.(
-        `Took over the lock ${path}: its holder (pid ${found.holder?.pid ?? "unknown"} on ${found.holder?.host ?? "unknown"}) is no longer running.`,
-      );
+      options.onStale?.(`Took over the lock ${path}: ${why}.`);
     }
   }
   const timer = setInterval(() => {

@@ -1,6 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { Socket } from "node:net";
+import { createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -199,12 +211,15 @@ describe("files the user already has", () => {
         ["--output", "y.ndjson", "--checkpoint", "./y.ndjson"],
         /Invalid checkpoint: \.\/y\.ndjson is the same file as the output y\.ndjson\./,
       ],
-      [["--output", "folder"], /Invalid output: folder is a folder\. Allowed: a file path\./],
+      [
+        ["--output", "folder"],
+        /Invalid output: folder is a folder, not a regular file\. Allowed: the path of a regular file, or of none yet\./,
+      ],
       [
         ["--output", "file.txt/out.ndjson"],
         /Invalid output: cannot write file\.txt\/out\.ndjson \(ENOTDIR\)/,
       ],
-      [["--output", "y.ndjson", "--checkpoint", "folder"], /Invalid checkpoint: folder is a folder/],
+      [["--output", "y.ndjson", "--checkpoint", "folder"], /Invalid checkpoint: folder is a folder, not/],
       [
         ["--output", "y.ndjson", "--checkpoint", "y.ndjson.lock"],
         /Invalid checkpoint: y\.ndjson\.lock and the output y\.ndjson collide: one is where the other.s lock goes\./,
@@ -217,6 +232,77 @@ describe("files the user already has", () => {
       expect(lastLine(run)).toMatch(message);
       expect(snapshot(dir)).toEqual(before);
     }
+  });
+
+  it("refuses a device, a named pipe, a socket at any path it would write, and never replaces one", async () => {
+    const dir = dirOf();
+    execFileSync("mknod", [join(dir, "null"), "c", "1", "3"]);
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    const socket = createNetServer();
+    await new Promise<void>((r) => socket.listen(join(dir, "socket"), r));
+    writeFileSync(join(dir, "archive.ndjson"), "");
+    try {
+      const cases: [string[], RegExp][] = [
+        [
+          ["--merge-into", "null"],
+          /^health-backfill: Invalid merge-into: null is a device, not a regular file\./,
+        ],
+        [["--merge-into", "fifo"], /Invalid merge-into: fifo is a named pipe, not a regular file\./],
+        [["--output", "null"], /Invalid output: null is a device, not a regular file\./],
+        [
+          ["--output", "/dev/stdout"],
+          /Invalid output: \/dev\/stdout is (a device|a named pipe|a socket), not/,
+        ],
+        [["--checkpoint", "null", "--restart"], /Invalid checkpoint: null is a device, not a regular file\./],
+        [["--checkpoint", "socket"], /Invalid checkpoint: socket is a socket, not a regular file\./],
+        [["--merge-into", "archive.ndjson", "--output", "fifo"], /Invalid output: fifo is a named pipe/],
+      ];
+      for (const [args, message] of cases) {
+        const run = await runScript(["--simulate", "50", "--output", "out.ndjson", ...args], {
+          cwd: dir,
+          killAfterMs: 20_000,
+        });
+        expect(run.code, `${args.join(" ")}: ${run.stderr}`).toBe(2);
+        expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
+        expect(lastLine(run)).toMatch(message);
+      }
+      expect(statSync(join(dir, "null")).isCharacterDevice()).toBe(true);
+      expect(statSync(join(dir, "fifo")).isFIFO()).toBe(true);
+      expect(readdirSync(dir).sort()).toEqual(["archive.ndjson", "fifo", "null", "socket"]);
+    } finally {
+      socket.close();
+    }
+  }, 60_000);
+
+  it("merges into the file a symbolic link names, and the link stays a link", async () => {
+    const dir = dirOf();
+    mkdirSync(join(dir, "real"));
+    writeFileSync(join(dir, "real", "archive.ndjson"), "");
+    symlinkSync(join("real", "archive.ndjson"), join(dir, "archive.ndjson"));
+    const args = ["--simulate", "60", "--details", "none", ...OUT, "--merge-into", "archive.ndjson"];
+    const run = await runScript(args, { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(lstatSync(join(dir, "archive.ndjson")).isSymbolicLink()).toBe(true);
+    const archived = readFileSync(join(dir, "real", "archive.ndjson"), "utf8")
+      .split("\n")
+      .filter(Boolean);
+    expect(archived).toHaveLength(60);
+    expect(readdirSync(join(dir, "real"))).toEqual(["archive.ndjson"]);
+  });
+
+  it("refuses an archive hard-linked to the output: one file by device and inode", async () => {
+    const dir = dirOf();
+    const full = ["--simulate", "100", "--details", "none", ...OUT];
+    expect((await runScript(full, { cwd: dir })).code).toBe(0);
+    linkSync(join(dir, "out.ndjson"), join(dir, "archive.ndjson"));
+    const before = snapshot(dir);
+    const run = await runScript([...full, "--restart", "--merge-into", "archive.ndjson"], { cwd: dir });
+    expect(run.code, run.stderr).toBe(2);
+    expect(lastLine(run)).toMatch(
+      /Invalid merge-into: archive\.ndjson is the same file as the output out\.ndjson\. Allowed: another path\.$/,
+    );
+    expect(snapshot(dir)).toEqual(before);
+    expect(readFileSync(join(dir, "archive.ndjson"), "utf8").split("\n").filter(Boolean)).toHaveLength(100);
   });
 
   it("refuses a checkpoint recorded for another output, and a simulated one of another size (exit 3)", async () => {
@@ -248,6 +334,25 @@ describe("files the user already has", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/Resuming from page 4/);
   }, 90_000);
+  it("refuses a checkpoint whose event count and output bytes disagree (exit 3), output kept", async () => {
+    const dir = dirOf();
+    const args = ["--simulate", "200", "--page-size", "30", "--details", "none", ...OUT];
+    await runScript(args, { cwd: dir, env: { HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:3" } });
+    const cp = join(dir, "out.ndjson.checkpoint.json");
+    const doc = JSON.parse(readFileSync(cp, "utf8")) as { processedCount: number; output: { bytes: number } };
+    expect(doc.processedCount).toBe(90);
+    doc.output.bytes = 0;
+    writeFileSync(cp, JSON.stringify(doc));
+    const before = snapshot(dir);
+    const run = await runScript(args, { cwd: dir });
+    expect(run.code, run.stderr).toBe(3);
+    expect(lastLine(run)).toMatch(
+      /The checkpoint out\.ndjson\.checkpoint\.json is unreadable: processedCount \(90\) and output\.bytes \(0\) disagree: .*Nothing was deleted\./,
+    );
+    const after = snapshot(dir);
+    expect(after["out.ndjson"]).toBe(before["out.ndjson"]);
+    expect(after["out.ndjson.checkpoint.json"]).toBe(before["out.ndjson.checkpoint.json"]);
+  });
 });
 
 describe("never hang, and say only what is true", () => {
@@ -268,6 +373,17 @@ describe("never hang, and say only what is true", () => {
     expect(took).toBeLessThan(180_000);
     expect(readFileSync(join(dir, "out.ndjson"), "utf8")).toBe("yesterday's backup\n");
   }, 200_000);
+
+  it("a 5xx past every retry names the operation and the endpoint: exit 1, run again", async () => {
+    sim = await startSimulator({ events: 50, seed: 11, latencyMs: 1, errorRate: 1 });
+    const run = await runScript(FAST, { cwd: dirOf(), env: awsEnv(sim.url) });
+    expect(run.code, run.stderr).toBe(1);
+    expect(lastLine(run)).toMatch(
+      new RegExp(
+        `: DescribeHealthServiceStatusForOrganization: ${sim.url} answered HTTP 50[03] \\((InternalFailure|ServiceUnavailable)\\) after every retry: .+\\. No page was saved yet: run the same command again to retry\\.$`,
+      ),
+    );
+  }, 60_000);
 
   it("SIGTERM before the first page does not claim progress was saved", async () => {
     const hung = await hungEndpoint();
@@ -293,6 +409,29 @@ describe("never hang, and say only what is true", () => {
     expect(lastLine(run)).toMatch(
       /^health-backfill: Unknown option '--no-such-flag'\. See --help for the flags\.$/,
     );
+  });
+
+  it("a bad or empty flag value or filter is one line naming the option and what it allows (exit 2)", async () => {
+    const dir = dirOf();
+    const cases: [string[], RegExp][] = [
+      [["--page-size", "-5"], /Invalid page-size: "-5"\. Allowed: a whole number from 1 to 100\.$/],
+      [["--overlap", "-0s"], /Invalid overlap: "-0s"\. Write a duration as a whole number and a unit/],
+      [["--simulate", "1e3"], /Invalid simulate: "1e3"\. Allowed: a whole number from 1 to 1000000\.$/],
+      [["--output", ""], /Invalid output: the value is empty\. Give one, or leave out --output/],
+      [["--since="], /Invalid since: the value is empty\./],
+      [
+        ["--filter", `{"services":${"[".repeat(5000)}${"]".repeat(5000)}}`],
+        /Invalid filter: nested too deeply/,
+      ],
+      [["--filter", '{"services":["EC2"],"services":["S3"]}'], /Invalid filter: "services" appears twice/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runScript(["--simulate", "50", ...args], { cwd: dir });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
+      expect(lastLine(run)).toMatch(message);
+    }
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("accepts a checkpoint and a filter file an editor saved with a byte-order mark", async () => {

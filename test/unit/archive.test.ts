@@ -88,6 +88,13 @@ describe("merge-into", () => {
     expect(readFileSync(archive, "utf8").endsWith("}\n")).toBe(true);
   });
 
+  it("reads an archive an editor saved with a byte-order mark and CRLF line ends, and writes one line end", async () => {
+    const [a, b, c] = [ev("a", 9), ev("b", 5), ev("c", 1)].map((e) => JSON.stringify(e));
+    writeFileSync(archive, `\uFEFF${a}\r\n${c}\r\n\r\n${b}\r`);
+    expect(await merge([ev("d", 3)])).toEqual({ events: 4, added: 1, updated: 0 });
+    expect(readFileSync(archive, "utf8")).toBe(`${a}\n${b}\n${jsonl([ev("d", 3)])}${c}\n`);
+  });
+
   it.each([
     ["not json", /line 2, is not JSON/],
     ["[1,2]", /line 2, is not a JSON object/],

@@ -1,11 +1,21 @@
-import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { identityId } from "../../src/engine/record.ts";
 import { backedUpFingerprint } from "../../src/engine/request.ts";
-import { LockedError, UsageError } from "../../src/errors.ts";
+import { CheckpointRefusedError, exitCodeOf, LockedError, UsageError } from "../../src/errors.ts";
 import { openLocalFiles } from "../../src/files.ts";
 
 /** The files of a scheduled backup: checked before anything is touched, each locked while in use. */
@@ -81,6 +91,81 @@ describe("local files of since: last-run and merge-into", () => {
       expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([".out.ndjson.tmp"]);
     } finally {
       await files.release();
+    }
+  });
+});
+describe("paths that are one file, or no regular file", () => {
+  const dirOf = () => mkdtempSync(join(tmpdir(), "files-"));
+  const refusal = (raw: RawInputs) =>
+    open(raw).then(
+      async (files) => {
+        await files.release();
+        return undefined;
+      },
+      (error: unknown) => error as Error,
+    );
+
+  it("compares device and inode: hard links between any two files or locks are refused", async () => {
+    const dir = dirOf();
+    const [out, cp, archive] = ["out.ndjson", "cp.json", "archive.ndjson"].map((n) => join(dir, n)) as [
+      string,
+      string,
+      string,
+    ];
+    writeFileSync(cp, "{}");
+    linkSync(cp, archive);
+    const raw = { output: out, checkpoint: cp, "merge-into": archive };
+    expect((await refusal(raw))?.message).toMatch(
+      /^Invalid merge-into: .*archive\.ndjson is the same file as the checkpoint .*cp\.json\. Allowed: another path\.$/,
+    );
+    rmSync(archive);
+    writeFileSync(archive, "");
+    linkSync(archive, `${out}.lock`);
+    expect((await refusal(raw))?.message).toMatch(
+      /^Invalid merge-into: .*archive\.ndjson and the output .*out\.ndjson collide: one is where the other's lock goes\./,
+    );
+  });
+
+  it("names the last-run record, not the output, when the record is a folder", async () => {
+    const dir = dirOf();
+    const output = join(dir, "out.ndjson");
+    const identity = {
+      account: "111122223333",
+      endpoint: "https://health.us-east-1.amazonaws.com",
+      destination: output,
+      query: backedUpFingerprint(config({ since: "last-run", output }).query),
+    };
+    const record = join(dir, `health-backfill.last-run.${identityId(identity)}.json`);
+    mkdirSync(record);
+    const files = await open({ since: "last-run", output });
+    const error = await files.openRecords(identity).catch((e: unknown) => e as Error);
+    await files.release();
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(
+      `Invalid last-run record: ${record} is a folder, not a regular file. Allowed: the path of a regular file, or of none yet.`,
+    );
+  });
+
+  it("refuses a checkpoint this user cannot open as unreadable (exit 3), and lets restart discard it", async () => {
+    const dir = dirOf();
+    const cp = join(dir, "cp.json");
+    writeFileSync(cp, "{}");
+    // Root opens any file it may read; only an immutable one stays closed to it.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) execFileSync("chattr", ["+i", cp]);
+    else chmodSync(cp, 0);
+    try {
+      const error = await refusal({ output: join(dir, "out.ndjson"), checkpoint: cp });
+      expect(error).toBeInstanceOf(CheckpointRefusedError);
+      expect(exitCodeOf(error)).toBe(3);
+      expect(error?.message).toMatch(
+        /^The checkpoint .*cp\.json is unreadable: this user cannot open it for reading and writing \(E(PERM|ACCES)\)\.$/,
+      );
+      expect(await refusal({ output: join(dir, "out.ndjson"), checkpoint: cp, restart: "true" })).toBe(
+        undefined,
+      );
+    } finally {
+      if (asRoot) execFileSync("chattr", ["-i", cp]);
     }
   });
 });

@@ -1,8 +1,16 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { removeLeftoverTemps, writeFileAtomic } from "../../src/util/fs.ts";
+import { realPath, removeLeftoverTemps, writeFileAtomic } from "../../src/util/fs.ts";
 
 describe("leftover temp files of killed checkpoint writes", () => {
   it("removes only the checkpoint's own temp files (.<name>.<pid>.tmp), nothing that merely looks alike", async () => {
@@ -38,5 +46,18 @@ describe("leftover temp files of killed checkpoint writes", () => {
 
   it("is fine with a folder that does not exist yet", async () => {
     expect(await removeLeftoverTemps(join(tmpdir(), "no-such-folder-4242", "cp.json"))).toBe(0);
+  });
+});
+
+describe("writes through symbolic links", () => {
+  it("replaces the file a link names, also a link to nothing yet, and the link stays", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "links-"));
+    mkdirSync(join(dir, "real"));
+    symlinkSync(join("real", "cp.json"), join(dir, "cp.json")); // nothing there yet
+    await writeFileAtomic(join(dir, "cp.json"), "one");
+    await writeFileAtomic(join(dir, "cp.json"), "two");
+    expect(lstatSync(join(dir, "cp.json")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, "real", "cp.json"), "utf8")).toBe("two");
+    expect(realPath(join(dir, "cp.json"))).toBe(realPath(join(dir, "real", "cp.json")));
   });
 });

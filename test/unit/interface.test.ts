@@ -45,3 +45,39 @@ describe("inputs and flags", () => {
     );
   });
 });
+
+describe("flag values", () => {
+  const refusal = (argv: string[]) => {
+    try {
+      parseCli(argv);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "accepted";
+  };
+
+  it("refuses an empty value typed on purpose instead of reading it as the default", () => {
+    expect(refusal(["--output", ""])).toBe(
+      "Invalid output: the value is empty. Give one, or leave out --output for its default (see --help).",
+    );
+    expect(refusal(["--since="])).toMatch(/^Invalid since: the value is empty\./);
+    expect(refusal(["--simulate="])).toMatch(/^Invalid simulate: the value is empty\./);
+    expect(refusal(["--checkpoint", "  "])).toMatch(/^Invalid checkpoint: the value is empty\./);
+  });
+
+  it("hands a value that starts with a dash, or is no number, to the input's own check", () => {
+    expect(parseCli(["--page-size", "-5"]).inputs["page-size"]).toBe("-5");
+    expect(parseCli(["--overlap", "-0s"]).inputs.overlap).toBe("-0s");
+    expect(parseCli(["--simulate", "1e3"]).inputs.simulate).toBe("1e3");
+    expect(parseCli(["--restart", "yes"]).inputs.restart).toBe("yes");
+  });
+
+  it("keeps --simulate and --restart as switches, and names a flag left without its value", () => {
+    expect(parseCli(["--simulate", "--restart"]).inputs).toEqual({ simulate: "true", restart: "true" });
+    expect(parseCli(["--simulate", "500"]).inputs.simulate).toBe("500");
+    expect(refusal(["--page-size", "--details", "none"])).toBe(
+      "Option --page-size needs a value (--page-size <value>). See --help for the flags.",
+    );
+    expect(refusal(["--output"])).toMatch(/^Option --output needs a value/);
+  });
+});

@@ -58,20 +58,45 @@ describe("the output lock", () => {
     await lock.release();
   });
 
-  it("trusts a holder on another machine until it stops refreshing the lock", async () => {
+  it("trusts a holder on another machine until it stops refreshing the lock, and says which it was", async () => {
     holder({ pid: 1, host: "elsewhere" });
     await expect(acquireLock(file, { purpose })).rejects.toThrow(/\(pid 1 on elsewhere, since/);
     const old = new Date(Date.now() - 11 * 60_000);
     utimesSync(`${file}.lock`, old, old);
-    await (await acquireLock(file, { purpose })).release();
+    const told: string[] = [];
+    await (await acquireLock(file, { purpose, onStale: (m) => told.push(m) })).release();
+    expect(told).toEqual([
+      expect.stringMatching(
+        /^Took over the lock .*: its holder \(pid 1 on elsewhere\) did not refresh it for 10 minutes\.$/,
+      ),
+    ]);
   });
 
-  it("never deletes a file at the lock's path that is not a lock", async () => {
+  it("leaves a lock it cannot read as its own while it changes, and says when it will take it over", async () => {
     writeFileSync(`${file}.lock`, '{"version":1,"nextToken":"abc"}');
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${file}.lock`, old, old);
-    await expect(acquireLock(file, { purpose })).rejects.toBeInstanceOf(LockedError);
+    const error = await acquireLock(file, { purpose }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockedError);
+    expect((error as Error).message).toMatch(
+      /^The lock .*out\.ndjson\.lock does not name a holder this program wrote; it is taken over once nobody has changed it for 10 minutes \(in 9 more\)\.$/,
+    );
     expect(readFileSync(`${file}.lock`, "utf8")).toBe('{"version":1,"nextToken":"abc"}');
+  });
+
+  it("takes over a lock it cannot read as its own once nobody changed it for 10 minutes", async () => {
+    writeFileSync(`${file}.lock`, "garbage");
+    const old = new Date(Date.now() - 11 * 60_000);
+    utimesSync(`${file}.lock`, old, old);
+    const told: string[] = [];
+    const lock = await acquireLock(file, { purpose, onStale: (m) => told.push(m) });
+    expect(told).toEqual([
+      expect.stringMatching(
+        /^Took over the lock .*: it does not name a holder this program wrote and was not changed for 10 minutes\.$/,
+      ),
+    ]);
+    expect(JSON.parse(readFileSync(`${file}.lock`, "utf8")).pid).toBe(process.pid);
+    await lock.release();
   });
 
   it("release leaves a lock that another run took over in place", async () => {

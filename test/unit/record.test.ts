@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { CoverageMeter } from "../../src/engine/coverage.ts";
@@ -16,6 +20,7 @@ import {
 } from "../../src/engine/record.ts";
 import { backedUpFingerprint } from "../../src/engine/request.ts";
 import { percent } from "../../src/format.ts";
+import { FileRecordStore, recordPath } from "../../src/stores/record-file.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 const HOUR = 3_600_000;
@@ -247,5 +252,24 @@ describe("coverage of the window", () => {
   it("a window without since reaches back 90 days", () => {
     const meter = new CoverageMeter({ to: iso(NOW) }, 0, false);
     expect(meter.page(NOW - 45 * DAY, 1).covered).toBe(0.5);
+  });
+});
+
+describe("release 0.1.0's record that is no regular file", () => {
+  it("is named and not used, instead of blocking on a named pipe or failing on a folder", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "legacy-"));
+    const output = join(dir, "out.ndjson");
+    mkdirSync(join(dir, "health-backfill.last-run.0123456789abcdef.json"));
+    execFileSync("mkfifo", [join(dir, "health-backfill.last-run.fedcba9876543210.json")]);
+    for (const print of ["0123456789abcdef", "fedcba9876543210"]) {
+      const path = recordPath(output, print);
+      const legacy = { path, fingerprint: print, output, destination: output };
+      const store = new FileRecordStore(join(dir, "current.json"), PROD, { legacy });
+      const error = await store.load().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RecordUnreadableError);
+      expect((error as Error).message).toBe(
+        `The record release 0.1.0 kept for these flags, ${path}, is not a regular file, so it is not used.`,
+      );
+    }
   });
 });

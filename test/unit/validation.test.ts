@@ -63,6 +63,29 @@ describe("inputs validated as the service model allows", () => {
     expectOneLine(text);
   });
 
+  it.each([
+    ['{"services":["EC2"],"services":["S3"]}', /^Invalid filter: "services" appears twice in one object;/],
+    ['{"startTime":{"from":"2026-11-01","\\u0066rom":"2026-11-02"}}', /"from" appears twice/],
+    ['{"tags":[{"team":"a"},{"team":"b","x":"1","team":"c"}]}', /"team" appears twice/],
+  ])("refuses a member written twice, naming it: %s", (json, message) => {
+    const text = usage(() => parseFilter(json, json.includes("tags") ? "account" : "organization"));
+    expect(text).toMatch(message);
+    expectOneLine(text);
+  });
+
+  it("takes the same name in different objects, and names a filter nested too deeply", () => {
+    const json = '{"tags":[{"team":"a"},{"team":"b"}],"services":["EC2"]}';
+    expect(parseFilter(json, "account")).toEqual(JSON.parse(json));
+    for (const deep of [
+      `{"services":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+      `{"startTime":${'{"from":'.repeat(5000)}1${"}".repeat(5000)}}`,
+    ]) {
+      const text = usage(() => parseFilter(deep, "organization"));
+      expect(text).toMatch(/^Invalid filter: nested too deeply \(.*\)\. A filter nests at most 3 levels/);
+      expectOneLine(text);
+    }
+  });
+
   it("accepts every member the service model has, with valid values", () => {
     const org = {
       eventTypeCodes: ["AWS_EC2_OPERATIONAL_ISSUE"],
