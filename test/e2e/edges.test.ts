@@ -60,6 +60,28 @@ async function hungEndpoint(): Promise<{ url: string; close: () => Promise<void>
   };
 }
 
+/** An endpoint that answers at once with headers and then one byte every 5 s, forever. */
+async function tricklingEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
+  const timers = new Set<NodeJS.Timeout>();
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+    res.write("{");
+    const timer = setInterval(() => res.write(" "), 5_000);
+    timers.add(timer);
+    res.on("close", () => clearInterval(timer));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
 describe("files the user already has", () => {
   it("a complete output survives every way a start can fail, byte for byte", async () => {
     sim = await startSimulator({ events: 200, seed: 5, latencyMs: 2 });
@@ -274,6 +296,21 @@ describe("never hang, and say only what is true", () => {
     );
     expect(took).toBeLessThan(180_000);
     expect(readFileSync(join(dir, "out.ndjson"), "utf8")).toBe("yesterday's backup\n");
+  }, 200_000);
+
+  it("an endpoint that trickles a byte every 5 s ends the run too: exit 1 within 3 minutes, naming it", async () => {
+    const trickle = await tricklingEndpoint();
+    const dir = dirOf();
+    const started = Date.now();
+    const run = await runScript(OUT, { cwd: dir, env: awsEnv(trickle.url) });
+    const took = Date.now() - started;
+    await trickle.close();
+    expect(run.code, run.stderr).toBe(1);
+    expect(lastLine(run)).toMatch(
+      new RegExp(`no answer from ${trickle.url} in time, after every retry \\(TimeoutError\\)\\.`),
+    );
+    expect(took).toBeLessThan(180_000);
+    expect(existsSync(join(dir, "out.ndjson"))).toBe(false);
   }, 200_000);
 
   it("SIGTERM before the first page does not claim progress was saved", async () => {
