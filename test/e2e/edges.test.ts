@@ -321,7 +321,7 @@ describe("never hang, and say only what is true", () => {
       env: awsEnv(hung.url),
       signalWhen: {
         pattern:
-          /Backfilling AWS Health events from AWS Health at http:\/\/127\.0\.0\.1:\d+ \(AWS_ENDPOINT_URL_HEALTH\)/,
+          /Backfilling AWS Health events from AWS Health at http:\/\/127\.0\.0\.1:\d+ \(custom endpoint\)/,
         signal: "SIGTERM",
       },
     });
@@ -352,5 +352,91 @@ describe("never hang, and say only what is true", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/Resuming from page 3/);
     expect(arnsOf(dir)).toEqual(sim.dataset.map((e) => e.arn));
+  });
+});
+
+describe("the endpoint the SDK uses is the endpoint the tool names and checks", () => {
+  const KEYS = { AWS_ACCESS_KEY_ID: "AKIDBACKFILLTEST", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMIbackfillTEST" };
+  /** A home whose ~/.aws/config holds `config`, so no file of this machine takes part. */
+  const homeWith = (config = "") => {
+    const home = dirOf();
+    mkdirSync(join(home, ".aws"));
+    writeFileSync(join(home, ".aws", "config"), config);
+    return home;
+  };
+  const env = (more: Record<string, string>) => ({
+    AWS_REGION: "us-east-1",
+    ...KEYS,
+    HOME: homeWith(),
+    ...more,
+  });
+  const named = (url: string) =>
+    new RegExp(`from AWS Health at ${url.replaceAll(".", "\\.")} \\(custom endpoint\\), region us-east-1`);
+
+  it("is taken from AWS_ENDPOINT_URL and ~/.aws/config (also per service) as the SDK takes it", async () => {
+    sim = await startSimulator({ events: 100, seed: 11, latencyMs: 2 });
+    const url = sim.url;
+    const runs: [string, Record<string, string>][] = [
+      ["AWS_ENDPOINT_URL", env({ AWS_ENDPOINT_URL: url })],
+      ["a blank AWS_ENDPOINT_URL_HEALTH", env({ AWS_ENDPOINT_URL_HEALTH: "", AWS_ENDPOINT_URL: url })],
+      ["endpoint_url in ~/.aws/config", env({ HOME: homeWith(`[default]\nendpoint_url = ${url}\n`) })],
+      [
+        "a services section",
+        env({
+          HOME: homeWith(
+            `[default]\nservices = local\n\n[services local]\nhealth =\n  endpoint_url = ${url}\n`,
+          ),
+        }),
+      ],
+    ];
+    for (const [name, e] of runs) {
+      const dir = dirOf();
+      const run = await runScript(FAST, { cwd: dir, env: e });
+      expect(run.code, `${name}: ${run.stderr}`).toBe(0);
+      expect(run.stderr, name).toMatch(named(url));
+      expect(arnsOf(dir), name).toEqual(sim.dataset.map((ev) => ev.arn));
+    }
+  });
+
+  it("is checked before any request and named in errors, never with a password", async () => {
+    const refusals: [string, Record<string, string>, number, RegExp][] = [
+      [
+        "not a URL",
+        env({ AWS_ENDPOINT_URL: "not-a-url" }),
+        2,
+        /^health-backfill: Invalid endpoint for AWS Health: "not-a-url" \(from AWS_ENDPOINT_URL_HEALTH, AWS_ENDPOINT_URL or endpoint_url in the AWS config file\)\. Allowed: an http or https URL/,
+      ],
+      [
+        "not a URL, in ~/.aws/config",
+        env({ HOME: homeWith("[default]\nendpoint_url = ftp://health.example\n") }),
+        2,
+        /Invalid endpoint for AWS Health: "ftp:\/\/health\.example"/,
+      ],
+      [
+        "a refusing AWS_ENDPOINT_URL",
+        env({ AWS_ENDPOINT_URL: "http://127.0.0.1:1" }),
+        4,
+        /http:\/\/127\.0\.0\.1:1 refused the connection/,
+      ],
+      [
+        "a password in the URL",
+        env({ AWS_ENDPOINT_URL: "http://someone:s3cretPW@127.0.0.1:1" }),
+        4,
+        /[^@]http:\/\/127\.0\.0\.1:1 refused the connection/,
+      ],
+      [
+        "a password in what is no URL",
+        env({ AWS_ENDPOINT_URL: "someone:s3cretPW@health.example" }),
+        2,
+        /Invalid endpoint for AWS Health: "health\.example"/,
+      ],
+    ];
+    for (const [name, e, code, message] of refusals) {
+      const run = await runScript(OUT, { cwd: dirOf(), env: e });
+      expect(run.code, `${name}: ${run.stderr}`).toBe(code);
+      expect(lastLine(run), name).toMatch(message);
+      expect(run.stderr + run.stdout, name).not.toMatch(/s3cretPW|someone/);
+      expect(run.stderr, name).not.toMatch(/run the same command again/);
+    }
   });
 });
