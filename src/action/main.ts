@@ -90,7 +90,13 @@ async function backfillWith(
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
     const records =
-      files.records && openRecordStore(files.records, cache?.api, { ...action, query: config.query, ctx });
+      files.records &&
+      openRecordStore(files.records, cache?.api, {
+        ...action,
+        query: config.query,
+        ctx,
+        warnings: cache?.warnings,
+      });
     const { result, merged } = await backfillInto(config, files, {
       source: connection.source,
       reporter,

@@ -5,6 +5,7 @@ import type { RunRecord, RunRecordStore } from "../engine/record.ts";
 import { fingerprint } from "../engine/request.ts";
 import type { FileRecordStore } from "../stores/record-file.ts";
 import type { CacheApi } from "./cache.ts";
+import { CacheWarnings } from "./cache-failure.ts";
 import type { RunContext } from "./env.ts";
 import { keyPart, legPart } from "./keys.ts";
 
@@ -32,7 +33,8 @@ export interface CacheRecordOptions {
   readonly keys: ReturnType<typeof recordKeys>;
   readonly clock: () => number;
   readonly log: (message: string) => void;
-  readonly warn: (message: string) => void;
+  /** A cache failure: `reason` says what happened (one warning per reason, see cache-failure.ts). */
+  readonly warn: (reason: string, message: string) => void;
 }
 
 /**
@@ -57,8 +59,10 @@ export class CacheRecordStore implements RunRecordStore {
     const { cache, keys, log } = this.#o;
     const restored = await cache?.restore([this.#local.location], keys.prefix);
     const key = restored?.key;
-    if (restored?.reason)
-      this.#o.warn(`Could not restore the last-run record from the Actions cache: ${restored.reason}`);
+    if (restored?.reason) {
+      const { reason } = restored;
+      this.#o.warn(reason, `Could not restore the last-run record from the Actions cache (${reason}).`);
+    }
     if (key) {
       this.restoredKey = key;
       log(`Restored the record of the last complete run from the Actions cache: ${key}`);
@@ -73,13 +77,16 @@ export class CacheRecordStore implements RunRecordStore {
   async save(record: RunRecord): Promise<void> {
     await this.#local.save(record);
     const key = this.#o.keys.save(this.#o.clock());
-    if ((await this.#o.cache?.save([this.#local.location], key))?.stored) {
+    const saved = await this.#o.cache?.save([this.#local.location], key);
+    if (saved?.stored) {
       this.savedKey = key;
       this.#o.log(`Saved the record of this run (until ${record.until}) to the Actions cache: ${key}`);
       return;
     }
+    const reason = saved?.reason ?? "the Actions cache service is not available";
     this.#o.warn(
-      `The record of this complete run could not be saved to the Actions cache, so the next scheduled run will not find it: it backs up from first-since again, or from an older record.`,
+      reason,
+      `The record of this complete run could not be saved to the Actions cache (${reason}), so the next scheduled run will not find it: it backs up from first-since again, or from an older record.`,
     );
   }
 }
@@ -93,13 +100,16 @@ export function openRecordStore(
     readonly matrix: string;
     readonly query: Query;
     readonly ctx: RunContext;
+    /** The step's cache warnings (see cache-side.ts), so the record adds none of a kind already told. */
+    readonly warnings?: CacheWarnings | undefined;
   },
 ): CacheRecordStore {
+  const warnings = step.warnings ?? new CacheWarnings(core);
   return new CacheRecordStore(local, {
     cache,
     keys: recordKeys(step.checkpointKey, step.ctx, legPart(step.matrix), fingerprint(step.query)),
     clock: Date.now,
     log: core.info,
-    warn: core.warning,
+    warn: (reason, message) => warnings.tell(reason, message),
   });
 }
