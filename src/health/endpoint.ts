@@ -1,6 +1,6 @@
 import { DescribeEventsCommand, type HealthClient } from "@aws-sdk/client-health";
 import { getEndpointFromInstructions } from "@smithy/core/endpoints";
-import { errorMessage, shorten, UsageError } from "../errors.ts";
+import { errorMessage, redactUrl, shorten, UsageError } from "../errors.ts";
 
 /** Where the SDK takes an endpoint from besides the region, for messages that tell the user where to look. */
 export const ENDPOINT_SETTINGS =
@@ -14,11 +14,6 @@ export interface Endpoint {
   readonly name: string;
   /** Set by the configuration (or the simulator) rather than the region's public endpoint. */
   readonly custom: boolean;
-}
-
-/** Drops the user name and password a URL may carry (`http://user:pw@host`): messages never show them. */
-export function redactUrl(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, "$1");
 }
 
 function isHttpUrl(value: string): boolean {

@@ -430,6 +430,12 @@ describe("the endpoint the SDK uses is the endpoint the tool names and checks", 
         2,
         /Invalid endpoint for AWS Health: "health\.example"/,
       ],
+      [
+        "a password in an AWS_ENDPOINT_URL_HEALTH that is no URL",
+        env({ AWS_ENDPOINT_URL_HEALTH: "someone:s3cretPW@health.example" }),
+        2,
+        /Invalid AWS_ENDPOINT_URL_HEALTH: "health\.example"/,
+      ],
     ];
     for (const [name, e, code, message] of refusals) {
       const run = await runScript(OUT, { cwd: dirOf(), env: e });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactUrl } from "../../src/health/endpoint.ts";
+import { redactUrl } from "../../src/errors.ts";
 
 describe("redactUrl", () => {
   it("drops a user name and password, whatever the rest of the value is", () => {
