@@ -27,6 +27,18 @@ interface Run {
   check?: OutputCheck;
 }
 
+/**
+ * The three ways users run the script: the bundle under Node, the source under Bun and Deno (README).
+ * Only Node's V8 traces its collections (--trace-gc) here, so the live heap is Node's alone.
+ * BENCH_DIST measures another bundle of the source than dist/ (node scripts/build.mjs <folder>).
+ */
+const RUNTIMES = {
+  node: [process.execPath, ...NODE_FLAGS, "--trace-gc", join(process.env.BENCH_DIST ?? "dist", "index.js")],
+  bun: ["node_modules/.bin/bun", "src/main.ts"],
+  deno: ["node_modules/.bin/deno", "run", "-A", "src/main.ts"],
+} as const;
+type Runtime = keyof typeof RUNTIMES;
+
 function peakRss(pid: number): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -40,23 +52,22 @@ function peakRss(pid: number): number {
  * Runs the bundled script against `sim`, sampling its peak RSS until it exits; V8 traces its
  * collections. With `check`, the output is compared with the dataset before it is deleted.
  */
-function backfill(sim: Simulator, details: string, check = false): Promise<Run> {
+function backfill(sim: Simulator, details: string, check = false, runtime: Runtime = "node"): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), "bench-"));
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [...NODE_FLAGS, "--trace-gc", "dist/index.js", "--details", details, "--output", join(dir, "out.ndjson")],
-    {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ENDPOINT_URL_HEALTH: sim.url,
-        AWS_ACCESS_KEY_ID: "bench",
-        AWS_SECRET_ACCESS_KEY: "bench",
-        AWS_REGION: "us-east-1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  const [command, ...prefix] = RUNTIMES[runtime];
+  const child = spawn(command, [...prefix, "--details", details, "--output", join(dir, "out.ndjson")], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DENO_NO_UPDATE_CHECK: "1",
+      AWS_ENDPOINT_URL_HEALTH: sim.url,
+      AWS_ACCESS_KEY_ID: "bench",
+      AWS_SECRET_ACCESS_KEY: "bench",
+      AWS_REGION: "us-east-1",
     },
-  );
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   let peak = 0;
   let live = 0;
@@ -145,15 +156,16 @@ async function scenario(details: "none" | "description"): Promise<void> {
 
 /** Peak RSS of a whole run, with the benchmark's latency but no rate limit, so 100,000 events finish in
  * well under a minute. */
-async function memory(events: number, details: "none" | "description"): Promise<Run> {
+async function memory(events: number, details: "none" | "description", runtime: Runtime): Promise<Run> {
   const sim = await startSimulator({ events, seed: 42, latencyMs: LATENCY_MS });
   try {
-    const run = await backfill(sim, details);
+    const run = await backfill(sim, details, false, runtime);
     if (run.code !== 0) throw new Error(`backfill failed (${run.code}):\n${run.stderr}`);
+    const live =
+      runtime === "node" ? `live heap after full GCs at most ${run.liveHeapMb.toFixed(1)} MB, ` : "";
     console.log(
-      `memory, details ${details}, ${events} events, ${LATENCY_MS} ms latency, no rate limit: ` +
-        `peak RSS ${run.peakRssMb.toFixed(1)} MiB, live heap after full GCs at most ${run.liveHeapMb.toFixed(1)} MB, ` +
-        `${(run.wallMs / 1000).toFixed(1)} s`,
+      `memory, ${runtime}, details ${details}, ${events} events, ${LATENCY_MS} ms latency, no rate limit: ` +
+        `peak RSS ${run.peakRssMb.toFixed(1)} MiB, ${live}${(run.wallMs / 1000).toFixed(1)} s`,
     );
     return run;
   } finally {
@@ -190,7 +202,7 @@ async function wide(shape: "narrow" | "wide"): Promise<Run> {
 }
 
 console.log(
-  `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node ${[...NODE_FLAGS, ""].join(" ")}dist/index.js (${process.version})`,
+  `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node ${[...NODE_FLAGS, ""].join(" ")}${RUNTIMES.node.at(-1)} (${process.version})`,
 );
 // BENCH_ONLY=none|description|memory|wide runs one part.
 const only = process.env.BENCH_ONLY;
@@ -201,13 +213,19 @@ if (!only || only === "memory") {
     | "none"
     | "description"
   )[];
-  for (const details of levels) {
-    const small = await memory(10_000, details);
-    const large = await memory(100_000, details);
-    console.log(
-      `memory ratio 100,000 / 10,000 events, details ${details}: peak RSS ${(large.peakRssMb / small.peakRssMb).toFixed(2)} ` +
-        `(target <= 1.3), live heap ${(large.liveHeapMb / small.liveHeapMb).toFixed(2)}`,
-    );
+  // BENCH_RUNTIMES=node,bun,deno (the default) picks the runtimes.
+  const runtimes = (process.env.BENCH_RUNTIMES?.split(",") ?? Object.keys(RUNTIMES)) as Runtime[];
+  for (const runtime of runtimes) {
+    for (const details of levels) {
+      const small = await memory(10_000, details, runtime);
+      const large = await memory(100_000, details, runtime);
+      const live =
+        runtime === "node" ? `, live heap ${(large.liveHeapMb / small.liveHeapMb).toFixed(2)}` : "";
+      console.log(
+        `memory ratio 100,000 / 10,000 events, ${runtime}, details ${details}: peak RSS ` +
+          `${(large.peakRssMb / small.peakRssMb).toFixed(2)} (target <= 1.3)${live}`,
+      );
+    }
   }
 }
 if (!only || only === "wide") {

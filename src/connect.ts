@@ -5,6 +5,7 @@ import { backedUpFingerprint } from "./engine/request.ts";
 import type { EventSource } from "./engine/source.ts";
 import { createPacedClient } from "./health/client.ts";
 import { AwsClock } from "./health/clock.ts";
+import { resolveEndpoint } from "./health/endpoint.ts";
 import { callerAccount } from "./health/identity.ts";
 import { HealthSource } from "./health/source.ts";
 import { startSimulator } from "./simulator/server.ts";
@@ -30,11 +31,6 @@ export interface Connection {
  */
 export const SIMULATED = { seed: 1, latencyMs: 15, rateLimit: 100, burst: 10 } as const;
 
-/** The public endpoint of a Health region (https://docs.aws.amazon.com/general/latest/gr/health.html). */
-function publicEndpoint(region: string): string {
-  return `https://health.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-}
-
 /** Connects to AWS Health (the SDK's own credential and endpoint chain) or to the built-in simulator. */
 export async function connect(config: Config, signal: AbortSignal): Promise<Connection> {
   const region = config.query.region;
@@ -48,22 +44,27 @@ export async function connect(config: Config, signal: AbortSignal): Promise<Conn
     credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
   };
   const client = createPacedClient({ region, signal, awsClock: clock, ...custom });
-  // The SDK reads AWS_ENDPOINT_URL_HEALTH itself; config.endpoint only names it in messages.
-  const endpoint = simulator?.url ?? config.endpoint ?? publicEndpoint(region);
-  let description = `AWS Health in ${region} (${endpoint})`;
+  const close = async () => {
+    client.destroy();
+    await simulator?.close();
+  };
+  // Named as the SDK resolves it (AWS_ENDPOINT_URL, ~/.aws/config included), checked before any request.
+  const endpoint = await resolveEndpoint(client).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  let description = `AWS Health in ${region} (${endpoint.name})`;
   if (simulator) description = `the built-in simulator (${config.simulate} events, ${simulator.url})`;
-  else if (config.endpoint)
-    description = `AWS Health at ${endpoint} (AWS_ENDPOINT_URL_HEALTH), region ${region}`;
+  else if (endpoint.custom)
+    description = `AWS Health at ${endpoint.name} (custom endpoint), region ${region}`;
   return {
-    source: new HealthSource(client, endpoint),
+    source: new HealthSource(client, endpoint.name),
     description,
-    endpoint,
+    endpoint: simulator?.url ?? endpoint.name,
     clock,
+    // STS with the same credentials and, for the simulator, its endpoint; otherwise the SDK's own.
     account: (signal) => callerAccount({ region, clock, signal, ...custom }),
-    close: async () => {
-      client.destroy();
-      await simulator?.close();
-    },
+    close,
   };
 }
 

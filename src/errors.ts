@@ -155,3 +155,8 @@ export function shorten(value: string, max = 80): string {
   const quoted = JSON.stringify(value);
   return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }
+
+/** Drops the user name and password a URL may carry (`http://user:pw@host`): messages never show them. */
+export function redactUrl(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, "$1");
+}

@@ -3,6 +3,7 @@ import type { BackfillResult } from "../engine/backfill.ts";
 import { fingerprint } from "../engine/request.ts";
 import type { FileCheckpointStore } from "../stores/file-store.ts";
 import type { CacheApi } from "./cache.ts";
+import { CacheWarnings } from "./cache-failure.ts";
 import { type CacheLog, CacheSyncedStore } from "./cache-store.ts";
 import { type Cleanup, deleteEntries } from "./cleanup.ts";
 import { type EntryFiles, entryDir, entryFiles } from "./entry.ts";
@@ -41,6 +42,8 @@ function describeRestore(restored: Restored): string {
 export class CacheSide {
   readonly api: CacheApi;
   readonly store: CacheSyncedStore;
+  /** Every cache call of this step warns through it: once per kind of failure. */
+  readonly warnings = new CacheWarnings(LOG);
   readonly #keys: CacheKeys;
   readonly #files: EntryFiles;
   readonly #local: FileCheckpointStore;
@@ -63,6 +66,7 @@ export class CacheSide {
       intervalMs: action.cacheSaveIntervalMs,
       clock: Date.now,
       log: LOG,
+      warnings: this.warnings,
     });
   }
 
@@ -91,8 +95,8 @@ export class CacheSide {
         matrixLeg: isMatrixLeg(this.#action.matrix),
       },
     });
-    const failed = restored.kind === "unusable" || restored.kind === "failed";
-    (failed ? core.warning : core.info)(describeRestore(restored));
+    if (restored.kind === "failed") this.warnings.tell(restored.reason, describeRestore(restored));
+    else (restored.kind === "unusable" ? core.warning : core.info)(describeRestore(restored));
     if (restored.kind === "checkpoint") await this.store.adopt(restored.chain);
     if (restored.kind === "checkpoint" || restored.kind === "earlier-release") return restored.key;
     await setAsideEarlierRun(config.checkpoint, core.warning);

@@ -1,6 +1,7 @@
 import type { Checkpoint, CheckpointStore } from "../engine/checkpoint.ts";
 import type { FileCheckpointStore } from "../stores/file-store.ts";
 import type { CacheApi } from "./cache.ts";
+import { CacheWarnings } from "./cache-failure.ts";
 import { type Chain, EMPTY_CHAIN, type EntryFiles } from "./entry.ts";
 import type { CacheKeys } from "./keys.ts";
 import { LatestOnlyQueue } from "./uploader.ts";
@@ -22,6 +23,8 @@ export interface CacheStoreOptions {
   readonly intervalMs: number;
   readonly clock: () => number;
   readonly log: CacheLog;
+  /** Shared with the step's other cache calls, so each kind of failure warns once; else the store's own. */
+  readonly warnings?: CacheWarnings;
 }
 
 /** What this attempt put into the cache, for the log, the summary and the outputs. */
@@ -64,11 +67,12 @@ export class CacheSyncedStore implements CheckpointStore {
   #latest: Checkpoint | undefined;
   #queuedAt = Number.NEGATIVE_INFINITY;
   #sequence = 0;
-  #lastReason: string | undefined;
+  readonly #warnings: CacheWarnings;
 
   constructor(local: FileCheckpointStore, o: CacheStoreOptions) {
     this.#local = local;
     this.#o = o;
+    this.#warnings = o.warnings ?? new CacheWarnings(o.log);
     this.location = local.location;
   }
 
@@ -125,7 +129,8 @@ export class CacheSyncedStore implements CheckpointStore {
     const result = await uploadMarker(marker, key, this.#deps());
     this.#count(result, key);
     if (!result.stored) {
-      this.#o.log.warning(
+      this.#warnings.tell(
+        result.reason ?? "",
         `The Actions cache did not store the mark of a complete backfill (${result.reason}): a re-run of this run would back up again.`,
       );
     }
@@ -160,9 +165,7 @@ export class CacheSyncedStore implements CheckpointStore {
     this.#latest ??= checkpoint;
     const message = `The Actions cache did not store page ${checkpoint.pages} (${result.reason}); the next upload tries again.`;
     // One warning per kind of failure: a rate limit at every page would flood the log.
-    if (result.reason === this.#lastReason) this.#o.log.debug(message);
-    else this.#o.log.warning(message);
-    this.#lastReason = result.reason;
+    this.#warnings.tell(result.reason ?? "", message, "debug");
   }
 
   #count(result: Uploaded, key: string): void {

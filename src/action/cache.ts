@@ -1,12 +1,13 @@
 import * as cache from "@actions/cache";
 import { errorMessage } from "../errors.ts";
+import { describeCacheFailure } from "./cache-failure.ts";
 import { CacheOutput, quietly } from "./cache-log.ts";
 
 export interface SaveResult {
   readonly stored: boolean;
   /** Size of the compressed archive sent, when the library said. */
   readonly archiveBytes?: number | undefined;
-  /** Why it was not stored, in the library's words. */
+  /** Why it was not stored, said plainly (see cache-failure.ts). */
   readonly reason?: string | undefined;
 }
 
@@ -14,7 +15,7 @@ export interface RestoreResult {
   /** The key restored (or found, with `lookupOnly`); undefined on a miss or a failure. */
   readonly key?: string | undefined;
   readonly archiveBytes?: number | undefined;
-  /** Why a restore failed, in the library's words; undefined on a plain miss. */
+  /** Why a restore failed, said plainly; undefined on a plain miss. */
   readonly reason?: string | undefined;
 }
 
@@ -43,7 +44,12 @@ export const quietCache: CacheApi = {
       const hit = await quietly(output, () =>
         cache.restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }),
       );
-      return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
+      const reason = output.reason();
+      return {
+        key: hit,
+        archiveBytes: output.number(RESTORED_SIZE),
+        reason: reason === undefined ? undefined : describeCacheFailure(output.lines, reason),
+      };
     } catch (error) {
       return { reason: errorMessage(error) };
     }
@@ -57,7 +63,10 @@ export const quietCache: CacheApi = {
       return {
         stored: id !== -1,
         archiveBytes: output.number(SAVED_SIZE),
-        reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
+        reason:
+          id === -1
+            ? describeCacheFailure(output.lines, output.reason() ?? "the cache service did not say why")
+            : undefined,
       };
     } catch (error) {
       return { stored: false, reason: errorMessage(error) };

@@ -91,7 +91,13 @@ async function lastRunRecords(
   if (config.query.since !== LAST_RUN) return undefined;
   const place = { workflow: ctx.workflow, workspace: ctx.workspace };
   const local = await files.openRecords(await identifyBackup(config, connection, place, signal));
-  return openRecordStore(local, cache?.api, { ...action, query: config.query, output: config.output, ctx });
+  return openRecordStore(local, cache?.api, {
+    ...action,
+    query: config.query,
+    output: config.output,
+    ctx,
+    warnings: cache?.warnings,
+  });
 }
 
 /** Continues from the cache (if it holds progress), connects, backs up, and marks completion in the cache. */

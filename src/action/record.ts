@@ -5,6 +5,7 @@ import { identityId, RecordUnreadableError, type RunRecord, type RunRecordStore 
 import { fingerprint } from "../engine/request.ts";
 import { type FileRecordStore, recordPath } from "../stores/record-file.ts";
 import type { CacheApi } from "./cache.ts";
+import { CacheWarnings } from "./cache-failure.ts";
 import type { RunContext } from "./env.ts";
 import { keyPart, legPart } from "./keys.ts";
 
@@ -49,7 +50,8 @@ export interface CacheRecordOptions {
   readonly attempt: number;
   readonly clock: () => number;
   readonly log: (message: string) => void;
-  readonly warn: (message: string) => void;
+  /** A cache failure: `reason` says what happened (one warning per reason, see cache-failure.ts). */
+  readonly warn: (reason: string, message: string) => void;
 }
 
 /**
@@ -94,8 +96,10 @@ export class CacheRecordStore implements RunRecordStore {
 
   async #restore(prefix: string): Promise<string | undefined> {
     const restored = await this.#o.cache?.restore([this.#local.location], prefix);
-    if (restored?.reason)
-      this.#o.warn(`Could not restore the last-run record from the Actions cache: ${restored.reason}`);
+    if (restored?.reason) {
+      const { reason } = restored;
+      this.#o.warn(reason, `Could not restore the last-run record from the Actions cache (${reason}).`);
+    }
     return restored?.key;
   }
 
@@ -115,13 +119,16 @@ export class CacheRecordStore implements RunRecordStore {
   async save(record: RunRecord): Promise<void> {
     await this.#local.save(record);
     const key = this.#o.keys.save(this.#o.clock());
-    if ((await this.#o.cache?.save([this.#local.location], key))?.stored) {
+    const saved = await this.#o.cache?.save([this.#local.location], key);
+    if (saved?.stored) {
       this.savedKey = key;
       this.#o.log(`Saved the record of this run (until ${record.until}) to the Actions cache: ${key}`);
       return;
     }
+    const reason = saved?.reason ?? "the Actions cache service is not available";
     this.#o.warn(
-      `The record of this complete run could not be saved to the Actions cache, so the next scheduled run will not find it: it backs up from first-since again, or from an older record.`,
+      reason,
+      `The record of this complete run could not be saved to the Actions cache (${reason}), so the next scheduled run will not find it: it backs up from first-since again, or from an older record.`,
     );
   }
 }
@@ -136,9 +143,12 @@ export function openRecordStore(
     readonly query: Query;
     readonly output: string;
     readonly ctx: RunContext;
+    /** The step's cache warnings (see cache-side.ts), so the record adds none of a kind already told. */
+    readonly warnings?: CacheWarnings | undefined;
   },
 ): CacheRecordStore {
   const leg = legPart(step.matrix);
+  const warnings = step.warnings ?? new CacheWarnings(core);
   return new CacheRecordStore(local, {
     cache,
     keys: recordKeys(step.checkpointKey, step.ctx, leg, identityId(local.identity)),
@@ -149,6 +159,6 @@ export function openRecordStore(
     attempt: step.ctx.attempt,
     clock: Date.now,
     log: core.info,
-    warn: core.warning,
+    warn: (reason, message) => warnings.tell(reason, message),
   });
 }

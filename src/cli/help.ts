@@ -42,7 +42,7 @@ With --since last-run, the record of the last complete run is kept beside the ou
 query (health-backfill.last-run.<fingerprint>.json); only a complete run moves it.
 
 AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
-identity, instance roles; AWS_ENDPOINT_URL_HEALTH).
+identity, instance roles; AWS_ENDPOINT_URL_HEALTH, AWS_ENDPOINT_URL, endpoint_url in ~/.aws/config).
 
 Exit status: 0 complete; 1 a transient failure (the message says whether progress is saved; running
 again helps); 2 invalid usage or input; 3 the checkpoint cannot be used (expired, other query or output,

@@ -1,4 +1,4 @@
-import { errorMessage, shorten, UsageError } from "../errors.ts";
+import { errorMessage, redactUrl, shorten, UsageError } from "../errors.ts";
 import { type EventFilter, parseFilter } from "./filter.ts";
 import {
   DETAILS,
@@ -180,7 +180,7 @@ function parseEndpoint(value: string | undefined): string | undefined {
   }
   if (url?.protocol !== "http:" && url?.protocol !== "https:") {
     throw new UsageError(
-      `Invalid AWS_ENDPOINT_URL_HEALTH: ${shorten(v)}. Allowed: an http or https URL such as https://health.us-east-1.amazonaws.com.`,
+      `Invalid AWS_ENDPOINT_URL_HEALTH: ${shorten(redactUrl(v))}. Allowed: an http or https URL such as https://health.us-east-1.amazonaws.com.`,
     );
   }
   return v;

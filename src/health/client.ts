@@ -1,6 +1,7 @@
 import { HealthClient } from "@aws-sdk/client-health";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { type AwsClock, CLOCK_STEP, clockMiddleware } from "./clock.ts";
+import { addAttemptDeadline } from "./deadline.ts";
 import { type Outcome, Pacer } from "./pacer.ts";
 
 /** API families: calls of one family share a rate limit (https://docs.aws.amazon.com/health/latest/ug/health-api.html). */
@@ -17,7 +18,7 @@ const FAMILY_OF: Record<string, Family> = {
   DescribeHealthServiceStatusForOrganizationCommand: "status",
 };
 
-/** Longest wait for one attempt's answer; Health answers in well under a second. */
+/** Longest wait for one attempt's whole answer; Health answers in well under a second. */
 export const REQUEST_TIMEOUT_MS = 12_000;
 
 const ORDER = Symbol("healthBackfillOrder");
@@ -79,8 +80,8 @@ export function createPacedClient(options: ClientOptions): HealthClient {
     region: options.region,
     retryStrategy: new ConfiguredRetryStrategy(10, retryDelay),
     // A request that gets no answer must fail and be retried like any transient fault: without
-    // throwOnRequestTimeout the SDK only logs a warning and waits forever. Ten attempts of 12 s end a
-    // run against a hung endpoint in about two minutes.
+    // throwOnRequestTimeout the SDK only logs a warning and waits forever. The attempt deadline below
+    // bounds the body too. Ten attempts of 12 s end a run against a hung endpoint in about two minutes.
     requestHandler: {
       connectionTimeout: 10_000,
       requestTimeout: REQUEST_TIMEOUT_MS,
@@ -89,6 +90,7 @@ export function createPacedClient(options: ClientOptions): HealthClient {
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
+  addAttemptDeadline(client, REQUEST_TIMEOUT_MS);
   const clock = options.clock ?? Date.now;
   const pacers = new Map<Family, Pacer>();
   const pacerFor = (family: Family): Pacer => {

@@ -1,5 +1,6 @@
 import { InvalidTokenError } from "../engine/source.ts";
 import { EndpointUnreachableError, errorMessage, SetupError, sentence, UsageError } from "../errors.ts";
+import { ENDPOINT_SETTINGS } from "./endpoint.ts";
 
 /** Codes by class: the API refused the request as invalid, or someone must grant or enable something. */
 const INVALID = new Set([
@@ -61,7 +62,7 @@ export function explainAwsError(error: unknown, operation: string, endpoint: str
   if (EXPIRED.has(name)) return new Error(`${fact} The AWS credentials expired.`, { cause: error });
   if (code === "ENOTFOUND") {
     return new SetupError(
-      `${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and AWS_ENDPOINT_URL_HEALTH.`,
+      `${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and ${ENDPOINT_SETTINGS}.`,
       { cause: error },
     );
   }

@@ -72,6 +72,28 @@ async function hungEndpoint(): Promise<{ url: string; close: () => Promise<void>
   };
 }
 
+/** An endpoint that answers at once with headers and then one byte every 5 s, forever. */
+async function tricklingEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
+  const timers = new Set<NodeJS.Timeout>();
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+    res.write("{");
+    const timer = setInterval(() => res.write(" "), 5_000);
+    timers.add(timer);
+    res.on("close", () => clearInterval(timer));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
 describe("files the user already has", () => {
   it("a complete output survives every way a start can fail, byte for byte", async () => {
     sim = await startSimulator({ events: 200, seed: 5, latencyMs: 2 });
@@ -385,6 +407,21 @@ describe("never hang, and say only what is true", () => {
     );
   }, 60_000);
 
+  it("an endpoint that trickles a byte every 5 s ends the run too: exit 1 within 3 minutes, naming it", async () => {
+    const trickle = await tricklingEndpoint();
+    const dir = dirOf();
+    const started = Date.now();
+    const run = await runScript(OUT, { cwd: dir, env: awsEnv(trickle.url) });
+    const took = Date.now() - started;
+    await trickle.close();
+    expect(run.code, run.stderr).toBe(1);
+    expect(lastLine(run)).toMatch(
+      new RegExp(`no answer from ${trickle.url} in time, after every retry \\(TimeoutError\\)\\.`),
+    );
+    expect(took).toBeLessThan(180_000);
+    expect(existsSync(join(dir, "out.ndjson"))).toBe(false);
+  }, 200_000);
+
   it("SIGTERM before the first page does not claim progress was saved", async () => {
     const hung = await hungEndpoint();
     const dir = dirOf();
@@ -393,7 +430,7 @@ describe("never hang, and say only what is true", () => {
       env: awsEnv(hung.url),
       signalWhen: {
         pattern:
-          /Backfilling AWS Health events from AWS Health at http:\/\/127\.0\.0\.1:\d+ \(AWS_ENDPOINT_URL_HEALTH\)/,
+          /Backfilling AWS Health events from AWS Health at http:\/\/127\.0\.0\.1:\d+ \(custom endpoint\)/,
         signal: "SIGTERM",
       },
     });
@@ -447,5 +484,97 @@ describe("never hang, and say only what is true", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/Resuming from page 3/);
     expect(arnsOf(dir)).toEqual(sim.dataset.map((e) => e.arn));
+  });
+});
+
+describe("the endpoint the SDK uses is the endpoint the tool names and checks", () => {
+  const KEYS = { AWS_ACCESS_KEY_ID: "AKIDBACKFILLTEST", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMIbackfillTEST" };
+  /** A home whose ~/.aws/config holds `config`, so no file of this machine takes part. */
+  const homeWith = (config = "") => {
+    const home = dirOf();
+    mkdirSync(join(home, ".aws"));
+    writeFileSync(join(home, ".aws", "config"), config);
+    return home;
+  };
+  const env = (more: Record<string, string>) => ({
+    AWS_REGION: "us-east-1",
+    ...KEYS,
+    HOME: homeWith(),
+    ...more,
+  });
+  const named = (url: string) =>
+    new RegExp(`from AWS Health at ${url.replaceAll(".", "\\.")} \\(custom endpoint\\), region us-east-1`);
+
+  it("is taken from AWS_ENDPOINT_URL and ~/.aws/config (also per service) as the SDK takes it", async () => {
+    sim = await startSimulator({ events: 100, seed: 11, latencyMs: 2 });
+    const url = sim.url;
+    const runs: [string, Record<string, string>][] = [
+      ["AWS_ENDPOINT_URL", env({ AWS_ENDPOINT_URL: url })],
+      ["a blank AWS_ENDPOINT_URL_HEALTH", env({ AWS_ENDPOINT_URL_HEALTH: "", AWS_ENDPOINT_URL: url })],
+      ["endpoint_url in ~/.aws/config", env({ HOME: homeWith(`[default]\nendpoint_url = ${url}\n`) })],
+      [
+        "a services section",
+        env({
+          HOME: homeWith(
+            `[default]\nservices = local\n\n[services local]\nhealth =\n  endpoint_url = ${url}\n`,
+          ),
+        }),
+      ],
+    ];
+    for (const [name, e] of runs) {
+      const dir = dirOf();
+      const run = await runScript(FAST, { cwd: dir, env: e });
+      expect(run.code, `${name}: ${run.stderr}`).toBe(0);
+      expect(run.stderr, name).toMatch(named(url));
+      expect(arnsOf(dir), name).toEqual(sim.dataset.map((ev) => ev.arn));
+    }
+  });
+
+  it("is checked before any request and named in errors, never with a password", async () => {
+    const refusals: [string, Record<string, string>, number, RegExp][] = [
+      [
+        "not a URL",
+        env({ AWS_ENDPOINT_URL: "not-a-url" }),
+        2,
+        /^health-backfill: Invalid endpoint for AWS Health: "not-a-url" \(from AWS_ENDPOINT_URL_HEALTH, AWS_ENDPOINT_URL or endpoint_url in the AWS config file\)\. Allowed: an http or https URL/,
+      ],
+      [
+        "not a URL, in ~/.aws/config",
+        env({ HOME: homeWith("[default]\nendpoint_url = ftp://health.example\n") }),
+        2,
+        /Invalid endpoint for AWS Health: "ftp:\/\/health\.example"/,
+      ],
+      [
+        "a refusing AWS_ENDPOINT_URL",
+        env({ AWS_ENDPOINT_URL: "http://127.0.0.1:1" }),
+        4,
+        /http:\/\/127\.0\.0\.1:1 refused the connection/,
+      ],
+      [
+        "a password in the URL",
+        env({ AWS_ENDPOINT_URL: "http://someone:s3cretPW@127.0.0.1:1" }),
+        4,
+        /[^@]http:\/\/127\.0\.0\.1:1 refused the connection/,
+      ],
+      [
+        "a password in what is no URL",
+        env({ AWS_ENDPOINT_URL: "someone:s3cretPW@health.example" }),
+        2,
+        /Invalid endpoint for AWS Health: "health\.example"/,
+      ],
+      [
+        "a password in an AWS_ENDPOINT_URL_HEALTH that is no URL",
+        env({ AWS_ENDPOINT_URL_HEALTH: "someone:s3cretPW@health.example" }),
+        2,
+        /Invalid AWS_ENDPOINT_URL_HEALTH: "health\.example"/,
+      ],
+    ];
+    for (const [name, e, code, message] of refusals) {
+      const run = await runScript(OUT, { cwd: dirOf(), env: e });
+      expect(run.code, `${name}: ${run.stderr}`).toBe(code);
+      expect(lastLine(run), name).toMatch(message);
+      expect(run.stderr + run.stdout, name).not.toMatch(/s3cretPW|someone/);
+      expect(run.stderr, name).not.toMatch(/run the same command again/);
+    }
   });
 });

@@ -154,13 +154,31 @@ describe("the action", () => {
     [
       "the cache rate-limits every upload (429)",
       (c: FakeCacheService) => c.fail("create", { status: 429, times: Number.POSITIVE_INFINITY }),
+      {},
+      /The Actions cache did not store page 1 \(rate limited: HTTP 429\); the next upload tries again\./,
     ],
-    ["the cache is read-only (untrusted trigger)", (c: FakeCacheService) => (c.readOnly = true)],
-  ])("%s: warnings, and a complete output", async (_name, breakCache) => {
+    [
+      "the cache is read-only (untrusted trigger)",
+      (c: FakeCacheService) => (c.readOnly = true),
+      {},
+      /The Actions cache did not store page 1 \(read-only for this workflow run: cache write denied\)/,
+    ],
+    [
+      "the cache service is unreachable",
+      () => {},
+      { ACTIONS_RESULTS_URL: "http://127.0.0.1:1/" },
+      /Could not restore the last-run record from the Actions cache \(unavailable: ECONNREFUSED\)\./,
+    ],
+  ])("%s: one warning that says so, and a complete output", async (_name, breakCache, env, warning) => {
     breakCache(cache);
-    const run = await attempt(1).done;
+    const run = await attempt(1, { since: "last-run", "first-since": "365d" }, env).done;
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/::warning::The Actions cache did not store/);
+    // Every upload, the record and the completion mark failed; the log says so once, as what it is.
+    const warnings = run.stdout.split("\n").filter((l) => l.startsWith("::warning::"));
+    expect(warnings).toEqual([expect.stringMatching(warning)]);
+    const shown = run.stdout.split("\n").filter((l) => !l.startsWith("::debug::"));
+    expect(shown.join("\n")).not.toMatch(/another job may be creating/);
+    expect(run.stdout).toMatch(/^The Actions cache did not store the mark of a complete backfill/m);
     expect(output()).toEqual(all());
   });
 
