@@ -27126,7 +27126,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 9333:
+/***/ 4425:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27248,6 +27248,58 @@ function shorten(value, max = 80) {
     const quoted = JSON.stringify(value);
     return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }
+/** Drops the user name and password a URL may carry (`http://user:pw@host`): messages never show them. */
+function redactUrl(value) {
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, "$1");
+}
+
+;// CONCATENATED MODULE: ./src/config/json.ts
+/**
+ * The first key that appears twice in one object of `json`, or undefined. JSON.parse silently keeps
+ * the last of them, so a member written twice would lose the first without a word (issue 15). A loop
+ * with its own stack, not recursion: any nesting depth is fine. Only for text JSON.parse accepted.
+ */
+function duplicateKey(json) {
+    // One entry per open object (its keys so far) or array (undefined).
+    const open = [];
+    let atKey = false;
+    for (let i = 0; i < json.length; i++) {
+        const c = json[i];
+        if (c === '"') {
+            const end = stringEnd(json, i);
+            const keys = open.at(-1);
+            if (atKey && keys) {
+                const key = JSON.parse(json.slice(i, end + 1));
+                if (keys.has(key))
+                    return key;
+                keys.add(key);
+            }
+            atKey = false;
+            i = end;
+        }
+        else if (c === "{") {
+            open.push(new Set());
+            atKey = true;
+        }
+        else if (c === "[") {
+            open.push(undefined);
+        }
+        else if (c === "}" || c === "]") {
+            open.pop();
+        }
+        else if (c === ",") {
+            atKey = open.at(-1) !== undefined;
+        }
+    }
+    return undefined;
+}
+/** Where the string that opens at `start` closes (its quote), past escapes. */
+function stringEnd(json, start) {
+    let i = start + 1;
+    while (json[i] !== '"')
+        i += json[i] === "\\" ? 2 : 1;
+    return i;
+}
 
 ;// CONCATENATED MODULE: ./src/config/names.ts
 /** Input names, shared by action inputs and CLI flags (`page-size` and `--page-size`). */
@@ -27263,6 +27315,7 @@ const INPUT = {
     output: "output",
     checkpoint: "checkpoint",
     maxCheckpointAge: "max-checkpoint-age",
+    expired: "expired",
     restart: "restart",
     simulate: "simulate",
     checkpointKey: "checkpoint-key",
@@ -27276,6 +27329,8 @@ const INPUT = {
 /** `since: last-run`: continue from the pinned `until` of the last complete backfill of the query. */
 const LAST_RUN = "last-run";
 const SCOPES = ["organization", "account"];
+/** What an expired checkpoint does: fail loudly (the rule), or continue the backfill by time. */
+const EXPIRED = ["fail", "continue"];
 const DETAILS = ["none", "description", "entities"];
 /**
  * Regions with an AWS Health endpoint. Health is global but served from few regions: us-east-1 is
@@ -27383,6 +27438,7 @@ function parseTime(name, value, now) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/filter.ts
+
 
 
 
@@ -27495,18 +27551,37 @@ function checkMember(member, value, rule) {
             return checkTags(member, value, rule.max);
     }
 }
-/** Parses and validates the filter JSON for a scope. A UTF-8 byte-order mark (from a file) is accepted. */
+/**
+ * Parses and validates the filter JSON for a scope. A UTF-8 byte-order mark (from a file) is accepted;
+ * a member written twice in one object is refused (JSON.parse would keep the last without a word).
+ */
 function parseFilter(text, scope) {
-    const json = text.replace(/^\uFEFF/, "").trim();
-    let raw;
+    const json = text.replace(/^\uFEFF/, "").trim() || "{}";
     try {
-        raw = JSON.parse(json === "" ? "{}" : json);
+        return checkFilter(json, scope);
     }
     catch (error) {
+        // Deep nesting overflows the stack of the checks (or of JSON.parse) before any rule can say no.
+        if (!(error instanceof RangeError))
+            throw error;
+        bad(`nested too deeply (${error.message}). A filter nests at most 3 levels: {"tags": [{"key": "value"}]}.`);
+    }
+}
+function checkFilter(json, scope) {
+    let raw;
+    try {
+        raw = JSON.parse(json);
+    }
+    catch (error) {
+        if (error instanceof RangeError)
+            throw error;
         bad(`not valid JSON (${error.message}).`);
     }
     if (!isObject(raw))
         bad("must be a JSON object.");
+    const twice = duplicateKey(json);
+    if (twice !== undefined)
+        bad(`${show(twice)} appears twice in one object; give each member once.`);
     const rules = RULES[scope];
     // Built member by member from the rules above, which name only members of EventFilter.
     const filter = {};
@@ -27613,7 +27688,7 @@ function parseEndpoint(value) {
         url = undefined;
     }
     if (url?.protocol !== "http:" && url?.protocol !== "https:") {
-        throw new UsageError(`Invalid AWS_ENDPOINT_URL_HEALTH: ${shorten(v)}. Allowed: an http or https URL such as https://health.us-east-1.amazonaws.com.`);
+        throw new UsageError(`Invalid AWS_ENDPOINT_URL_HEALTH: ${shorten(redactUrl(v))}. Allowed: an http or https URL such as https://health.us-east-1.amazonaws.com.`);
     }
     return v;
 }
@@ -27642,6 +27717,7 @@ function parseConfig(raw, ctx) {
         output,
         checkpoint: optional(raw.checkpoint) ?? `${output}.checkpoint.json`,
         maxCheckpointAgeMs: parseDuration(INPUT.maxCheckpointAge, raw["max-checkpoint-age"] || "24h"),
+        expired: parseChoice(INPUT.expired, raw.expired || "fail", EXPIRED),
         restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
         ...(simulate === undefined ? {} : { simulate }),
         ...(endpoint === undefined ? {} : { endpoint }),
@@ -27762,6 +27838,37 @@ function clockMiddleware(clock) {
 }
 const CLOCK_STEP = { step: "deserialize", priority: "low", name: "healthBackfillAwsClock" };
 
+;// CONCATENATED MODULE: ./src/health/deadline.ts
+function isDestroyable(body) {
+    const b = body;
+    return typeof b?.destroy === "function" && typeof b.once === "function";
+}
+/** Named and coded like the SDK's own request timeout, so the SDK retries it and messages word it alike. */
+function deadlineError(ms) {
+    return Object.assign(new Error(`the answer did not complete within ${ms} ms`), {
+        name: "TimeoutError",
+        code: "ETIMEDOUT",
+    });
+}
+/**
+ * A total deadline for every attempt, headers and body. The SDK's requestTimeout only covers the wait
+ * for the headers, and the socket timeout is an idle timeout: an endpoint that sends the headers and
+ * then a byte every few seconds would hold a run forever (issue 15). At the deserialize step, low
+ * priority, this sits between the HTTP handler and the parsing of the body, inside the retry loop.
+ */
+function addAttemptDeadline(client, ms) {
+    client.middlewareStack.add((next) => async (args) => {
+        const started = Date.now();
+        const out = await next(args);
+        const body = out.response?.body;
+        if (isDestroyable(body)) {
+            const timer = setTimeout(() => body.destroy(deadlineError(ms)), ms - (Date.now() - started));
+            body.once("close", () => clearTimeout(timer));
+        }
+        return out;
+    }, { step: "deserialize", priority: "low", name: "healthBackfillAttemptDeadline" });
+}
+
 ;// CONCATENATED MODULE: ./src/health/pacer.ts
 const CUT = 0.9;
 const CUT_MAX = 0.85;
@@ -27868,6 +27975,7 @@ class Pacer {
 
 
 
+
 const FAMILY_OF = {
     DescribeEventsCommand: "events",
     DescribeEventsForOrganizationCommand: "events",
@@ -27878,7 +27986,7 @@ const FAMILY_OF = {
     DescribeAffectedEntitiesForOrganizationCommand: "entities",
     DescribeHealthServiceStatusForOrganizationCommand: "status",
 };
-/** Longest wait for one attempt's answer; Health answers in well under a second. */
+/** Longest wait for one attempt's whole answer; Health answers in well under a second. */
 const REQUEST_TIMEOUT_MS = 12_000;
 const ORDER = Symbol("healthBackfillOrder");
 const THROTTLE_CODES = new Set([
@@ -27924,8 +28032,8 @@ function createPacedClient(options) {
         region: options.region,
         retryStrategy: new retry.ConfiguredRetryStrategy(10, retryDelay),
         // A request that gets no answer must fail and be retried like any transient fault: without
-        // throwOnRequestTimeout the SDK only logs a warning and waits forever. Ten attempts of 12 s end a
-        // run against a hung endpoint in about two minutes.
+        // throwOnRequestTimeout the SDK only logs a warning and waits forever. The attempt deadline below
+        // bounds the body too. Ten attempts of 12 s end a run against a hung endpoint in about two minutes.
         requestHandler: {
             connectionTimeout: 10_000,
             requestTimeout: REQUEST_TIMEOUT_MS,
@@ -27934,6 +28042,7 @@ function createPacedClient(options) {
         ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
         ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });
+    addAttemptDeadline(client, REQUEST_TIMEOUT_MS);
     const clock = options.clock ?? Date.now;
     const pacers = new Map();
     const pacerFor = (family) => {
@@ -27973,6 +28082,54 @@ function createPacedClient(options) {
     return client;
 }
 
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/endpoints/index.js
+var endpoints = __nccwpck_require__(2085);
+;// CONCATENATED MODULE: ./src/health/endpoint.ts
+
+
+
+/** Where the SDK takes an endpoint from besides the region, for messages that tell the user where to look. */
+const ENDPOINT_SETTINGS = "AWS_ENDPOINT_URL_HEALTH, AWS_ENDPOINT_URL or endpoint_url in the AWS config file";
+function isHttpUrl(value) {
+    try {
+        return ["http:", "https:"].includes(new URL(value).protocol);
+    }
+    catch {
+        return false;
+    }
+}
+function invalid(value) {
+    return new UsageError(`Invalid endpoint for AWS Health: ${shorten(redactUrl(value))} (from ${ENDPOINT_SETTINGS}). Allowed: an http or https URL such as https://health.us-east-1.amazonaws.com.`);
+}
+/**
+ * The endpoint the SDK will send to, asked of the SDK's own configuration: the tool reading
+ * AWS_ENDPOINT_URL_HEALTH itself missed AWS_ENDPOINT_URL and ~/.aws/config (issue 15), and named an
+ * endpoint that was never contacted. A configured value that is no http(s) URL is invalid input.
+ */
+async function resolveEndpoint(client) {
+    const config = client.config;
+    const configured = config.isCustomEndpoint ? undefined : await config.serviceConfiguredEndpoint?.();
+    if (configured !== undefined && !isHttpUrl(configured))
+        throw invalid(configured);
+    let url;
+    try {
+        // The same call the SDK's endpoint middleware makes, on a copy of the config as it does.
+        ({ url } = await (0,endpoints.getEndpointFromInstructions)({}, dist_cjs.DescribeEventsCommand, { ...config }));
+    }
+    catch (error) {
+        throw new UsageError(`Cannot resolve the endpoint of AWS Health: ${errorMessage(error)}`, {
+            cause: error,
+        });
+    }
+    if (!isHttpUrl(url.href))
+        throw invalid(url.href);
+    const path = url.pathname === "/" ? "" : url.pathname;
+    return {
+        name: `${url.protocol}//${url.host}${path}`,
+        custom: Boolean(config.isCustomEndpoint) || configured !== undefined,
+    };
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var client_sts_dist_cjs = __nccwpck_require__(1695);
 ;// CONCATENATED MODULE: ./src/engine/source.ts
@@ -28000,6 +28157,7 @@ class InvalidTokenError extends Error {
 ;// CONCATENATED MODULE: ./src/health/errors.ts
 
 
+
 /** Codes by class: the API refused the request as invalid, or someone must grant or enable something. */
 const INVALID = new Set([
     "ValidationException",
@@ -28017,7 +28175,7 @@ const ACCESS = new Set([
     "SignatureDoesNotMatch",
     "OptInRequired",
 ]);
-const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
+const errors_EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken", "RequestExpired"]);
 function codeOf(error) {
     const e = error;
     return String(e?.code ?? e?.cause?.code ?? "");
@@ -28047,10 +28205,10 @@ function explainAwsError(error, operation, endpoint) {
             cause: error,
         });
     }
-    if (EXPIRED.has(name))
+    if (errors_EXPIRED.has(name))
         return new Error(`${fact} The AWS credentials expired.`, { cause: error });
     if (code === "ENOTFOUND") {
-        return new SetupError(`${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and AWS_ENDPOINT_URL_HEALTH.`, { cause: error });
+        return new SetupError(`${operation}: cannot resolve the host of ${endpoint} (ENOTFOUND). Check the region and ${ENDPOINT_SETTINGS}.`, { cause: error });
     }
     if (code === "ECONNREFUSED") {
         return new EndpointUnreachableError(`${operation}: ${endpoint} refused the connection (ECONNREFUSED).`, {
@@ -28062,7 +28220,16 @@ function explainAwsError(error, operation, endpoint) {
             cause: error,
         });
     }
-    return error;
+    return serverFault(error, operation, endpoint) ?? error;
+}
+/** A 5xx past every retry, as a fact that names the operation and where it went (transient). */
+function serverFault(error, operation, endpoint) {
+    const e = error;
+    const status = e?.$metadata?.httpStatusCode;
+    if (status === undefined || status < 500)
+        return undefined;
+    const name = e?.name ? ` (${e.name})` : "";
+    return new Error(`${operation}: ${endpoint} answered HTTP ${status}${name} after every retry: ${sentence(errorMessage(error))}`, { cause: error });
 }
 
 ;// CONCATENATED MODULE: ./src/health/identity.ts
@@ -30646,13 +30813,13 @@ class TokenCodec {
     open(token, scope) {
         const payload = this.#verified(token);
         if (payload.r !== scope.region) {
-            invalid(`The pagination token was issued by the ${payload.r} endpoint, not ${scope.region}. Start over without a token.`);
+            tokens_invalid(`The pagination token was issued by the ${payload.r} endpoint, not ${scope.region}. Start over without a token.`);
         }
         if (payload.h !== scope.requestHash) {
-            invalid("The pagination token belongs to a different request. Keep all other arguments unchanged when you pass nextToken.");
+            tokens_invalid("The pagination token belongs to a different request. Keep all other arguments unchanged when you pass nextToken.");
         }
         if (this.#now() - payload.i > this.#ttlMs)
-            invalid("The pagination token has expired.");
+            tokens_invalid("The pagination token has expired.");
         return { t: payload.c[0], k: payload.c[1] };
     }
     #sign(body) {
@@ -30661,14 +30828,14 @@ class TokenCodec {
     #verified(token) {
         const [body, signature, extra] = token.split(".");
         if (body === undefined || signature === undefined || extra !== undefined)
-            invalid("The pagination token is not valid.");
+            tokens_invalid("The pagination token is not valid.");
         const expected = this.#sign(body);
         const given = Buffer.from(signature, "base64url");
         if (given.length !== expected.length || !(0,external_node_crypto_.timingSafeEqual)(given, expected))
-            invalid("The pagination token is not valid.");
+            tokens_invalid("The pagination token is not valid.");
         const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
         if (!isPayload(payload))
-            invalid("The pagination token is not valid.");
+            tokens_invalid("The pagination token is not valid.");
         return payload;
     }
 }
@@ -30682,7 +30849,7 @@ function isPayload(p) {
         typeof p.c[0] === "number" &&
         typeof p.c[1] === "string");
 }
-function invalid(message) {
+function tokens_invalid(message) {
     throw new ServiceError("InvalidPaginationToken", message);
 }
 /** A hash of the request as sent, minus nextToken; key order does not matter, list order does. */
@@ -31101,8 +31268,13 @@ async function removeLeftoverTemps(path) {
     }
     return removed;
 }
-/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
-async function writeFileAtomic(path, contents, probe) {
+/**
+ * Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its
+ * checkpoint files; see README, "Checkpoint"). A symbolic link is followed: the file it points to is
+ * replaced, the link stays.
+ */
+async function writeFileAtomic(link, contents, probe) {
+    const path = realPath(link);
     const dir = (0,external_node_path_.dirname)(path);
     await (0,promises_.mkdir)(dir, { recursive: true });
     const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(path)}.${process.pid}.tmp`);
@@ -31159,20 +31331,33 @@ function isMissing(error) {
 }
 /**
  * The real path a path names, also when the file does not exist yet (its nearest existing folder
- * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
+ * resolved, the rest appended; a link to nothing followed to where its file would be), so two
+ * spellings of one file compare equal: `./y` and `y`, links. Writes go there, so a link stays a link.
  */
-function realPath(path) {
+function realPath(path, hops = 0) {
     const absolute = (0,external_node_path_.resolve)(path);
     try {
         return external_node_fs_.realpathSync.native(absolute);
     }
     catch {
+        const target = hops < 40 ? linkTarget(absolute) : undefined;
+        if (target !== undefined)
+            return realPath((0,external_node_path_.resolve)((0,external_node_path_.dirname)(absolute), target), hops + 1);
         const parent = (0,external_node_path_.dirname)(absolute);
         return parent === absolute ? absolute : (0,external_node_path_.join)(realPath(parent), (0,external_node_path_.basename)(absolute));
     }
 }
+function linkTarget(path) {
+    try {
+        return (0,external_node_fs_.readlinkSync)(path);
+    }
+    catch {
+        return undefined;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/connect.ts
+
 
 
 
@@ -31187,10 +31372,6 @@ function realPath(path) {
  * backfill resumes against the same events.
  */
 const SIMULATED = { seed: 1, latencyMs: 15, rateLimit: 100, burst: 10 };
-/** The public endpoint of a Health region (https://docs.aws.amazon.com/general/latest/gr/health.html). */
-function publicEndpoint(region) {
-    return `https://health.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-}
 /** Connects to AWS Health (the SDK's own credential and endpoint chain) or to the built-in simulator. */
 async function connect(config, signal) {
     const region = config.query.region;
@@ -31203,23 +31384,28 @@ async function connect(config, signal) {
         credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
     };
     const client = createPacedClient({ region, signal, awsClock: clock, ...custom });
-    // The SDK reads AWS_ENDPOINT_URL_HEALTH itself; config.endpoint only names it in messages.
-    const endpoint = simulator?.url ?? config.endpoint ?? publicEndpoint(region);
-    let description = `AWS Health in ${region} (${endpoint})`;
+    const close = async () => {
+        client.destroy();
+        await simulator?.close();
+    };
+    // Named as the SDK resolves it (AWS_ENDPOINT_URL, ~/.aws/config included), checked before any request.
+    const endpoint = await resolveEndpoint(client).catch(async (error) => {
+        await close();
+        throw error;
+    });
+    let description = `AWS Health in ${region} (${endpoint.name})`;
     if (simulator)
         description = `the built-in simulator (${config.simulate} events, ${simulator.url})`;
-    else if (config.endpoint)
-        description = `AWS Health at ${endpoint} (AWS_ENDPOINT_URL_HEALTH), region ${region}`;
+    else if (endpoint.custom)
+        description = `AWS Health at ${endpoint.name} (custom endpoint), region ${region}`;
     return {
-        source: new HealthSource(client, endpoint),
+        source: new HealthSource(client, endpoint.name),
         description,
-        endpoint,
+        endpoint: simulator?.url ?? endpoint.name,
         clock,
+        // STS with the same credentials and, for the simulator, its endpoint; otherwise the SDK's own.
         account: (signal) => callerAccount({ region, clock, signal, ...custom }),
-        close: async () => {
-            client.destroy();
-            await simulator?.close();
-        },
+        close,
     };
 }
 /**
@@ -31281,6 +31467,11 @@ function lastArnFits(version, output) {
         return typeof output.lastArn === "string";
     return version === 1 || output.bytes === 0;
 }
+function isCursor(value) {
+    if (!isObject(value) || typeof value.lastUpdatedTime !== "string")
+        return false;
+    return Array.isArray(value.skip) && value.skip.every((arn) => typeof arn === "string");
+}
 /** Why the parsed JSON is not a usable checkpoint, or undefined when it is. */
 function problemOf(doc) {
     if (!READABLE_VERSIONS.includes(doc.version))
@@ -31303,7 +31494,19 @@ function problemOf(doc) {
         return "output is incomplete";
     if (!lastArnFits(doc.version, output))
         return "output.lastArn is missing";
-    return undefined;
+    if (doc.cursor !== undefined && !isCursor(doc.cursor))
+        return "cursor is incomplete";
+    return countsProblem(doc.processedCount, output.bytes);
+}
+/**
+ * Every event counted is a line of the output before `output.bytes`, and nothing else is: a count and
+ * a length that cannot both be true mean the checkpoint was edited or damaged, and resuming from it
+ * would cut the output back and lose events (issue 15).
+ */
+function countsProblem(count, bytes) {
+    if (bytes >= count && (count > 0 || bytes === 0))
+        return undefined;
+    return `processedCount (${count}) and output.bytes (${bytes}) disagree: ${count} events are not ${bytes} bytes of output`;
 }
 function parseCheckpoint(text, location) {
     let doc;
@@ -31321,6 +31524,37 @@ function parseCheckpoint(text, location) {
 }
 function serializeCheckpoint(checkpoint) {
     return `${JSON.stringify(checkpoint, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/continuation.ts
+/** The request that continues `request` at `cursor`: the same query, its window ending at the cursor. */
+function continuation(request, cursor) {
+    const f = request.filter;
+    const to = cursor.lastUpdatedTime;
+    const filter = f.lastUpdatedTimes
+        ? { ...f, lastUpdatedTimes: f.lastUpdatedTimes.map((range, i) => (i === 0 ? { ...range, to } : range)) }
+        : { ...f, lastUpdatedTime: { ...f.lastUpdatedTime, to } };
+    return { ...request, filter };
+}
+function continuation_timeOf(value) {
+    return value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : Number.NaN;
+}
+/** The source, with the events of the cursor's instant already written left out of each page. */
+function skippingWritten(source, cursor) {
+    const at = Date.parse(cursor.lastUpdatedTime);
+    const written = new Set(cursor.skip);
+    const fresh = (event) => {
+        const e = event;
+        return !(continuation_timeOf(e.lastUpdatedTime) === at && typeof e.arn === "string" && written.has(e.arn));
+    };
+    return {
+        preflight: (request, signal) => source.preflight(request, signal),
+        async listPage(request, token, signal) {
+            const page = await source.listPage(request, token, signal);
+            return { ...page, events: page.events.filter(fresh) };
+        },
+        enrich: (request, events, signal, budget) => source.enrich(request, events, signal, budget),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/record.ts
@@ -31782,9 +32016,22 @@ function join(lines) {
 
 
 
+
+/** A plan that continues the checkpoint's backfill by time from the end of its output, and says so. */
+async function byTime(checkpoint, deps, why) {
+    const cursor = await deps.sink.tail(checkpoint.output.bytes);
+    deps.reporter.continued({
+        ...why,
+        location: deps.store.location,
+        tokenReceivedAt: checkpoint.timestamp,
+        ...(cursor && { cursor }),
+    });
+    return { token: undefined, cursor };
+}
 /**
- * Refuses a checkpoint that must not be used, before any API call; deletes nothing. Returns whether an
- * expired checkpoint is set aside instead (a `since: last-run` query whose front door allows it).
+ * Refuses a checkpoint that must not be used, before any API call; deletes nothing. An expired one is
+ * continued by time (`expired: continue`), set aside (a `since: last-run` query whose front door allows
+ * it), or refused.
  */
 function checkUsable(checkpoint, print, options, deps) {
     const where = deps.store.location;
@@ -31796,7 +32043,9 @@ function checkUsable(checkpoint, print, options, deps) {
     }
     const age = deps.clock() - Date.parse(checkpoint.timestamp);
     if (age <= options.maxCheckpointAgeMs)
-        return false;
+        return "resume";
+    if (options.expired === "continue")
+        return "expired";
     if (options.query.since === LAST_RUN && options.expiredLastRun === "start-again") {
         deps.reporter.setAside({
             location: where,
@@ -31806,7 +32055,7 @@ function checkUsable(checkpoint, print, options, deps) {
             events: checkpoint.processedCount,
             output: deps.sink.location,
         });
-        return true;
+        return "set-aside";
     }
     throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
         `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`);
@@ -31821,7 +32070,8 @@ async function fresh(options, deps, replaces) {
     const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
     deps.reporter.window(window);
     const startedAt = new Date(now).toISOString();
-    return { request, window, checkpoint: undefined, replaces, resumed: undefined, startedAt };
+    const plan = { token: undefined, cursor: undefined };
+    return { request, window, checkpoint: undefined, replaces, plan, resumed: undefined, startedAt };
 }
 /** Where the backfill starts. Reads and checks; changes no file. */
 async function begin(options, print, deps) {
@@ -31830,9 +32080,16 @@ async function begin(options, print, deps) {
     const checkpoint = options.restart ? undefined : await deps.store.load();
     if (!checkpoint)
         return fresh(options, deps, options.restart);
-    if (checkUsable(checkpoint, print, options, deps))
+    const usable = checkUsable(checkpoint, print, options, deps);
+    if (usable === "set-aside")
         return fresh(options, deps, true);
     await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
+    const plan = usable === "expired"
+        ? await byTime(checkpoint, deps, {
+            reason: "expired",
+            ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
+        })
+        : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
     const resumed = {
         page: checkpoint.pages + 1,
         events: checkpoint.processedCount,
@@ -31849,6 +32106,7 @@ async function begin(options, print, deps) {
         window,
         checkpoint,
         replaces: false,
+        plan,
         resumed,
         startedAt: checkpoint.startedAt,
     };
@@ -31909,42 +32167,58 @@ async function backfill(options, deps) {
     };
     try {
         await deps.source.preflight(start.request, deps.signal);
-        const feed = pagePipeline({
-            source: deps.source,
-            encode: (records) => deps.sink.encode(records),
-            write: async (part) => {
+        let plan = start.plan;
+        const writePages = async () => {
+            const feed = pagePipeline({
+                source: plan.cursor ? skippingWritten(deps.source, plan.cursor) : deps.source,
+                encode: (records) => deps.sink.encode(records),
+                write: async (part) => {
+                    await opened();
+                    return deps.sink.append(part, true);
+                },
+                request: plan.cursor ? continuation(start.request, plan.cursor) : start.request,
+                firstToken: plan.token,
+                clock: deps.clock,
+                signal: deps.signal,
+                maxEmptyPages: 100,
+            });
+            for await (const page of feed) {
                 await opened();
-                return deps.sink.append(part, true);
-            },
-            request: start.request,
-            firstToken: resumedFrom?.nextToken,
-            clock: deps.clock,
-            signal: deps.signal,
-            maxEmptyPages: 100,
-        });
-        for await (const page of feed) {
-            await opened();
-            const bytes = await deps.sink.append(page.encoded);
-            lastArn = deps.sink.lastArnOf(page.encoded) ?? lastArn;
-            events += page.count;
-            pages += 1;
-            if (page.nextToken !== undefined) {
-                await deps.store.save({
-                    version: CHECKPOINT_VERSION,
-                    fingerprint: print,
-                    nextToken: page.nextToken,
-                    processedCount: events,
-                    pages,
-                    timestamp: new Date(page.receivedAt).toISOString(),
-                    startedAt: start.startedAt,
-                    request: start.request,
-                    output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
-                });
-                saved = { pages, events, location: deps.store.location };
+                const bytes = await deps.sink.append(page.encoded);
+                lastArn = deps.sink.lastArnOf(page.encoded) ?? lastArn;
+                events += page.count;
+                pages += 1;
+                if (page.nextToken !== undefined) {
+                    await deps.store.save({
+                        version: CHECKPOINT_VERSION,
+                        fingerprint: print,
+                        nextToken: page.nextToken,
+                        processedCount: events,
+                        pages,
+                        timestamp: new Date(page.receivedAt).toISOString(),
+                        startedAt: start.startedAt,
+                        request: start.request,
+                        output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
+                        ...(plan.cursor && { cursor: plan.cursor }),
+                    });
+                    saved = { pages, events, location: deps.store.location };
+                }
+                if (page.reached !== undefined)
+                    coverage = meter.page(page.reached, deps.clock());
+                deps.reporter.page(progress());
             }
-            if (page.reached !== undefined)
-                coverage = meter.page(page.reached, deps.clock());
-            deps.reporter.page(progress());
+        };
+        for (;;) {
+            try {
+                await writePages();
+                break;
+            }
+            catch (error) {
+                // The API refused the resumed checkpoint's token (expired, another region): continue by time.
+                if (!(error instanceof InvalidTokenError) || !resumedFrom || listed || plan.token === undefined)
+                    throw error;
+                plan = await byTime(resumedFrom, deps, { reason: "token-refused", detail: errorMessage(error) });
+            }
         }
         await deps.sink.close();
         await deps.store.clear();
@@ -32175,13 +32449,17 @@ class ArchiveFile {
         }
         return index;
     }
-    /** Writes the new archive beside the old one and renames it over; the old one stays until then. */
+    /**
+     * Writes the new archive beside the old one and renames it over; the old one stays until then. A
+     * symbolic link is followed: the file it points to is replaced, so the link keeps naming the archive.
+     */
     async #replace(entries, delta) {
-        const dir = (0,external_node_path_.dirname)(this.path);
+        const target = realPath(this.path);
+        const dir = (0,external_node_path_.dirname)(target);
         // Temp files of merges that were killed: only the lock holder writes them, and that is this process.
-        await removeLeftoverTemps(this.path);
-        const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(this.path)}.${process.pid}.tmp`);
-        const mode = await (0,promises_.stat)(this.path).then((s) => s.mode & 0o7777, () => undefined);
+        await removeLeftoverTemps(target);
+        const temp = (0,external_node_path_.join)(dir, `.${(0,external_node_path_.basename)(target)}.${process.pid}.tmp`);
+        const mode = await (0,promises_.stat)(target).then((s) => s.mode & 0o7777, () => undefined);
         try {
             await this.#write(temp, entries, delta);
             if (mode !== undefined)
@@ -32192,7 +32470,7 @@ class ArchiveFile {
             throw error;
         }
         this.#probe?.("merge-temp-synced");
-        await (0,promises_.rename)(temp, this.path);
+        await (0,promises_.rename)(temp, target);
         await syncDirectory(dir);
         this.#probe?.("merge-renamed");
     }
@@ -32232,7 +32510,24 @@ class ArchiveFile {
         }
     }
 }
-function entryOf(line, source, where) {
+const BOM = "\uFEFF";
+/**
+ * The line's event without what an editor may have added: a UTF-8 byte-order mark before the first
+ * line (read as the filter and checkpoint are) and a carriage return before the line end. The bytes
+ * copied leave both out, so the new archive ends every line with "\n" alone, not with a mix.
+ */
+function bare(line) {
+    const bom = line.number === 1 && line.text.startsWith(BOM) ? 3 : 0;
+    const cr = line.text.endsWith("\r") ? 1 : 0;
+    if (bom === 0 && cr === 0)
+        return line;
+    const text = line.text.slice(bom === 0 ? 0 : 1, line.text.length - cr);
+    // A line whose CR is cut keeps no line end in its bytes: the writer adds "\n".
+    const length = cr === 0 ? line.length - bom : line.length - bom - cr - (line.terminated ? 1 : 0);
+    return { ...line, text, offset: line.offset + bom, length, terminated: line.terminated && cr === 0 };
+}
+function entryOf(raw, source, where) {
+    const line = bare(raw);
     if (line.text.trim() === "")
         return undefined; // a blank line holds no event; the new archive drops it
     const found = archive_problemOf(line.text);
@@ -32331,6 +32626,25 @@ function arnOfLine(line) {
     }
 }
 /**
+ * The `arn` and top-level `lastUpdatedTime` of one output line. Both come before the details (a wide
+ * event's line can be megabytes), so the head is read first; anything else parses the whole line.
+ */
+function eventKeyOfLine(line) {
+    const arn = arnOfLine(line);
+    const head = /^\{"arn":"(?:[^"\\]|\\.)*"(?:,"(?:service|eventTypeCode|eventTypeCategory|eventScopeCode|region|availabilityZone|startTime|endTime)":(?:"(?:[^"\\]|\\.)*"|null))*,"lastUpdatedTime":"([^"]+)"/.exec(line.subarray(0, 4096).toString("utf8"));
+    let time = head?.[1];
+    if (time === undefined) {
+        try {
+            const parsed = JSON.parse(line.toString("utf8")).lastUpdatedTime;
+            time = typeof parsed === "string" ? parsed : undefined;
+        }
+        catch {
+            time = undefined;
+        }
+    }
+    return { ...(arn === undefined ? {} : { arn }), ...(time === undefined ? {} : { lastUpdatedTime: time }) };
+}
+/**
  * JSON Lines file. Exactly-once on the sink side: on resume the file is truncated back to the length
  * recorded in the checkpoint, so a page written after the last checkpoint is not duplicated.
  */
@@ -32361,6 +32675,24 @@ class NdjsonFileSink {
         if (found !== lastArn) {
             throw new CheckpointRefusedError("output-changed", `The output ${this.location} does not end at byte ${resumeAt} with the event the checkpoint recorded last (${lastArn}) but with ${found ?? "a line that is not an event"}: the file was replaced or edited since.`);
         }
+    }
+    async tail(end) {
+        let at = end;
+        let time;
+        const skip = [];
+        while (at > 0) {
+            const line = await this.#lineBefore(at);
+            const { arn, lastUpdatedTime } = eventKeyOfLine(line);
+            if (arn === undefined || lastUpdatedTime === undefined) {
+                throw new CheckpointRefusedError("output-changed", `The output ${this.location} has a line that is not an event before byte ${at}: it cannot be continued by time.`);
+            }
+            time ??= lastUpdatedTime;
+            if (Date.parse(lastUpdatedTime) !== Date.parse(time))
+                break;
+            skip.push(arn);
+            at -= line.length + 1;
+        }
+        return time === undefined ? undefined : { lastUpdatedTime: time, skip };
     }
     /** The line that ends at `end` (which is just after its newline), read backwards in chunks. */
     async #lineBefore(end) {
@@ -32519,7 +32851,7 @@ class FileCheckpointStore {
         return writeFileAtomic(this.location, serializeCheckpoint(checkpoint), this.#probe);
     }
     clear() {
-        return removeFile(this.location);
+        return removeFile(realPath(this.location)); // where save wrote it: a link stays
     }
 }
 
@@ -32559,7 +32891,7 @@ class FileRecordStore {
     async save(record) {
         // The probe names are the record's own, so a crash test can aim at this write and not the checkpoint's.
         const probe = this.#probe && ((point) => this.#probe?.(point.replace("checkpoint-", "record-")));
-        await removeLeftoverTemps(this.location); // only the holder of the destination's lock writes it
+        await removeLeftoverTemps(realPath(this.location)); // only the holder of the destination's lock writes it
         await writeFileAtomic(this.location, serializeRecord(record), probe);
     }
 }
@@ -32571,8 +32903,26 @@ class FileRecordStore {
  * as it records. Otherwise the run starts from `first-since` and says why: a window too many is merged
  * away, a window too few is lost.
  */
+/**
+ * The text of release 0.1.0's record, or undefined when there is none. Only a regular file is read (a
+ * named pipe would block the run, a folder is no record); one that is not, or cannot be read, is named.
+ */
+async function readLegacy(path) {
+    const info = await (0,promises_.stat)(path).catch(() => undefined);
+    if (info === undefined)
+        return undefined;
+    const unusable = (why) => new RecordUnreadableError(`The record release 0.1.0 kept for these flags, ${path}, ${why}, so it is not used.`);
+    if (!info.isFile())
+        throw unusable("is not a regular file");
+    try {
+        return await (0,promises_.readFile)(path, "utf8");
+    }
+    catch (error) {
+        throw unusable(`cannot be read (${error.code ?? "unknown error"})`);
+    }
+}
 async function adoptLegacy(legacy, identity) {
-    const text = await readIfThere(legacy.path);
+    const text = await readLegacy(legacy.path);
     if (text === undefined)
         return undefined;
     const old = parseLegacyRecord(text, legacy.path, legacy.fingerprint);
@@ -32595,10 +32945,13 @@ async function claimedElsewhere(path, identity) {
     for (const name of await (0,promises_.readdir)(dir).catch(() => [])) {
         if (!name.startsWith(PREFIX) || name === (0,external_node_path_.basename)(path) || name === `${PREFIX}${mine}.json`)
             continue;
-        const doc = await readIfThere((0,external_node_path_.join)(dir, name)).catch(() => undefined);
-        const other = parseOther(doc);
-        if (other?.adoptedFrom === (0,external_node_path_.basename)(path)) {
-            return `the backup of ${other.identity.destination} in account ${other.identity.account} took it over already`;
+        const other = (0,external_node_path_.join)(dir, name);
+        // Regular files only: reading a named pipe would block the run.
+        const regular = (await (0,promises_.stat)(other).catch(() => undefined))?.isFile() === true;
+        const doc = regular ? await readIfThere(other).catch(() => undefined) : undefined;
+        const record = parseOther(doc);
+        if (record?.adoptedFrom === (0,external_node_path_.basename)(path)) {
+            return `the backup of ${record.identity.destination} in account ${record.identity.account} took it over already`;
         }
     }
     return undefined;
@@ -32676,22 +33029,41 @@ function isRunning(pid) {
         return error.code === "EPERM";
     }
 }
-/** Whether the holder of a lock is certainly gone, so the lock can be taken over. */
-function isGone({ holder, modifiedMs, size }, now) {
-    // Unreadable: an empty file is an exclusive create cut short; anything else is not ours to delete.
-    if (!holder)
-        return size === 0 && now - modifiedMs > 5_000;
-    if (holder.host !== (0,external_node_os_.hostname)())
-        return now - modifiedMs > STALE_AFTER_MS;
+/**
+ * Why the holder of a lock is certainly gone, so the lock can be taken over; undefined while it may
+ * still hold it. A lock that is not ours to read (garbage, another program's) is taken over only when
+ * nobody changed it for as long as another machine's holder is trusted.
+ */
+function goneBecause({ holder, modifiedMs, size }, now) {
+    const quiet = now - modifiedMs > STALE_AFTER_MS;
+    const minutes = STALE_AFTER_MS / 60_000;
+    if (!holder) {
+        // An empty file is an exclusive create cut short.
+        if (size === 0 && now - modifiedMs > 5_000)
+            return "it is empty, a creation cut short";
+        if (!quiet)
+            return undefined;
+        return `it does not name a holder this program wrote and was not changed for ${minutes} minutes`;
+    }
+    const who = `its holder (pid ${holder.pid} on ${holder.host})`;
+    if (holder.host !== (0,external_node_os_.hostname)()) {
+        return quiet ? `${who} did not refresh it for ${minutes} minutes` : undefined;
+    }
     if (!isRunning(holder.pid))
-        return true;
+        return `${who} is no longer running`;
     const identity = processIdentity(holder.pid);
-    return holder.process !== undefined && identity !== undefined && identity !== holder.process;
+    const reused = holder.process !== undefined && identity !== undefined && identity !== holder.process;
+    return reused ? `${who} is no longer running (its pid now belongs to another process)` : undefined;
 }
-function describe(holder, path) {
-    if (!holder)
+function describe(found, path, now) {
+    const { holder } = found;
+    if (holder) {
+        return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds the lock ${path}.`;
+    }
+    if (found.size === 0)
         return `The lock ${path} is being taken by another process.`;
-    return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds the lock ${path}.`;
+    const left = Math.max(1, Math.ceil((found.modifiedMs + STALE_AFTER_MS - now) / 60_000));
+    return `The lock ${path} does not name a holder this program wrote; it is taken over once nobody has changed it for ${STALE_AFTER_MS / 60_000} minutes (in ${left} more).`;
 }
 async function readHolder(path) {
     const [text, info] = await Promise.all([(0,promises_.readFile)(path, "utf8"), (0,promises_.stat)(path)]);
@@ -32789,8 +33161,9 @@ async function acquireLock(file, options) {
                 return undefined; // released meanwhile: try again
             throw error;
         });
-        if (found && (tries >= 2 || !isGone(found, clock()))) {
-            throw new LockedError(describe(found.holder, path));
+        const why = found && goneBecause(found, clock());
+        if (found && (tries >= 2 || why === undefined)) {
+            throw new LockedError(describe(found, path, clock()));
         }
         // Remove the stale lock only if it is still the one judged stale: another run may have taken
         // it over meanwhile.
@@ -32799,7 +33172,7 @@ async function acquireLock(file, options) {
                 if (!isMissing(error))
                     throw error;
             });
-            options.onStale?.(`Took over the lock ${path}: its holder (pid ${found.holder?.pid ?? "unknown"} on ${found.holder?.host ?? "unknown"}) is no longer running.`);
+            options.onStale?.(`Took over the lock ${path}: ${why}.`);
         }
     }
     const timer = setInterval(() => {
@@ -32848,25 +33221,68 @@ function unwritable(name, path, error) {
         return error;
     return new UsageError(`Invalid ${name}: cannot write ${path} (${code}). Allowed: a file path in a folder this user can write.`);
 }
-/** Refuses a folder, an unwritable file or folder; creates the folder if needed. Changes no file. */
-async function checkWritable(name, path) {
-    const info = await (0,promises_.stat)(path).catch((error) => {
+/** What a path is when it is not a regular file (undefined for a regular file). */
+function kindOf(info) {
+    if (info.isFile())
+        return undefined;
+    if (info.isDirectory())
+        return "a folder";
+    if (info.isFIFO())
+        return "a named pipe";
+    if (info.isSocket())
+        return "a socket";
+    if (info.isCharacterDevice() || info.isBlockDevice())
+        return "a device";
+    return "not a regular file";
+}
+/** The path's file, links followed; undefined when there is none. */
+async function statOf(name, path) {
+    return (0,promises_.stat)(path).catch((error) => {
         if (isMissing(error))
             return undefined;
         throw unwritable(name, path, error);
     });
-    if (info?.isDirectory()) {
-        throw new UsageError(`Invalid ${name}: ${path} is a folder. Allowed: a file path.`);
+}
+/**
+ * Refuses anything but a regular file (a device, a named pipe, a socket, a folder: opening a pipe
+ * would block, replacing a device would destroy it), at the path and where its lock goes.
+ */
+async function checkRegular(file) {
+    for (const path of [file.path, `${file.path}.lock`]) {
+        const kind = (await statOf(file.name, path).then((info) => info && kindOf(info))) ?? "";
+        if (kind === "")
+            continue;
+        const where = path === file.path ? path : `${path}, where its lock goes,`;
+        throw new UsageError(`Invalid ${file.name}: ${where} is ${kind}, not a regular file. Allowed: the path of a regular file, or of none yet.`);
     }
+}
+/**
+ * Refuses a file that cannot be written; creates the folder if needed. Changes no file. A checkpoint
+ * this user cannot open is refused as unreadable (exit 3), unless `restart` is to discard it.
+ */
+async function checkWritable(file, restart) {
+    const info = await statOf(file.name, file.path);
     try {
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(file.path), { recursive: true });
         // Opening for writing without truncating proves it is writable and changes nothing.
-        if (info)
-            await (await (0,promises_.open)(path, "r+")).close();
+        if (info && !(restart && file.what === "checkpoint"))
+            await (await (0,promises_.open)(file.path, "r+")).close();
     }
     catch (error) {
-        throw unwritable(name, path, error);
+        const code = error.code ?? "";
+        if (info && file.what === "checkpoint" && (code === "EACCES" || code === "EPERM")) {
+            throw new CheckpointRefusedError("unreadable", `The checkpoint ${file.path} is unreadable: this user cannot open it for reading and writing (${code}).`);
+        }
+        throw unwritable(file.name, file.path, error);
     }
+}
+/** Every check of a path before anything is opened: kind, distinct from the others, writable. */
+async function checkPaths(files, restart) {
+    for (const file of files)
+        await checkRegular(file);
+    await checkDistinct(files);
+    for (const file of files)
+        await checkWritable(file, restart);
 }
 async function lock(name, path, purpose, onStale) {
     try {
@@ -32876,16 +33292,25 @@ async function lock(name, path, purpose, onStale) {
         throw unwritable(name, path, error);
     }
 }
-/** Refuses two of the files naming one file, or one naming where another's lock goes. */
-function checkDistinct(files) {
+/** Device and inode of the path's file (links followed), or its real path when there is none yet. */
+async function identityOf(path) {
+    const info = await (0,promises_.stat)(path).catch(() => undefined);
+    return info ? `${info.dev}:${info.ino}` : realPath(path);
+}
+/**
+ * Refuses two of the files being one file, or one being where another's lock goes: the same device
+ * and inode (hard links, symbolic links, `./y` and `y`), or the same real path for one not there yet.
+ */
+async function checkDistinct(files) {
+    const ids = await Promise.all(files.map(async (f) => ({ file: await identityOf(f.path), lock: await identityOf(`${f.path}.lock`) })));
     for (const [i, later] of files.entries()) {
-        for (const earlier of files.slice(0, i)) {
-            if (realPath(later.path) === realPath(earlier.path)) {
+        for (const [j, earlier] of files.slice(0, i).entries()) {
+            const [a, b] = [ids[i], ids[j]];
+            if (a.file === b.file) {
                 const instead = later.name === INPUT.checkpoint ? `, or leave it empty for ${earlier.path}.checkpoint.json` : "";
                 throw new UsageError(`Invalid ${later.name}: ${later.path} is the same file as the ${earlier.what} ${earlier.path}. Allowed: another path${instead}.`);
             }
-            const lockOf = (a, b) => realPath(a.path) === realPath(`${b.path}.lock`);
-            if (lockOf(later, earlier) || lockOf(earlier, later)) {
+            if (a.file === b.lock || a.lock === b.file || a.lock === b.lock) {
                 throw new UsageError(`Invalid ${later.name}: ${later.path} and the ${earlier.what} ${earlier.path} collide: one is where the other's lock goes. Allowed: another path.`);
             }
         }
@@ -32910,9 +33335,7 @@ function namedFiles(config) {
  */
 async function openLocalFiles(config, hooks) {
     const files = namedFiles(config);
-    checkDistinct(files);
-    for (const file of files)
-        await checkWritable(file.name, file.path);
+    await checkPaths(files, config.restart);
     const purpose = `A backfill into ${config.output}`;
     const locks = [];
     const release = async () => {
@@ -32924,18 +33347,20 @@ async function openLocalFiles(config, hooks) {
             locks.push(await lock(file.name, file.path, purpose, hooks.onStale));
         // Now that no other run writes them, the temp files of killed writes can go: the checkpoint's,
         // and the output a restore from the Actions cache was rebuilding.
-        await removeLeftoverTemps(config.checkpoint);
+        await removeLeftoverTemps(realPath(config.checkpoint));
         await removeLeftoverTemps(config.output);
         const archive = config.mergeInto === undefined ? undefined : new ArchiveFile(config.mergeInto, hooks.probe);
         await archive?.prepare();
         const openRecords = async (identity) => {
             const record = {
-                name: INPUT.output,
+                name: "last-run record",
                 what: "last-run record",
                 path: recordPath(config.output, identityId(identity)),
             };
-            checkDistinct([...files, record]);
-            await checkWritable(record.name, record.path);
+            // Checked as the others were, against them too; only the record is new here.
+            await checkRegular(record);
+            await checkDistinct([...files, record]);
+            await checkWritable(record, false);
             locks.push(await lock(record.name, record.path, purpose, hooks.onStale));
             const print = fingerprint(config.query);
             const legacy = {
@@ -33038,6 +33463,16 @@ function setAsideText(s) {
         `The last complete run's record has not moved, so this run backs up that window again from the first page; ` +
         `the ${count(s.events, "event")} of ${count(s.pages, "page")} in ${s.output} are replaced when the first page arrives.`);
 }
+/** A resumed backfill that continues by time instead of by its checkpoint's token. */
+function continuedText(c) {
+    const why = c.reason === "expired"
+        ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
+        : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
+    const where = c.cursor === undefined
+        ? "from the end of the window, as nothing was written yet"
+        : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}; ${count(c.cursor.skip.length, "event")} of that instant already written are left out)`;
+    return `${why}, ${where}. Events updated while the backfill was stopped have left its window; the next run picks them up.`;
+}
 
 ;// CONCATENATED MODULE: ./src/sinks/tally.ts
 
@@ -33092,7 +33527,11 @@ function describeTally(t) {
 
 ;// CONCATENATED MODULE: external "node:v8"
 const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
 ;// CONCATENATED MODULE: ./src/util/heap.ts
+
+
 
 /**
  * Keeps V8's heap close to what the backfill holds. Two of V8's growth rules suit a browser tab, not a
@@ -33106,7 +33545,7 @@ const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  *   double at most.
  * Both flags are read each time V8 grows a space, so setting them as the process starts works (the caps
  * themselves, such as --max-semi-space-size, are read only at start, and the action's Node takes no
- * flags). Measured by `npm run bench` (README, Performance) under Node; Bun and Deno accept the call.
+ * flags). Measured by `npm run bench` (README, Performance) under Node, Bun and Deno.
  * https://v8.dev/blog/trash-talk
  */
 function keepHeapSmall() {
@@ -33116,6 +33555,34 @@ function keepHeapSmall() {
     }
     catch {
         // a runtime without V8 flags: nothing to tune
+    }
+    const collect = collecting ? undefined : fullCollection();
+    // Once per process (tests call run() many times); unref: it never keeps a finished run alive.
+    if (collect)
+        (0,external_node_timers_namespaceObject.setInterval)(collect, COLLECT_EVERY_MS).unref();
+    collecting ||= collect !== undefined;
+}
+let collecting = false;
+/**
+ * How often a full collection runs. The flags above do not reach every engine: Bun runs
+ * JavaScriptCore, and Deno's V8 keeps growing its young generation with them, so at 100,000 events
+ * their peak RSS was 1.30-1.37x that at 10,000, over the 1.3x target (issue 15). A full collection
+ * every 2 s of a heap of a few MiB takes milliseconds and brought both to 1.1-1.2x (README, Performance).
+ */
+const COLLECT_EVERY_MS = 2000;
+/** A full, synchronous collection where the runtime offers one: Bun.gc, or V8's gc once exposed. */
+function fullCollection() {
+    const bun = globalThis.Bun;
+    if (typeof bun?.gc === "function")
+        return () => bun.gc(true);
+    try {
+        (0,external_node_v8_namespaceObject.setFlagsFromString)("--expose-gc");
+        // V8 puts gc() into the contexts it creates once the flag is set: a new context hands it out.
+        const gc = (0,external_node_vm_namespaceObject.runInNewContext)("gc");
+        return typeof gc === "function" ? gc : undefined;
+    }
+    catch {
+        return undefined;
     }
 }
 
@@ -33182,42 +33649,59 @@ const FLAGS = [
     INPUT.output,
     INPUT.checkpoint,
     INPUT.maxCheckpointAge,
+    INPUT.expired,
     INPUT.restart,
     INPUT.simulate,
     INPUT.overlap,
     INPUT.firstSince,
     INPUT.mergeInto,
 ];
-/** `--simulate` takes an optional number and `--restart` an optional boolean; parseArgs has no optional values. */
+/** A flag or -h, as opposed to a value that starts with a dash (`-5`, `-0s`). */
+function isFlag(arg) {
+    return arg.startsWith("--") || arg === "-h";
+}
+/**
+ * Joins each flag with its value (`--page-size=-5`), so parseArgs neither calls a value that starts
+ * with a dash "ambiguous" nor a bad `--simulate` number a positional argument: the value reaches the
+ * input's own check, whose message names the option and what it allows. `--simulate` and `--restart`
+ * may stand alone (parseArgs has no optional values): `--simulate` means 2000 events.
+ */
 function normalise(argv) {
     const out = [];
+    const optional = [`--${INPUT.simulate}`, `--${INPUT.restart}`];
+    const takesValue = new Set(FLAGS.map((name) => `--${name}`));
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const next = argv[i + 1];
-        if (arg === `--${INPUT.simulate}`) {
-            const takes = next !== undefined && /^(\d+|true|false)$/.test(next);
-            out.push(`${arg}=${takes ? next : "true"}`);
-            if (takes)
-                i++;
+        if (!takesValue.has(arg)) {
+            out.push(arg);
         }
-        else if (arg === `--${INPUT.restart}`) {
-            const takes = next === "true" || next === "false";
-            out.push(`${arg}=${takes ? next : "true"}`);
-            if (takes)
-                i++;
+        else if (next !== undefined && !isFlag(next)) {
+            out.push(`${arg}=${next}`);
+            i++;
+        }
+        else if (optional.includes(arg)) {
+            out.push(`${arg}=true`);
         }
         else {
-            out.push(arg);
+            throw new UsageError(`Option ${arg} needs a value (${arg} <value>). See --help for the flags.`);
         }
     }
     return out;
 }
+/** An empty value typed on purpose (`--output ''`, `--since=`) is refused, not read as "the default". */
+function checkNotEmpty(name, value) {
+    if (value.trim() === "") {
+        throw new UsageError(`Invalid ${name}: the value is empty. Give one, or leave out --${name} for its default (see --help).`);
+    }
+}
 function parseCli(argv) {
     const options = Object.fromEntries(FLAGS.map((name) => [name, { type: "string" }]));
+    const args = normalise(argv);
     let parsed;
     try {
         parsed = (0,external_node_util_.parseArgs)({
-            args: normalise(argv),
+            args,
             options: { ...options, help: { type: "boolean", short: "h" }, debug: { type: "boolean" } },
             strict: true,
             allowPositionals: false,
@@ -33231,8 +33715,10 @@ function parseCli(argv) {
     const inputs = {};
     for (const name of FLAGS) {
         const value = values[name];
-        if (typeof value === "string")
-            inputs[name] = value;
+        if (typeof value !== "string")
+            continue;
+        checkNotEmpty(name, value);
+        inputs[name] = value;
     }
     return { inputs, help: values.help === true, debug: values.debug === true };
 }
@@ -33272,6 +33758,7 @@ Flags (the same names as the GitHub Action's inputs):
                                  archive: one line per event, its newest version, newest first.
                                  Replaced atomically. Default: none
   --max-checkpoint-age DURATION  Refuse a checkpoint whose token is older than this. Default: 24h
+  --expired fail|continue        An expired checkpoint fails (default), or continues by time
   --restart                      Discard the checkpoint and partial output; start from the first page
   --simulate [N]                 Run against the built-in AWS Health simulator with N events (2000)
   --debug                        Print stack traces
@@ -33281,7 +33768,7 @@ With --since last-run, the record of the last complete run is kept beside the ou
 query (health-backfill.last-run.<fingerprint>.json); only a complete run moves it.
 
 AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
-identity, instance roles; AWS_ENDPOINT_URL_HEALTH).
+identity, instance roles; AWS_ENDPOINT_URL_HEALTH, AWS_ENDPOINT_URL, endpoint_url in ~/.aws/config).
 
 Exit status: 0 complete; 1 a transient failure (the message says whether progress is saved; running
 again helps); 2 invalid usage or input; 3 the checkpoint cannot be used (expired, other query or output,
@@ -33317,6 +33804,9 @@ class CliReporter {
     }
     restarted(location) {
         this.line(`Discarded the checkpoint ${location} (restart); starting from the first page.`);
+    }
+    continued(info) {
+        this.line(`⚠ ${continuedText(info)}`);
     }
     setAside(info) {
         this.line(`⚠ ${setAsideText(info)}`);
@@ -33486,7 +33976,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9333);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4425);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -38243,7 +38243,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 829:
+/***/ 3545:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41495,6 +41495,10 @@ function errors_shorten(value, max = 80) {
     const quoted = JSON.stringify(value);
     return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }
+/** Drops the user name and password a URL may carry (`http://user:pw@host`): messages never show them. */
+function redactUrl(value) {
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, "$1");
+}
 
 ;// CONCATENATED MODULE: ./src/config/parse.ts
 
@@ -41612,6 +41616,11 @@ function lastArnFits(version, output) {
         return typeof output.lastArn === "string";
     return version === 1 || output.bytes === 0;
 }
+function isCursor(value) {
+    if (!isObject(value) || typeof value.lastUpdatedTime !== "string")
+        return false;
+    return Array.isArray(value.skip) && value.skip.every((arn) => typeof arn === "string");
+}
 /** Why the parsed JSON is not a usable checkpoint, or undefined when it is. */
 function problemOf(doc) {
     if (!READABLE_VERSIONS.includes(doc.version))
@@ -41634,7 +41643,19 @@ function problemOf(doc) {
         return "output is incomplete";
     if (!lastArnFits(doc.version, output))
         return "output.lastArn is missing";
-    return undefined;
+    if (doc.cursor !== undefined && !isCursor(doc.cursor))
+        return "cursor is incomplete";
+    return countsProblem(doc.processedCount, output.bytes);
+}
+/**
+ * Every event counted is a line of the output before `output.bytes`, and nothing else is: a count and
+ * a length that cannot both be true mean the checkpoint was edited or damaged, and resuming from it
+ * would cut the output back and lose events (issue 15).
+ */
+function countsProblem(count, bytes) {
+    if (bytes >= count && (count > 0 || bytes === 0))
+        return undefined;
+    return `processedCount (${count}) and output.bytes (${bytes}) disagree: ${count} events are not ${bytes} bytes of output`;
 }
 function checkpoint_parseCheckpoint(text, location) {
     let doc;
@@ -41681,8 +41702,13 @@ async function removeLeftoverTemps(path) {
     }
     return removed;
 }
-/** Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its checkpoint files; see README, "Checkpoint"). */
-async function writeFileAtomic(path, contents, probe) {
+/**
+ * Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its
+ * checkpoint files; see README, "Checkpoint"). A symbolic link is followed: the file it points to is
+ * replaced, the link stays.
+ */
+async function writeFileAtomic(link, contents, probe) {
+    const path = realPath(link);
     const dir = (0,external_node_path_namespaceObject.dirname)(path);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
     const temp = (0,external_node_path_namespaceObject.join)(dir, `.${(0,external_node_path_namespaceObject.basename)(path)}.${process.pid}.tmp`);
@@ -41739,16 +41765,28 @@ function isMissing(error) {
 }
 /**
  * The real path a path names, also when the file does not exist yet (its nearest existing folder
- * resolved, the rest appended), so two spellings of one file compare equal: `./y` and `y`, links.
+ * resolved, the rest appended; a link to nothing followed to where its file would be), so two
+ * spellings of one file compare equal: `./y` and `y`, links. Writes go there, so a link stays a link.
  */
-function realPath(path) {
-    const absolute = resolve(path);
+function realPath(path, hops = 0) {
+    const absolute = (0,external_node_path_namespaceObject.resolve)(path);
     try {
-        return realpathSync.native(absolute);
+        return external_node_fs_namespaceObject.realpathSync.native(absolute);
     }
     catch {
-        const parent = dirname(absolute);
-        return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+        const target = hops < 40 ? linkTarget(absolute) : undefined;
+        if (target !== undefined)
+            return realPath((0,external_node_path_namespaceObject.resolve)((0,external_node_path_namespaceObject.dirname)(absolute), target), hops + 1);
+        const parent = (0,external_node_path_namespaceObject.dirname)(absolute);
+        return parent === absolute ? absolute : (0,external_node_path_namespaceObject.join)(realPath(parent), (0,external_node_path_namespaceObject.basename)(absolute));
+    }
+}
+function linkTarget(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.readlinkSync)(path);
+    }
+    catch {
+        return undefined;
     }
 }
 
@@ -41771,7 +41809,7 @@ class FileCheckpointStore {
         return writeFileAtomic(this.location, serializeCheckpoint(checkpoint), this.#probe);
     }
     clear() {
-        return removeFile(this.location);
+        return removeFile(realPath(this.location)); // where save wrote it: a link stays
     }
 }
 
@@ -98443,6 +98481,54 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
+;// CONCATENATED MODULE: ./src/action/cache-failure.ts
+/**
+ * What went wrong with a cache call, said plainly. `@actions/cache` ends most failed saves with
+ * "Unable to reserve cache with key K, another job may be creating this cache", for a rate limit, an
+ * unavailable service and a refused connection alike; what happened is in the lines before (issue 15).
+ * The words carry no key, so the same failure reads the same at every page and warns once.
+ */
+const PLAIN = [
+    [/cache write denied/i, () => "read-only for this workflow run: cache write denied"],
+    [/\(429\)|rate limit/i, () => "rate limited: HTTP 429"],
+    [/\(409\)/, () => "an entry with this key exists already: HTTP 409"],
+    [/\((5\d\d)\)/, (m) => `unavailable: HTTP ${m[1]}`],
+    [/Unable to make request: (E[A-Z]+)/, (m) => `unavailable: ${m[1]}`],
+];
+/** The library's own reason with the keys left out, for failures the table above does not know. */
+function withoutKeys(reason) {
+    return reason.replace(/ with key \S+?(?=[,.]?(\s|$))/g, "");
+}
+/** `lines`: everything the cache call printed; `reason`: the library's own words for the failure. */
+function describeCacheFailure(lines, reason) {
+    const text = lines.join("\n");
+    for (const [pattern, words] of PLAIN) {
+        const match = pattern.exec(text);
+        if (match)
+            return words(match);
+    }
+    return withoutKeys(reason);
+}
+/**
+ * One warning per kind of failure in a step, as the README promises: a read-only or rate-limited
+ * cache fails every upload, the record and the completion mark alike. Later failures of a kind
+ * already warned about are log lines (`repeat`), not annotations.
+ */
+class CacheWarnings {
+    #log;
+    #warned = new Set();
+    constructor(log) {
+        this.#log = log;
+    }
+    tell(reason, message, repeat = "info") {
+        if (!this.#warned.has(reason))
+            this.#log.warning(message);
+        else
+            this.#log[repeat](message);
+        this.#warned.add(reason);
+    }
+}
+
 // EXTERNAL MODULE: external "node:async_hooks"
 var external_node_async_hooks_ = __nccwpck_require__(6698);
 ;// CONCATENATED MODULE: ./src/action/cache-log.ts
@@ -98540,6 +98626,7 @@ function routeCacheOutput(stream = process.stdout) {
 
 
 
+
 /** "Cache Size: ~0 MB (1234 B)" on restore, the debug line "File Size: 1234" on save. */
 const RESTORED_SIZE = /^Cache Size: ~\d+ MB \((\d+) B\)$/;
 const SAVED_SIZE = /^::debug::File Size: (\d+)$/;
@@ -98549,7 +98636,12 @@ const quietCache = {
         const output = new CacheOutput();
         try {
             const hit = await quietly(output, () => restoreCache([...paths], key, [], { lookupOnly: options?.lookupOnly === true }));
-            return { key: hit, archiveBytes: output.number(RESTORED_SIZE), reason: output.reason() };
+            const reason = output.reason();
+            return {
+                key: hit,
+                archiveBytes: output.number(RESTORED_SIZE),
+                reason: reason === undefined ? undefined : describeCacheFailure(output.lines, reason),
+            };
         }
         catch (error) {
             return { reason: errors_errorMessage(error) };
@@ -98564,7 +98656,9 @@ const quietCache = {
             return {
                 stored: id !== -1,
                 archiveBytes: output.number(SAVED_SIZE),
-                reason: id === -1 ? (output.reason() ?? "the cache service did not say why") : undefined,
+                reason: id === -1
+                    ? describeCacheFailure(output.lines, output.reason() ?? "the cache service did not say why")
+                    : undefined,
             };
         }
         catch (error) {
@@ -98865,7 +98959,7 @@ async function run(deps = { cache: actionsCache() }) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(829);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3545);
 
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
