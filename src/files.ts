@@ -3,7 +3,13 @@ import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Config } from "./config/config.ts";
 import { INPUT } from "./config/names.ts";
-import { type BackfillOptions, type BackfillResult, backfill, type Reporter } from "./engine/backfill.ts";
+import {
+  type BackfillDeps,
+  type BackfillOptions,
+  type BackfillResult,
+  backfill,
+  type Reporter,
+} from "./engine/backfill.ts";
 import type { CheckpointStore } from "./engine/checkpoint.ts";
 import { type BackupIdentity, identityId, type RunRecordStore } from "./engine/record.ts";
 import { fingerprint } from "./engine/request.ts";
@@ -250,6 +256,8 @@ export interface LocalRun {
   readonly store?: CheckpointStore;
   /** The record of the last complete run, with `since: last-run`. */
   readonly records?: RunRecordStore;
+  /** Where the backfill starts, and with `region: auto` the active region now (see BackfillDeps). */
+  readonly regions: BackfillDeps["regions"];
   /** See BackfillOptions. */
   readonly run?: string;
   readonly expiredLastRun: BackfillOptions["expiredLastRun"];
@@ -274,6 +282,7 @@ export async function backfillInto(
     store: run.store ?? files.store,
     clock: Date.now,
     awsClock: run.awsClock,
+    regions: run.regions,
     reporter: run.reporter,
     signal: run.signal,
     ...(records && { records }),

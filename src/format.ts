@@ -78,12 +78,14 @@ export function setAsideText(s: SetAsideInfo): string {
 /** A resumed backfill that continues by time instead of by its checkpoint's token. */
 export function continuedText(c: ContinueInfo): string {
   const why =
-    c.reason === "expired"
-      ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
-      : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
+    c.reason === "region-changed"
+      ? `The active AWS Health region changed from ${c.regions?.from} to ${c.regions?.to}, and a pagination token belongs to the region that issued it: continuing by time in ${c.regions?.to}`
+      : c.reason === "expired"
+        ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
+        : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
   const where =
     c.cursor === undefined
       ? "from the end of the window, as nothing was written yet"
-      : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}; ${count(c.cursor.skip.length, "event")} of that instant already written are left out)`;
+      : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}, leaving out the ${count(c.cursor.skip.length, "event")} of that instant already written)`;
   return `${why}, ${where}. Events updated while the backfill was stopped have left its window; the next run picks them up.`;
 }

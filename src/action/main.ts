@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import { DEFAULT_OUTPUT } from "../config/config.ts";
 import { INPUT, LAST_RUN } from "../config/names.ts";
-import { type Connection, connect, identifyBackup } from "../connect.ts";
+import { type Connection, cnameLookup, connect, identifyBackup } from "../connect.ts";
 import type { BackfillResult, Progress } from "../engine/backfill.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
@@ -111,7 +111,7 @@ async function backfillWith(
 ): Promise<Completed> {
   const { config } = action;
   const restoredKey = await cache?.restore();
-  const connection = await connect(config, signal);
+  const connection = await connect(config, signal, { lookup: cnameLookup(process.env) });
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
     const records = await lastRunRecords(action, files, connection, cache, ctx, signal);
@@ -120,6 +120,7 @@ async function backfillWith(
       reporter,
       signal,
       awsClock: connection.clock.now,
+      regions: { start: connection.region, active: connection.activeRegion },
       run: ctx.runId,
       // A re-run continues a checkpoint of its own run: an expired one fails loudly, whatever the query.
       expiredLastRun: "refuse",

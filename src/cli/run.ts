@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
 import { LAST_RUN } from "../config/names.ts";
-import { type Connection, connect, identifyBackup } from "../connect.ts";
+import { type Connection, cnameLookup, connect, identifyBackup } from "../connect.ts";
 import {
   errorMessage,
   exitCodeOf,
@@ -53,7 +53,7 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
   const probe = killProbe(process.env.HEALTH_BACKFILL_KILL_AT);
   const files = await openLocalFiles(config, { probe, onStale: (message) => reporter.line(message) });
   try {
-    const connection = await connect(config, signal);
+    const connection = await connect(config, signal, { lookup: cnameLookup(process.env) });
     try {
       reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
       const { archive } = files;
@@ -63,6 +63,7 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
         reporter,
         signal,
         awsClock: connection.clock.now,
+        regions: { start: connection.region, active: connection.activeRegion },
         // A cron job must not stop for good on one killed run: the record has not moved, so a new run
         // covers the expired checkpoint's window again (see BackfillOptions.expiredLastRun).
         expiredLastRun: "start-again",

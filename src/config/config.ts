@@ -1,6 +1,7 @@
 import { errorMessage, redactUrl, shorten, UsageError } from "../errors.ts";
 import { type EventFilter, parseFilter } from "./filter.ts";
 import {
+  AUTO_REGION,
   DETAILS,
   type Details,
   EXPIRED,
@@ -156,7 +157,7 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undef
   }
   return {
     scope,
-    region: parseChoice(INPUT.region, raw.region || "us-east-1", HEALTH_REGIONS),
+    region: parseChoice(INPUT.region, raw.region || AUTO_REGION, [AUTO_REGION, ...HEALTH_REGIONS]),
     ...(since === undefined ? {} : { since }),
     ...(until === undefined ? {} : { until }),
     filter: readFilter(raw.filter, scope, ctx),

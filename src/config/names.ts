@@ -44,3 +44,6 @@ export type Details = (typeof DETAILS)[number];
  * is only valid against the region that issued it (https://docs.aws.amazon.com/health/latest/ug/health-api.html#endpoints).
  */
 export const HEALTH_REGIONS = ["us-east-1", "us-east-2", "cn-northwest-1", "us-gov-west-1"] as const;
+
+/** `region: auto`: the active region of the commercial partition, from the global endpoint's CNAME. */
+export const AUTO_REGION = "auto";

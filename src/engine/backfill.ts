@@ -1,5 +1,5 @@
 import type { LastRunOptions, Query } from "../config/config.ts";
-import { LAST_RUN } from "../config/names.ts";
+import { AUTO_REGION, LAST_RUN } from "../config/names.ts";
 import {
   BackfillFailedError,
   CheckpointRefusedError,
@@ -66,7 +66,9 @@ export interface Progress {
 
 /** A resumed backfill that continues by time instead of by its checkpoint's token. */
 export interface ContinueInfo {
-  readonly reason: "token-refused" | "expired";
+  readonly reason: "token-refused" | "expired" | "region-changed";
+  /** The regions, when the active region changed. */
+  readonly regions?: { readonly from: string; readonly to: string };
   readonly location: string;
   readonly tokenReceivedAt: string;
   /** The checkpoint's age, when it expired. */
@@ -116,6 +118,14 @@ export interface BackfillDeps {
   readonly clock: () => number;
   /** AWS's time, where a new window is pinned (see AwsClock); `clock` when absent. */
   readonly awsClock?: () => number;
+  /**
+   * The region a new backfill starts in, and with `region: auto` the active region now: a token belongs
+   * to the region that issued it, so when the active region changes (between attempts, or mid-run,
+   * checked after each page), the backfill continues by time in the new one.
+   */
+  readonly regions?:
+    | { readonly start: string; readonly active?: (() => Promise<string>) | undefined }
+    | undefined;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
   /** The record of the last complete run, for `since: last-run`; written when this backfill completes. */
@@ -143,18 +153,35 @@ interface Plan {
 
 /** A plan that continues the checkpoint's backfill by time from the end of its output, and says so. */
 async function byTime(
-  checkpoint: Checkpoint,
+  at: { readonly bytes: number; readonly tokenReceivedAt: string },
   deps: BackfillDeps,
-  why: Pick<ContinueInfo, "reason" | "detail" | "ageMs">,
+  why: Pick<ContinueInfo, "reason" | "detail" | "ageMs" | "regions">,
 ): Promise<Plan> {
-  const cursor = await deps.sink.tail(checkpoint.output.bytes);
+  const cursor = await deps.sink.tail(at.bytes);
   deps.reporter.continued({
     ...why,
     location: deps.store.location,
-    tokenReceivedAt: checkpoint.timestamp,
+    tokenReceivedAt: at.tokenReceivedAt,
     ...(cursor && { cursor }),
   });
   return { token: undefined, cursor };
+}
+
+/** Where a checkpoint's output ends and when its token came: where a continuation by time starts. */
+const endOf = (checkpoint: Checkpoint) => ({
+  bytes: checkpoint.output.bytes,
+  tokenReceivedAt: checkpoint.timestamp,
+});
+
+/** The active region moved away from the one the backfill lists in (see BackfillDeps.regions). */
+class RegionChanged extends Error {
+  override name = "RegionChanged";
+  readonly region: string;
+
+  constructor(region: string) {
+    super(`The active AWS Health region is now ${region}.`);
+    this.region = region;
+  }
 }
 
 interface Start {
@@ -181,7 +208,12 @@ function checkUsable(
   deps: BackfillDeps,
 ): "resume" | "expired" | "set-aside" {
   const where = deps.store.location;
-  if (checkpoint.fingerprint !== print) {
+  // A checkpoint of release 0.1.0's default region (us-east-1) continues under region auto.
+  const sameRegion = { ...options.query, region: checkpoint.request.region };
+  if (
+    checkpoint.fingerprint !== print &&
+    (options.query.region !== AUTO_REGION || checkpoint.fingerprint !== fingerprint(sameRegion))
+  ) {
     throw new CheckpointRefusedError(
       "other-query",
       `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size, details, locale or simulate differ).`,
@@ -220,7 +252,10 @@ async function fresh(options: BackfillOptions, deps: BackfillDeps, replaces: boo
   const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
   const now = (deps.awsClock ?? deps.clock)();
   const { from, until, basis } = resolveWindow(query, options.lastRun, { found, now, run: options.run });
-  const request = resolveRequest(query, now, { from, until });
+  const request = {
+    ...resolveRequest(query, now, { from, until }),
+    region: deps.regions?.start ?? query.region,
+  };
   const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
   deps.reporter.window(window);
   const startedAt = new Date(now).toISOString();
@@ -236,13 +271,6 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
   const usable = checkUsable(checkpoint, print, options, deps);
   if (usable === "set-aside") return fresh(options, deps, true);
   await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
-  const plan =
-    usable === "expired"
-      ? await byTime(checkpoint, deps, {
-          reason: "expired",
-          ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
-        })
-      : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
   const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
     events: checkpoint.processedCount,
@@ -254,8 +282,19 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
   const pinned = windowOf(checkpoint.request);
   const window: Window = { ...pinned, to: pinned.to ?? checkpoint.startedAt, basis: { kind: "checkpoint" } };
   deps.reporter.window(window);
+  const active = await deps.regions?.active?.();
+  const moved = active !== undefined && active !== checkpoint.request.region;
+  const regions = { from: checkpoint.request.region, to: active ?? checkpoint.request.region };
+  const plan = moved
+    ? await byTime(endOf(checkpoint), deps, { reason: "region-changed", regions })
+    : usable === "expired"
+      ? await byTime(endOf(checkpoint), deps, {
+          reason: "expired",
+          ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
+        })
+      : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
   return {
-    request: checkpoint.request,
+    request: moved ? { ...checkpoint.request, region: regions.to } : checkpoint.request,
     window,
     checkpoint,
     replaces: false,
@@ -322,6 +361,12 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
   try {
     await deps.source.preflight(start.request, deps.signal);
     let plan = start.plan;
+    let request = start.request;
+    // Where the last checkpoint left the output, and when its token came: a mid-run switch continues there.
+    let end = {
+      bytes: resumedFrom?.output.bytes ?? 0,
+      tokenReceivedAt: resumedFrom?.timestamp ?? start.startedAt,
+    };
     const writePages = async () => {
       const feed = pagePipeline({
         source: plan.cursor ? skippingWritten(deps.source, plan.cursor) : deps.source,
@@ -330,7 +375,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
           await opened();
           return deps.sink.append(part, true);
         },
-        request: plan.cursor ? continuation(start.request, plan.cursor) : start.request,
+        request: plan.cursor ? continuation(request, plan.cursor) : request,
         firstToken: plan.token,
         clock: deps.clock,
         signal: deps.signal,
@@ -351,14 +396,18 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
             pages,
             timestamp: new Date(page.receivedAt).toISOString(),
             startedAt: start.startedAt,
-            request: start.request,
+            request,
             output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
             ...(plan.cursor && { cursor: plan.cursor }),
           });
           saved = { pages, events, location: deps.store.location };
+          end = { bytes, tokenReceivedAt: new Date(page.receivedAt).toISOString() };
         }
         if (page.reached !== undefined) coverage = meter.page(page.reached, deps.clock());
         deps.reporter.page(progress());
+        // After the checkpoint, before the next page is asked for: nothing of it is written yet.
+        const active = page.nextToken === undefined ? undefined : await deps.regions?.active?.();
+        if (active !== undefined && active !== request.region) throw new RegionChanged(active);
       }
     };
     for (;;) {
@@ -366,10 +415,19 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
         await writePages();
         break;
       } catch (error) {
+        if (error instanceof RegionChanged) {
+          const regions = { from: request.region, to: error.region };
+          plan = await byTime(end, deps, { reason: "region-changed", regions });
+          request = { ...request, region: error.region };
+          continue;
+        }
         // The API refused the resumed checkpoint's token (expired, another region): continue by time.
         if (!(error instanceof InvalidTokenError) || !resumedFrom || listed || plan.token === undefined)
           throw error;
-        plan = await byTime(resumedFrom, deps, { reason: "token-refused", detail: errorMessage(error) });
+        plan = await byTime(endOf(resumedFrom), deps, {
+          reason: "token-refused",
+          detail: errorMessage(error),
+        });
       }
     }
     await deps.sink.close();

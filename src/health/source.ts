@@ -11,7 +11,7 @@ import type { EventRecord, EventSource, Page, PageBudget } from "../engine/sourc
 import { SetupError } from "../errors.ts";
 import { enrichAccount, enrichOrganization } from "./details.ts";
 import { explainAwsError } from "./errors.ts";
-import { toListedEvent } from "./records.ts";
+import { type ListedEvent, toListedEvent } from "./records.ts";
 
 const TIME_MEMBERS = new Set([
   "lastUpdatedTime",
@@ -41,27 +41,31 @@ export function sdkFilter(filter: ResolvedRequest["filter"]): Record<string, unk
 }
 
 /** AWS Health through the real SDK client. */
-export class HealthSource implements EventSource {
-  readonly #client: HealthClient;
-  /** Where requests go, for messages. */
-  readonly #endpoint: string;
+/** The client of a region and where its requests go (for messages). */
+export type RegionClients = (
+  region: string,
+) => Promise<{ readonly client: HealthClient; readonly endpoint: string }>;
 
-  constructor(client: HealthClient, endpoint: string) {
-    this.#client = client;
-    this.#endpoint = endpoint;
+export class HealthSource implements EventSource {
+  /** Each request goes to the region it names: a failover moves the backfill to the other one. */
+  readonly #clients: RegionClients;
+
+  constructor(clients: RegionClients) {
+    this.#clients = clients;
   }
 
   async preflight(request: ResolvedRequest, signal: AbortSignal): Promise<void> {
     if (request.scope !== "organization") return;
     const operation = "DescribeHealthServiceStatusForOrganization";
+    const { client, endpoint } = await this.#clients(request.region);
     let status: string | undefined;
     try {
-      const out = await this.#client.send(new DescribeHealthServiceStatusForOrganizationCommand({}), {
+      const out = await client.send(new DescribeHealthServiceStatusForOrganizationCommand({}), {
         abortSignal: signal,
       });
       status = out.healthServiceAccessStatusForOrganization;
     } catch (error) {
-      throw explainAwsError(error, operation, this.#endpoint);
+      throw explainAwsError(error, operation, endpoint);
     }
     if (status === "PENDING") {
       throw new Error(
@@ -84,19 +88,20 @@ export class HealthSource implements EventSource {
     };
     const filter = sdkFilter(request.filter);
     const organization = request.scope === "organization";
+    const { client, endpoint } = await this.#clients(request.region);
     try {
       const out = organization
-        ? await this.#client.send(
+        ? await client.send(
             new DescribeEventsForOrganizationCommand({ ...input, filter: filter as OrganizationEventFilter }),
             { abortSignal: signal },
           )
-        : await this.#client.send(new DescribeEventsCommand({ ...input, filter: filter as EventFilter }), {
+        : await client.send(new DescribeEventsCommand({ ...input, filter: filter as EventFilter }), {
             abortSignal: signal,
           });
       return { events: out.events ?? [], nextToken: out.nextToken || undefined };
     } catch (error) {
       const operation = organization ? "DescribeEventsForOrganization" : "DescribeEvents";
-      throw explainAwsError(error, operation, this.#endpoint);
+      throw explainAwsError(error, operation, endpoint);
     }
   }
 
@@ -108,14 +113,24 @@ export class HealthSource implements EventSource {
   ): Iterable<EventRecord> | AsyncIterable<EventRecord> {
     const events = raw.map(toListedEvent);
     if (request.details === "none" || events.length === 0) return events;
+    return this.#enrich(request, events, signal, budget);
+  }
+
+  async *#enrich(
+    request: ResolvedRequest,
+    events: ListedEvent[],
+    signal: AbortSignal,
+    budget: PageBudget,
+  ): AsyncIterable<EventRecord> {
+    const { client, endpoint } = await this.#clients(request.region);
     const ctx = {
-      client: this.#client,
+      client,
       signal,
       entities: request.details === "entities",
       locale: request.locale,
       budget,
-      endpoint: this.#endpoint,
+      endpoint,
     };
-    return request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);
+    yield* request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);
   }
 }

@@ -48,6 +48,11 @@ export async function serve(req: IncomingMessage, res: ServerResponse, env: Hand
   stats.requests++;
   const body = await readBody(req);
   if (body === undefined) return;
+  if (req.method === "GET" && req.url === "/global-cname") {
+    // What the CNAME of global.health.amazonaws.com would name: the active region's endpoint.
+    res.writeHead(200, { "content-type": "text/plain", date: httpDate(env.now()) });
+    return void res.end(`health.${state.faults.activeRegion}.amazonaws.com`);
+  }
   if (isStsCall(req.headers["content-type"], body)) {
     const sts = answerSts(body, env.account);
     res.writeHead(sts.status, { "content-type": "text/xml", date: httpDate(env.now()) });
@@ -110,6 +115,7 @@ function answer(
 ): Outcome {
   try {
     const region = checkRequest(req);
+    bump(env.stats.byRegion, region);
     if (op === undefined || name === undefined) {
       const target = req.headers["x-amz-target"]?.toString() ?? "(none)";
       throw new ServiceError("UnknownOperationException", `Unknown operation ${target}`);
@@ -253,6 +259,7 @@ export function createStats(): SimulatorStats {
   return {
     requests: 0,
     byOperation: {},
+    byRegion: {},
     throttled: 0,
     throttledByFamily: {},
     succeededByFamily: {},

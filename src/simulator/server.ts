@@ -196,6 +196,7 @@ function faultsFrom(o: SimulatorOptions): SimulatorFaults {
     organizationalView: o.organizationalView ?? "ENABLED",
     subscription: o.subscription ?? true,
     accessDenied: o.accessDenied ?? false,
+    activeRegion: o.activeRegion ?? "us-east-1",
   };
 }
 

@@ -65,12 +65,19 @@ export interface SimulatorFaults {
   /** false: every call gets SubscriptionRequiredException. */
   subscription: boolean;
   accessDenied: boolean;
+  /**
+   * The active region (us-east-1 or us-east-2), as the CNAME of global.health.amazonaws.com names it:
+   * `GET /global-cname` answers it. Both regions serve; a token is valid only in the one that issued it.
+   */
+  activeRegion: string;
 }
 
 export interface SimulatorStats {
   /** Every request received, dropped ones included. */
   requests: number;
   byOperation: Record<string, number>;
+  /** Health calls by the region they were signed for. */
+  byRegion: Record<string, number>;
   throttled: number;
   throttledByFamily: Record<string, number>;
   succeededByFamily: Record<string, number>;

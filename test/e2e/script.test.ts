@@ -186,7 +186,7 @@ describe("the script", () => {
     const run = await runScript(args, { cwd: dir, env: awsEnv(s.url) });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(
-      /⚠ The API refused the pagination token of the checkpoint out\.ndjson\.checkpoint\.json \(received \S+; .*InvalidPaginationToken.*\): continuing by time instead, from the last event written \(lastUpdatedTime \S+; 1 event of that instant already written are left out\)\./,
+      /⚠ The API refused the pagination token of the checkpoint out\.ndjson\.checkpoint\.json \(received \S+; .*InvalidPaginationToken.*\): continuing by time instead, from the last event written \(lastUpdatedTime \S+, leaving out the 1 event of that instant already written\)\./,
     );
     expect(arnsOf(read(dir))).toEqual(s.dataset.map((e) => e.arn));
   });

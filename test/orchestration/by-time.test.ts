@@ -36,6 +36,12 @@ const reporter: Reporter = {
   page: () => {},
 };
 
+/** The active region, as the global endpoint's CNAME would name it; undefined: a fixed region. */
+let active: string | undefined;
+beforeEach(() => {
+  active = undefined;
+});
+
 function run(source: TimedSource, pageSize: number, raw: Record<string, string> = {}) {
   const config = parseConfig(
     { since: "30d", "page-size": String(pageSize), ...raw },
@@ -50,6 +56,10 @@ function run(source: TimedSource, pageSize: number, raw: Record<string, string> 
       clock: () => now,
       reporter,
       signal: new AbortController().signal,
+      regions: {
+        start: active ?? config.query.region,
+        active: active === undefined ? undefined : async () => active as string,
+      },
     },
   );
 }
@@ -133,28 +143,77 @@ describe("continuing by time", () => {
     expect(written()).not.toContain(moved?.arn);
   });
 
-  it("any stops, any refused tokens, any instants shared: the output is every event once, in the API's order", async () => {
+  it("the active region changed between attempts: the token is the old region's, so it continues by time in the new one", async () => {
+    const source = new TimedSource([2, 3, 1, 4, 2, 2]);
+    active = "us-east-1";
+    source.failAt = 3;
+    await fails(run(source, 3, { region: "auto" }));
+    source.failAt = undefined;
+    active = "us-east-2";
+    await run(source, 3, { region: "auto" });
+    expect(written()).toEqual(all(source));
+    expect(continued[0]).toMatchObject({
+      reason: "region-changed",
+      regions: { from: "us-east-1", to: "us-east-2" },
+    });
+    expect(source.requests.at(-1)?.region).toBe("us-east-2");
+  });
+
+  it("the active region changes mid-run: after the page in hand it continues by time in the new region", async () => {
+    const source = new TimedSource([1, 2, 3, 4, 3, 2, 1, 2, 3]);
+    active = "us-east-1";
+    const listed = source.listPage.bind(source);
+    source.listPage = async (request, token, signal) => {
+      if (source.calls === 3) active = "us-east-2"; // the switch, seen after the third page
+      return listed(request, token, signal);
+    };
+    await run(source, 2, { region: "auto" });
+    expect(written()).toEqual(all(source));
+    expect(continued).toHaveLength(1);
+    expect(continued[0]).toMatchObject({
+      reason: "region-changed",
+      regions: { from: "us-east-1", to: "us-east-2" },
+    });
+    const regions = source.requests.map((r) => r.region);
+    expect(regions.slice(0, 3)).toEqual(["us-east-1", "us-east-1", "us-east-1"]);
+    expect(regions.at(-1)).toBe("us-east-2");
+  });
+
+  it("a checkpoint of release 0.1.0's default region, us-east-1, continues by its token under region auto", async () => {
+    const source = new TimedSource([3, 3, 3, 3]);
+    source.failAt = 2;
+    await fails(run(source, 4, { region: "us-east-1" }));
+    source.failAt = undefined;
+    active = "us-east-1";
+    await run(source, 4, { region: "auto" });
+    expect(written()).toEqual(all(source));
+    expect(continued).toEqual([]);
+  });
+
+  it("any stops, refused tokens and failovers, any instants shared: the output is every event once, in the API's order", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 3, maxLength: 20 }),
         fc.integer({ min: 1, max: 6 }),
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.boolean()), { maxLength: 5 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.boolean()), { maxLength: 5 }),
         async (sizes, pageSize, stops) => {
           rmSync(output, { force: true });
           rmSync(checkpoint, { force: true });
           const source = new TimedSource(sizes);
           let done = false;
-          for (const [after, refuse] of stops) {
+          active = "us-east-1";
+          for (const [after, refuse, failover] of stops) {
             source.failAt = source.calls + after;
-            done = await run(source, pageSize).then(
+            done = await run(source, pageSize, { region: "auto" }).then(
               () => true,
               () => false,
             );
             source.failAt = undefined;
             if (done) break;
             if (refuse && existsSync(checkpoint)) source.invalidTokens.add(token());
+            if (failover) active = active === "us-east-1" ? "us-east-2" : "us-east-1";
           }
-          if (!done) await run(source, pageSize);
+          if (!done) await run(source, pageSize, { region: "auto" });
           expect(written()).toEqual(all(source));
         },
       ),

@@ -28,7 +28,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
     signal: stop.signal,
   });
-  source = new HealthSource(client, sim.url);
+  source = new HealthSource(async () => ({ client, endpoint: sim.url }));
 });
 afterAll(async () => {
   stop.abort();

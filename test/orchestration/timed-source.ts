@@ -39,7 +39,11 @@ export class TimedSource implements EventSource {
     this.requests.push(request);
     if (this.calls === this.failAt) throw new Error(`stopped at list call ${this.calls}`);
     const range = request.filter.lastUpdatedTime ?? {};
-    const scope = createHash("sha256").update(JSON.stringify(range)).digest("hex").slice(0, 8);
+    // A token belongs to the request and to the region that issued it.
+    const scope = createHash("sha256")
+      .update(JSON.stringify([range, request.region]))
+      .digest("hex")
+      .slice(0, 8);
     if (token !== undefined && (this.invalidTokens.has(token) || !token.startsWith(`${scope}:`)))
       throw new InvalidTokenError("InvalidPaginationToken: not valid for this request");
     const from = range.from === undefined ? -Infinity : Date.parse(range.from);

@@ -21,7 +21,7 @@ describe("configuration", () => {
     const c = parse({});
     expect(c.query).toEqual({
       scope: "organization",
-      region: "us-east-1",
+      region: "auto",
       filter: {},
       pageSize: 100,
       details: "description",
@@ -46,7 +46,7 @@ describe("configuration", () => {
     [{ "page-size": "101" }, /page-size/],
     [{ "page-size": "10.5" }, /page-size/],
     [{ scope: "org" }, /Invalid scope: "org"\. Allowed: organization, account\./],
-    [{ region: "us-west-2" }, /Invalid region: "us-west-2"\. Allowed: us-east-1, us-east-2/],
+    [{ region: "us-west-2" }, /Invalid region: "us-west-2"\. Allowed: auto, us-east-1, us-east-2/],
     [{ details: "all" }, /Invalid details/],
     [{ since: "yesterday" }, /Invalid since: "yesterday"\. Write an ISO 8601 time/],
     [{ since: "2026-13-01" }, /Invalid since/],

@@ -154,8 +154,9 @@ describe("inputs validated as the service model allows", () => {
 
   it("keeps the fingerprint release 0.1.0 gave the same query, so its checkpoints stay usable", () => {
     // Computed with release 0.1.0's src/engine/request.ts (commit 839d5df) for this query.
+    // Release 0.1.0's default region was us-east-1; region auto continues its checkpoints (by-time.test.ts).
     const query = parseConfig(
-      { since: "90d", filter: '{"services":["EC2"]}', details: "entities" },
+      { since: "90d", filter: '{"services":["EC2"]}', details: "entities", region: "us-east-1" },
       ctx,
     ).query;
     expect(fingerprint(query)).toBe("adfb55c064938d7c");
