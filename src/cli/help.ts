@@ -6,8 +6,9 @@ Flags (the same names as the GitHub Action's inputs):
   --scope organization|account   organization: all accounts (DescribeEventsForOrganization, needs
                                  organizational view); account: this account (DescribeEvents).
                                  Default: organization
-  --region REGION                Health API region: us-east-1 (default), us-east-2, cn-northwest-1,
-                                 us-gov-west-1
+  --region REGION                Health API region: auto (default: the active one of us-east-1 and
+                                 us-east-2, followed through a failover), us-east-1, us-east-2,
+                                 cn-northwest-1, us-gov-west-1
   --since TIME|last-run          Lower bound on lastUpdatedTime: ISO 8601 (2026-08-01T00:00:00Z), a
                                  duration back from now (90d, 36h), or last-run: from the until of the
                                  last complete run of the same flags, less --overlap (the output is
