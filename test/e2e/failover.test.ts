@@ -55,6 +55,28 @@ describe("failover between AWS Health's regions", () => {
     expect(s.stats.byRegion["us-east-2"]).toBeGreaterThan(10);
   }, 60_000);
 
+  it("kill -9 during a continuation by time, at any write: the next run resumes it exactly", async () => {
+    const s = await simulator({ events: 300, latencyMs: 1 });
+    for (const kill of ["page-half-written:3", "checkpoint-temp-written:2", "checkpoint-renamed:4"]) {
+      s.faults.activeRegion = "us-east-1";
+      const dir = dirOf();
+      const first = await runScript(ARGS, {
+        cwd: dir,
+        env: { ...env(s), HEALTH_BACKFILL_KILL_AT: "checkpoint-renamed:5" },
+      });
+      expect(first.signal).toBe("SIGKILL");
+      s.faults.activeRegion = "us-east-2";
+      const cut = await runScript(ARGS, { cwd: dir, env: { ...env(s), HEALTH_BACKFILL_KILL_AT: kill } });
+      expect(cut.signal, `${kill}: ${cut.stderr}`).toBe("SIGKILL");
+      expect(cut.stderr).toContain("continuing by time in us-east-2");
+      const last = await runScript(ARGS, { cwd: dir, env: env(s) });
+      expect(last.code, `${kill}: ${last.stderr}`).toBe(0);
+      // The continuation's checkpoint holds its cursor and the new region's token: no second warning.
+      expect(last.stderr).not.toContain("continuing by time");
+      expect(arns(dir), kill).toEqual(s.dataset.map((e) => e.arn));
+    }
+  }, 90_000);
+
   it("mid-run: seen within 10 seconds, after the page in hand, and continued by time in the new region", async () => {
     const s = await simulator({ events: 600, latencyMs: 250 });
     const dir = dirOf();
