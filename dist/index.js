@@ -27126,7 +27126,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 4425:
+/***/ 5538:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27338,6 +27338,8 @@ const DETAILS = ["none", "description", "entities"];
  * is only valid against the region that issued it (https://docs.aws.amazon.com/health/latest/ug/health-api.html#endpoints).
  */
 const HEALTH_REGIONS = ["us-east-1", "us-east-2", "cn-northwest-1", "us-gov-west-1"];
+/** `region: auto`: the active region of the commercial partition, from the global endpoint's CNAME. */
+const AUTO_REGION = "auto";
 
 ;// CONCATENATED MODULE: ./src/config/parse.ts
 
@@ -27664,7 +27666,7 @@ function parseQuery(raw, ctx, simulate) {
     }
     return {
         scope,
-        region: parseChoice(INPUT.region, raw.region || "us-east-1", HEALTH_REGIONS),
+        region: parseChoice(INPUT.region, raw.region || AUTO_REGION, [AUTO_REGION, ...HEALTH_REGIONS]),
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
         filter: readFilter(raw.filter, scope, ctx),
@@ -27789,6 +27791,83 @@ function backedUpFingerprint(query) {
 function windowOf(request) {
     const f = request.filter;
     return f.lastUpdatedTime ?? f.lastUpdatedTimes?.[0] ?? {};
+}
+
+;// CONCATENATED MODULE: external "node:dns/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
+;// CONCATENATED MODULE: ./src/health/active-region.ts
+
+/**
+ * AWS Health is active/passive: us-east-1 and us-east-2 both answer, but only the active one has the
+ * latest data, and a pagination token belongs to the region that issued it. The active region is the
+ * CNAME target of the global endpoint (https://docs.aws.amazon.com/health/latest/ug/health-api.html#endpoints).
+ */
+const GLOBAL_HOST = "global.health.amazonaws.com";
+/** Where the backfill goes when the global name cannot be resolved, as AWS's own samples do. */
+const FALLBACK_REGION = "us-east-1";
+/** How long an answer is trusted: the guide's example shows a TTL of 10 s. */
+const RECHECK_MS = 10_000;
+/** The region a CNAME target names (`health.us-east-2.amazonaws.com`), or undefined. */
+function regionOfCname(target) {
+    return /^health\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\.?$/.exec(target.trim().toLowerCase())?.[1];
+}
+/** The active region now: the CNAME of the global endpoint, or us-east-1 when it cannot be resolved. */
+async function activeRegion(lookup) {
+    try {
+        const targets = await withTimeout(lookup(GLOBAL_HOST), 5_000);
+        const region = targets.map(regionOfCname).find((r) => r !== undefined);
+        if (region)
+            return { region };
+        return {
+            region: FALLBACK_REGION,
+            fallback: `${GLOBAL_HOST} names no Health region (${targets.join(", ") || "no CNAME"})`,
+        };
+    }
+    catch (error) {
+        const code = error?.code ?? error?.message ?? "";
+        return { region: FALLBACK_REGION, fallback: `${GLOBAL_HOST} could not be resolved (${code})` };
+    }
+}
+function withTimeout(work, ms) {
+    let timer;
+    const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error("timed out"), { code: "ETIMEOUT" })), ms);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+/**
+ * How the global name is looked up: DNS, or, where HEALTH_BACKFILL_TEST_GLOBAL_CNAME names a URL (tests,
+ * with the simulator's `/global-cname`), the text that URL answers, as a CNAME target would read.
+ */
+function cnameLookup(env) {
+    const url = env.HEALTH_BACKFILL_TEST_GLOBAL_CNAME?.trim();
+    if (!url)
+        return (host) => (0,promises_namespaceObject.resolveCname)(host);
+    const lookup = async () => {
+        const answer = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+        if (!answer.ok)
+            throw Object.assign(new Error(`HTTP ${answer.status}`), { code: `HTTP ${answer.status}` });
+        return [await answer.text()];
+    };
+    return Object.assign(lookup, { test: true });
+}
+/** The active region, looked up again at most every RECHECK_MS. */
+class RegionWatch {
+    #lookup;
+    #clock;
+    #last;
+    constructor(lookup, clock = () => performance.now()) {
+        this.#lookup = lookup;
+        this.#clock = clock;
+    }
+    async current() {
+        const now = this.#clock();
+        if (this.#last && now - this.#last.at < RECHECK_MS)
+            return this.#last.answer;
+        const answer = await activeRegion(this.#lookup);
+        this.#last = { at: this.#clock(), answer };
+        return answer;
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-health/dist-cjs/index.js
@@ -28948,28 +29027,26 @@ function sdkFilter(filter) {
     }
     return out;
 }
-/** AWS Health through the real SDK client. */
 class HealthSource {
-    #client;
-    /** Where requests go, for messages. */
-    #endpoint;
-    constructor(client, endpoint) {
-        this.#client = client;
-        this.#endpoint = endpoint;
+    /** Each request goes to the region it names: a failover moves the backfill to the other one. */
+    #clients;
+    constructor(clients) {
+        this.#clients = clients;
     }
     async preflight(request, signal) {
         if (request.scope !== "organization")
             return;
         const operation = "DescribeHealthServiceStatusForOrganization";
+        const { client, endpoint } = await this.#clients(request.region);
         let status;
         try {
-            const out = await this.#client.send(new dist_cjs.DescribeHealthServiceStatusForOrganizationCommand({}), {
+            const out = await client.send(new dist_cjs.DescribeHealthServiceStatusForOrganizationCommand({}), {
                 abortSignal: signal,
             });
             status = out.healthServiceAccessStatusForOrganization;
         }
         catch (error) {
-            throw explainAwsError(error, operation, this.#endpoint);
+            throw explainAwsError(error, operation, endpoint);
         }
         if (status === "PENDING") {
             throw new Error(`Organizational view of AWS Health is PENDING in ${request.region}: it is being enabled and organization scope can list events in a few minutes.`);
@@ -28987,32 +29064,37 @@ class HealthSource {
         };
         const filter = sdkFilter(request.filter);
         const organization = request.scope === "organization";
+        const { client, endpoint } = await this.#clients(request.region);
         try {
             const out = organization
-                ? await this.#client.send(new dist_cjs.DescribeEventsForOrganizationCommand({ ...input, filter: filter }), { abortSignal: signal })
-                : await this.#client.send(new dist_cjs.DescribeEventsCommand({ ...input, filter: filter }), {
+                ? await client.send(new dist_cjs.DescribeEventsForOrganizationCommand({ ...input, filter: filter }), { abortSignal: signal })
+                : await client.send(new dist_cjs.DescribeEventsCommand({ ...input, filter: filter }), {
                     abortSignal: signal,
                 });
             return { events: out.events ?? [], nextToken: out.nextToken || undefined };
         }
         catch (error) {
             const operation = organization ? "DescribeEventsForOrganization" : "DescribeEvents";
-            throw explainAwsError(error, operation, this.#endpoint);
+            throw explainAwsError(error, operation, endpoint);
         }
     }
     enrich(request, raw, signal, budget) {
         const events = raw.map(toListedEvent);
         if (request.details === "none" || events.length === 0)
             return events;
+        return this.#enrich(request, events, signal, budget);
+    }
+    async *#enrich(request, events, signal, budget) {
+        const { client, endpoint } = await this.#clients(request.region);
         const ctx = {
-            client: this.#client,
+            client,
             signal,
             entities: request.details === "entities",
             locale: request.locale,
             budget,
-            endpoint: this.#endpoint,
+            endpoint,
         };
-        return request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);
+        yield* request.scope === "organization" ? enrichOrganization(ctx, events) : enrichAccount(ctx, events);
     }
 }
 
@@ -30119,7 +30201,7 @@ function visibleAt(history, t) {
 }
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/simulator/protocol.ts
 /** AWS JSON 1.1 as AWS Health speaks it: targets, bodies, timestamps, errors and the shapes it answers. */
 
@@ -30892,6 +30974,11 @@ async function serve(req, res, env) {
     const body = await readBody(req);
     if (body === undefined)
         return;
+    if (req.method === "GET" && req.url === "/global-cname") {
+        // What the CNAME of global.health.amazonaws.com would name: the active region's endpoint.
+        res.writeHead(200, { "content-type": "text/plain", date: httpDate(env.now()) });
+        return void res.end(`health.${state.faults.activeRegion}.amazonaws.com`);
+    }
     if (isStsCall(req.headers["content-type"], body)) {
         const sts = answerSts(body, env.account);
         res.writeHead(sts.status, { "content-type": "text/xml", date: httpDate(env.now()) });
@@ -30908,7 +30995,7 @@ async function serve(req, res, env) {
     }
     const outcome = answer(req, body, name, op, env);
     if (state.faults.latencyMs > 0) {
-        const waited = await (0,promises_namespaceObject.setTimeout)(state.faults.latencyMs, true, { signal: env.closing }).catch(() => false);
+        const waited = await (0,external_node_timers_promises_namespaceObject.setTimeout)(state.faults.latencyMs, true, { signal: env.closing }).catch(() => false);
         if (!waited)
             return void req.socket.destroy();
     }
@@ -30944,6 +31031,7 @@ function record(stats, name, op, o, ms) {
 function answer(req, body, name, op, env) {
     try {
         const region = checkRequest(req);
+        bump(env.stats.byRegion, region);
         if (op === undefined || name === undefined) {
             const target = req.headers["x-amz-target"]?.toString() ?? "(none)";
             throw new ServiceError("UnknownOperationException", `Unknown operation ${target}`);
@@ -31060,6 +31148,7 @@ function createStats() {
     return {
         requests: 0,
         byOperation: {},
+        byRegion: {},
         throttled: 0,
         throttledByFamily: {},
         succeededByFamily: {},
@@ -31208,6 +31297,7 @@ function faultsFrom(o) {
         organizationalView: o.organizationalView ?? "ENABLED",
         subscription: o.subscription ?? true,
         accessDenied: o.accessDenied ?? false,
+        activeRegion: o.activeRegion ?? "us-east-1",
     };
 }
 /** Inserts items at the front without spreading huge arrays into one call. */
@@ -31366,6 +31456,8 @@ function linkTarget(path) {
 
 
 
+
+
 /**
  * The simulator behind `simulate`: realistic latency and a per-family rate limit, so a simulated run
  * shows the pacing a real organization needs. Same seed every time, so an interrupted simulated
@@ -31373,8 +31465,7 @@ function linkTarget(path) {
  */
 const SIMULATED = { seed: 1, latencyMs: 15, rateLimit: 100, burst: 10 };
 /** Connects to AWS Health (the SDK's own credential and endpoint chain) or to the built-in simulator. */
-async function connect(config, signal) {
-    const region = config.query.region;
+async function connect(config, signal, options) {
     const simulator = config.simulate === undefined
         ? undefined
         : await startSimulator({ ...SIMULATED, events: config.simulate });
@@ -31383,30 +31474,73 @@ async function connect(config, signal) {
         endpoint: simulator.url,
         credentials: { accessKeyId: "SIMULATED", secretAccessKey: "simulated" },
     };
-    const client = createPacedClient({ region, signal, awsClock: clock, ...custom });
+    // One client per region: a failover moves the backfill to the other region's endpoint.
+    const clients = new Map();
+    const open = (region) => {
+        let opened = clients.get(region);
+        if (!opened) {
+            const client = createPacedClient({ region, signal, awsClock: clock, ...custom });
+            // Named as the SDK resolves it (AWS_ENDPOINT_URL, ~/.aws/config included), checked before any request.
+            opened = resolveEndpoint(client).then((endpoint) => ({ client, endpoint }), (error) => {
+                client.destroy();
+                throw error;
+            });
+            clients.set(region, opened);
+        }
+        return opened;
+    };
     const close = async () => {
-        client.destroy();
+        for (const opened of clients.values())
+            (await opened.catch(() => undefined))?.client.destroy();
         await simulator?.close();
     };
-    // Named as the SDK resolves it (AWS_ENDPOINT_URL, ~/.aws/config included), checked before any request.
-    const endpoint = await resolveEndpoint(client).catch(async (error) => {
+    try {
+        const start = await startRegion(config, simulator !== undefined, open, options);
+        const { endpoint } = await open(start.region);
+        let description = `AWS Health in ${start.region} (${endpoint.name})${start.note}`;
+        if (simulator)
+            description = `the built-in simulator (${config.simulate} events, ${simulator.url})`;
+        else if (endpoint.custom)
+            description = `AWS Health at ${endpoint.name} (custom endpoint), region ${start.region}${start.note}`;
+        const region = start.region;
+        return {
+            source: new HealthSource(async (r) => {
+                const { client, endpoint } = await open(r);
+                return { client, endpoint: endpoint.name };
+            }),
+            description,
+            endpoint: simulator?.url ?? endpoint.name,
+            clock,
+            ...(start.watch && { activeRegion: async () => (await start.watch.current()).region }),
+            region,
+            // STS with the same credentials and, for the simulator, its endpoint; otherwise the SDK's own.
+            account: (signal) => callerAccount({ region, clock, signal, ...custom }),
+            close,
+        };
+    }
+    catch (error) {
         await close();
         throw error;
-    });
-    let description = `AWS Health in ${region} (${endpoint.name})`;
-    if (simulator)
-        description = `the built-in simulator (${config.simulate} events, ${simulator.url})`;
-    else if (endpoint.custom)
-        description = `AWS Health at ${endpoint.name} (custom endpoint), region ${region}`;
-    return {
-        source: new HealthSource(client, endpoint.name),
-        description,
-        endpoint: simulator?.url ?? endpoint.name,
-        clock,
-        // STS with the same credentials and, for the simulator, its endpoint; otherwise the SDK's own.
-        account: (signal) => callerAccount({ region, clock, signal, ...custom }),
-        close,
-    };
+    }
+}
+/**
+ * The region a backfill starts in. `auto` follows the CNAME of the global endpoint (us-east-1 when it
+ * cannot be resolved, said in the start line). A custom endpoint or the simulator has no global name, so
+ * `auto` is us-east-1 there, unless a test points the lookup at a simulator.
+ */
+async function startRegion(config, simulated, open, options) {
+    const given = config.query.region;
+    if (given !== AUTO_REGION)
+        return { region: given, note: "" };
+    const { endpoint } = await open(FALLBACK_REGION);
+    if ((simulated || endpoint.custom) && !options.lookup.test)
+        return { region: FALLBACK_REGION, note: "" };
+    const watch = new RegionWatch(options.lookup);
+    const active = await watch.current();
+    const note = active.fallback === undefined
+        ? ` (active, from ${GLOBAL_HOST})`
+        : ` (${active.fallback}: using ${FALLBACK_REGION})`;
+    return { region: active.region, note, watch };
 }
 /**
  * The scheduled backup this configuration runs: whose events (the credentials' account), where from
@@ -31430,6 +31564,8 @@ async function identifyBackup(config, connection, place, signal) {
         query: backedUpFingerprint(config.query),
     };
 }
+/** How `region: auto` looks up the active region: DNS, or what a test sets (see active-region.ts). */
+
 
 ;// CONCATENATED MODULE: ./src/util/words.ts
 /** Counts and durations as a person says them; used by the engine's facts and both front doors. */
@@ -32018,15 +32154,29 @@ function join(lines) {
 
 
 /** A plan that continues the checkpoint's backfill by time from the end of its output, and says so. */
-async function byTime(checkpoint, deps, why) {
-    const cursor = await deps.sink.tail(checkpoint.output.bytes);
+async function byTime(at, deps, why) {
+    const cursor = await deps.sink.tail(at.bytes);
     deps.reporter.continued({
         ...why,
         location: deps.store.location,
-        tokenReceivedAt: checkpoint.timestamp,
+        tokenReceivedAt: at.tokenReceivedAt,
         ...(cursor && { cursor }),
     });
     return { token: undefined, cursor };
+}
+/** Where a checkpoint's output ends and when its token came: where a continuation by time starts. */
+const endOf = (checkpoint) => ({
+    bytes: checkpoint.output.bytes,
+    tokenReceivedAt: checkpoint.timestamp,
+});
+/** The active region moved away from the one the backfill lists in (see BackfillDeps.regions). */
+class RegionChanged extends Error {
+    name = "RegionChanged";
+    region;
+    constructor(region) {
+        super(`The active AWS Health region is now ${region}.`);
+        this.region = region;
+    }
 }
 /**
  * Refuses a checkpoint that must not be used, before any API call; deletes nothing. An expired one is
@@ -32035,7 +32185,10 @@ async function byTime(checkpoint, deps, why) {
  */
 function checkUsable(checkpoint, print, options, deps) {
     const where = deps.store.location;
-    if (checkpoint.fingerprint !== print) {
+    // A checkpoint of release 0.1.0's default region (us-east-1) continues under region auto.
+    const sameRegion = { ...options.query, region: checkpoint.request.region };
+    if (checkpoint.fingerprint !== print &&
+        (options.query.region !== AUTO_REGION || checkpoint.fingerprint !== fingerprint(sameRegion))) {
         throw new CheckpointRefusedError("other-query", `The checkpoint ${where} belongs to a different query (scope, region, since, until, filter, page size, details, locale or simulate differ).`);
     }
     if (!deps.sink.isSameAs(checkpoint.output.path)) {
@@ -32066,7 +32219,10 @@ async function fresh(options, deps, replaces) {
     const found = query.since === LAST_RUN ? await loadRecord(deps.records) : undefined;
     const now = (deps.awsClock ?? deps.clock)();
     const { from, until, basis } = resolveWindow(query, options.lastRun, { found, now, run: options.run });
-    const request = resolveRequest(query, now, { from, until });
+    const request = {
+        ...resolveRequest(query, now, { from, until }),
+        region: deps.regions?.start ?? query.region,
+    };
     const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
     deps.reporter.window(window);
     const startedAt = new Date(now).toISOString();
@@ -32084,12 +32240,6 @@ async function begin(options, print, deps) {
     if (usable === "set-aside")
         return fresh(options, deps, true);
     await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
-    const plan = usable === "expired"
-        ? await byTime(checkpoint, deps, {
-            reason: "expired",
-            ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
-        })
-        : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
     const resumed = {
         page: checkpoint.pages + 1,
         events: checkpoint.processedCount,
@@ -32101,8 +32251,19 @@ async function begin(options, print, deps) {
     const pinned = windowOf(checkpoint.request);
     const window = { ...pinned, to: pinned.to ?? checkpoint.startedAt, basis: { kind: "checkpoint" } };
     deps.reporter.window(window);
+    const active = await deps.regions?.active?.();
+    const moved = active !== undefined && active !== checkpoint.request.region;
+    const regions = { from: checkpoint.request.region, to: active ?? checkpoint.request.region };
+    const plan = moved
+        ? await byTime(endOf(checkpoint), deps, { reason: "region-changed", regions })
+        : usable === "expired"
+            ? await byTime(endOf(checkpoint), deps, {
+                reason: "expired",
+                ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
+            })
+            : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
     return {
-        request: checkpoint.request,
+        request: moved ? { ...checkpoint.request, region: regions.to } : checkpoint.request,
         window,
         checkpoint,
         replaces: false,
@@ -32168,6 +32329,12 @@ async function backfill(options, deps) {
     try {
         await deps.source.preflight(start.request, deps.signal);
         let plan = start.plan;
+        let request = start.request;
+        // Where the last checkpoint left the output, and when its token came: a mid-run switch continues there.
+        let end = {
+            bytes: resumedFrom?.output.bytes ?? 0,
+            tokenReceivedAt: resumedFrom?.timestamp ?? start.startedAt,
+        };
         const writePages = async () => {
             const feed = pagePipeline({
                 source: plan.cursor ? skippingWritten(deps.source, plan.cursor) : deps.source,
@@ -32176,7 +32343,7 @@ async function backfill(options, deps) {
                     await opened();
                     return deps.sink.append(part, true);
                 },
-                request: plan.cursor ? continuation(start.request, plan.cursor) : start.request,
+                request: plan.cursor ? continuation(request, plan.cursor) : request,
                 firstToken: plan.token,
                 clock: deps.clock,
                 signal: deps.signal,
@@ -32197,15 +32364,20 @@ async function backfill(options, deps) {
                         pages,
                         timestamp: new Date(page.receivedAt).toISOString(),
                         startedAt: start.startedAt,
-                        request: start.request,
+                        request,
                         output: { path: deps.sink.location, bytes, ...(lastArn === undefined ? {} : { lastArn }) },
                         ...(plan.cursor && { cursor: plan.cursor }),
                     });
                     saved = { pages, events, location: deps.store.location };
+                    end = { bytes, tokenReceivedAt: new Date(page.receivedAt).toISOString() };
                 }
                 if (page.reached !== undefined)
                     coverage = meter.page(page.reached, deps.clock());
                 deps.reporter.page(progress());
+                // After the checkpoint, before the next page is asked for: nothing of it is written yet.
+                const active = page.nextToken === undefined ? undefined : await deps.regions?.active?.();
+                if (active !== undefined && active !== request.region)
+                    throw new RegionChanged(active);
             }
         };
         for (;;) {
@@ -32214,10 +32386,19 @@ async function backfill(options, deps) {
                 break;
             }
             catch (error) {
+                if (error instanceof RegionChanged) {
+                    const regions = { from: request.region, to: error.region };
+                    plan = await byTime(end, deps, { reason: "region-changed", regions });
+                    request = { ...request, region: error.region };
+                    continue;
+                }
                 // The API refused the resumed checkpoint's token (expired, another region): continue by time.
                 if (!(error instanceof InvalidTokenError) || !resumedFrom || listed || plan.token === undefined)
                     throw error;
-                plan = await byTime(resumedFrom, deps, { reason: "token-refused", detail: errorMessage(error) });
+                plan = await byTime(endOf(resumedFrom), deps, {
+                    reason: "token-refused",
+                    detail: errorMessage(error),
+                });
             }
         }
         await deps.sink.close();
@@ -33399,6 +33580,7 @@ async function backfillInto(config, files, run) {
         store: run.store ?? files.store,
         clock: Date.now,
         awsClock: run.awsClock,
+        regions: run.regions,
         reporter: run.reporter,
         signal: run.signal,
         ...(records && { records }),
@@ -33465,12 +33647,14 @@ function setAsideText(s) {
 }
 /** A resumed backfill that continues by time instead of by its checkpoint's token. */
 function continuedText(c) {
-    const why = c.reason === "expired"
-        ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
-        : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
+    const why = c.reason === "region-changed"
+        ? `The active AWS Health region changed from ${c.regions?.from} to ${c.regions?.to}, and a pagination token belongs to the region that issued it: continuing by time in ${c.regions?.to}`
+        : c.reason === "expired"
+            ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
+            : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
     const where = c.cursor === undefined
         ? "from the end of the window, as nothing was written yet"
-        : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}; ${count(c.cursor.skip.length, "event")} of that instant already written are left out)`;
+        : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}, leaving out the ${count(c.cursor.skip.length, "event")} of that instant already written)`;
     return `${why}, ${where}. Events updated while the backfill was stopped have left its window; the next run picks them up.`;
 }
 
@@ -33732,8 +33916,9 @@ Flags (the same names as the GitHub Action's inputs):
   --scope organization|account   organization: all accounts (DescribeEventsForOrganization, needs
                                  organizational view); account: this account (DescribeEvents).
                                  Default: organization
-  --region REGION                Health API region: us-east-1 (default), us-east-2, cn-northwest-1,
-                                 us-gov-west-1
+  --region REGION                Health API region: auto (default: the active one of us-east-1 and
+                                 us-east-2, followed through a failover), us-east-1, us-east-2,
+                                 cn-northwest-1, us-gov-west-1
   --since TIME|last-run          Lower bound on lastUpdatedTime: ISO 8601 (2026-08-01T00:00:00Z), a
                                  duration back from now (90d, 36h), or last-run: from the until of the
                                  last complete run of the same flags, less --overlap (the output is
@@ -33884,7 +34069,7 @@ async function execute(config, reporter, signal) {
     const probe = killProbe(process.env.HEALTH_BACKFILL_KILL_AT);
     const files = await openLocalFiles(config, { probe, onStale: (message) => reporter.line(message) });
     try {
-        const connection = await connect(config, signal);
+        const connection = await connect(config, signal, { lookup: cnameLookup(process.env) });
         try {
             reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
             const { archive } = files;
@@ -33894,6 +34079,7 @@ async function execute(config, reporter, signal) {
                 reporter,
                 signal,
                 awsClock: connection.clock.now,
+                regions: { start: connection.region, active: connection.activeRegion },
                 // A cron job must not stop for good on one killed run: the record has not moved, so a new run
                 // covers the expired checkpoint's window again (see BackfillOptions.expiredLastRun).
                 expiredLastRun: "start-again",
@@ -33976,7 +34162,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4425);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5538);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
