@@ -131,7 +131,7 @@ function answer(
     checkFaults(op, env.state);
     const input = parseBody(body);
     const tokenScope = { requestHash: requestHash(name, input), region };
-    const result = op.handle({ input, state: env.state, tokens: env.tokens, tokenScope });
+    const result = op.handle({ input, state: env.state, tokens: env.tokens, tokenScope, now: env.now() });
     return { status: 200, body: JSON.stringify(result), kind: "ok" };
   } catch (e) {
     const error =

@@ -25,6 +25,8 @@ export interface OperationContext {
   tokens: TokenCodec;
   /** What this request's tokens are bound to. */
   tokenScope: TokenScope;
+  /** The simulator's clock now (epoch ms). */
+  now: number;
 }
 
 export interface Operation {
@@ -89,13 +91,24 @@ function describeEvents(scope: Scope): (ctx: OperationContext) => Json {
     const req = parseEventsInput(ctx.input, scope);
     const cursor = openCursor(ctx, req.nextToken);
     const page = pageEvents(
-      ctx.state.dataset,
+      replicated(ctx),
       compileFilter(scope, req.filter),
       cursor,
       req.maxResults ?? DEFAULT_PAGE_SIZE,
     );
     return withNextToken(ctx, { events: page.items.map(encode) }, page.next);
   };
+}
+
+/**
+ * The events a region serves: all of them in the active region; in the passive one, those updated
+ * before its lag (a newer version has not reached it yet, so the event is not listed there).
+ */
+function replicated(ctx: OperationContext): readonly SimEvent[] {
+  const { activeRegion, passiveLagMs } = ctx.state.faults;
+  if (ctx.tokenScope.region === activeRegion || passiveLagMs <= 0) return ctx.state.dataset;
+  const cutoff = ctx.now - passiveLagMs;
+  return ctx.state.dataset.filter((e) => e.lastUpdatedTime.getTime() <= cutoff);
 }
 
 /**

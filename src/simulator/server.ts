@@ -69,6 +69,7 @@ export const OPTION_RANGES = {
   errorRate: { min: 0, max: 1, whole: false },
   dropRate: { min: 0, max: 1, whole: false },
   insertsPerMinute: { min: 0, max: 100_000, whole: false },
+  passiveLagMs: { min: 0, max: 86_400_000, whole: false },
   updatesPerMinute: { min: 0, max: 100_000, whole: false },
 } as const satisfies Partial<Record<keyof SimulatorOptions, OptionRange>>;
 
@@ -96,6 +97,8 @@ function checkOptions(o: SimulatorOptions): void {
     if (value !== undefined && !inRange(value, range))
       throw new RangeError(`${key} must be ${rangeInWords(range)}, got ${value}`);
   }
+  if (o.activeRegion !== undefined && !["us-east-1", "us-east-2"].includes(o.activeRegion))
+    throw new RangeError(`activeRegion must be us-east-1 or us-east-2, got ${o.activeRegion}`);
   const view = o.organizationalView;
   if (view !== undefined && !ORGANIZATIONAL_VIEWS.includes(view))
     throw new RangeError(`organizationalView must be ENABLED, DISABLED or PENDING, got ${view}`);
@@ -197,6 +200,7 @@ function faultsFrom(o: SimulatorOptions): SimulatorFaults {
     subscription: o.subscription ?? true,
     accessDenied: o.accessDenied ?? false,
     activeRegion: o.activeRegion ?? "us-east-1",
+    passiveLagMs: o.passiveLagMs ?? 0,
   };
 }
 

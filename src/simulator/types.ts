@@ -70,6 +70,11 @@ export interface SimulatorFaults {
    * `GET /global-cname` answers it. Both regions serve; a token is valid only in the one that issued it.
    */
   activeRegion: string;
+  /**
+   * How far the passive region lags behind (ms): it does not serve events updated within this long of
+   * the clock's now yet (AWS: "eventually consistent with the active endpoint"). 0: no lag.
+   */
+  passiveLagMs: number;
 }
 
 export interface SimulatorStats {

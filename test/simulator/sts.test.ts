@@ -41,3 +41,52 @@ describe("the simulator as STS and as AWS's clock", () => {
     health.destroy();
   });
 });
+
+describe("the simulator's two regions", () => {
+  it("names the active one at /global-cname, binds tokens to their region, and lags in the passive one", async () => {
+    let clock = 0;
+    const s = await startSimulator({
+      events: 200,
+      seed: 4,
+      anchor: Date.parse("2026-11-20T00:00:00Z"),
+      now: () => clock,
+      passiveLagMs: 3_600_000,
+    });
+    sim = s;
+    clock = (s.dataset[0]?.lastUpdatedTime.getTime() ?? 0) + 30 * 60_000;
+    const cname = async () => (await fetch(`${s.url}/global-cname`)).text();
+    expect(await cname()).toBe("health.us-east-1.amazonaws.com");
+    const list = async (region: string) => {
+      const client = new HealthClient({
+        region,
+        endpoint: s.url,
+        credentials,
+        disableClockSkewCorrection: true,
+      });
+      const out = await client.send(new DescribeEventsForOrganizationCommand({ maxResults: 100 }));
+      client.destroy();
+      return out;
+    };
+    const recent = s.dataset.filter((e) => e.lastUpdatedTime.getTime() > clock - 3_600_000).length;
+    expect(recent).toBeGreaterThan(0);
+    const active = await list("us-east-1");
+    const passive = await list("us-east-2");
+    expect(active.events?.[0]?.arn).toBe(s.dataset[0]?.arn);
+    expect(passive.events?.[0]?.arn).toBe(s.dataset[recent]?.arn);
+    // A token of one region is refused by the other.
+    const other = new HealthClient({
+      region: "us-east-2",
+      endpoint: sim.url,
+      credentials,
+      disableClockSkewCorrection: true,
+    });
+    await expect(
+      other.send(new DescribeEventsForOrganizationCommand({ maxResults: 100, nextToken: active.nextToken })),
+    ).rejects.toThrow(/issued by the us-east-1 endpoint, not us-east-2/);
+    other.destroy();
+    s.faults.activeRegion = "us-east-2";
+    expect(await cname()).toBe("health.us-east-2.amazonaws.com");
+    expect((await list("us-east-2")).events?.[0]?.arn).toBe(s.dataset[0]?.arn);
+    await expect(startSimulator({ activeRegion: "eu-west-1" })).rejects.toThrow(/activeRegion must be/);
+  });
+});
