@@ -30678,9 +30678,20 @@ function describeEvents(scope) {
     return (ctx) => {
         const req = parseEventsInput(ctx.input, scope);
         const cursor = openCursor(ctx, req.nextToken);
-        const page = pageEvents(ctx.state.dataset, compileFilter(scope, req.filter), cursor, req.maxResults ?? DEFAULT_PAGE_SIZE);
+        const page = pageEvents(replicated(ctx), compileFilter(scope, req.filter), cursor, req.maxResults ?? DEFAULT_PAGE_SIZE);
         return withNextToken(ctx, { events: page.items.map(encode) }, page.next);
     };
+}
+/**
+ * The events a region serves: all of them in the active region; in the passive one, those updated
+ * before its lag (a newer version has not reached it yet, so the event is not listed there).
+ */
+function replicated(ctx) {
+    const { activeRegion, passiveLagMs } = ctx.state.faults;
+    if (ctx.tokenScope.region === activeRegion || passiveLagMs <= 0)
+        return ctx.state.dataset;
+    const cutoff = ctx.now - passiveLagMs;
+    return ctx.state.dataset.filter((e) => e.lastUpdatedTime.getTime() <= cutoff);
 }
 /**
  * DescribeAffectedAccountsForOrganization: the affected accounts in ascending order. As AWS documents,
@@ -31047,7 +31058,7 @@ function answer(req, body, name, op, env) {
         checkFaults(op, env.state);
         const input = parseBody(body);
         const tokenScope = { requestHash: requestHash(name, input), region };
-        const result = op.handle({ input, state: env.state, tokens: env.tokens, tokenScope });
+        const result = op.handle({ input, state: env.state, tokens: env.tokens, tokenScope, now: env.now() });
         return { status: 200, body: JSON.stringify(result), kind: "ok" };
     }
     catch (e) {
@@ -31202,6 +31213,7 @@ const OPTION_RANGES = {
     errorRate: { min: 0, max: 1, whole: false },
     dropRate: { min: 0, max: 1, whole: false },
     insertsPerMinute: { min: 0, max: 100_000, whole: false },
+    passiveLagMs: { min: 0, max: 86_400_000, whole: false },
     updatesPerMinute: { min: 0, max: 100_000, whole: false },
 };
 const ORGANIZATIONAL_VIEWS = [
@@ -31225,6 +31237,8 @@ function checkOptions(o) {
         if (value !== undefined && !inRange(value, range))
             throw new RangeError(`${key} must be ${rangeInWords(range)}, got ${value}`);
     }
+    if (o.activeRegion !== undefined && !["us-east-1", "us-east-2"].includes(o.activeRegion))
+        throw new RangeError(`activeRegion must be us-east-1 or us-east-2, got ${o.activeRegion}`);
     const view = o.organizationalView;
     if (view !== undefined && !ORGANIZATIONAL_VIEWS.includes(view))
         throw new RangeError(`organizationalView must be ENABLED, DISABLED or PENDING, got ${view}`);
@@ -31298,6 +31312,7 @@ function faultsFrom(o) {
         subscription: o.subscription ?? true,
         accessDenied: o.accessDenied ?? false,
         activeRegion: o.activeRegion ?? "us-east-1",
+        passiveLagMs: o.passiveLagMs ?? 0,
     };
 }
 /** Inserts items at the front without spreading huge arrays into one call. */
