@@ -27735,6 +27735,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/request.ts
 
 
+
 /**
  * The request of a backfill that starts at `now`. `window` is the lastUpdatedTime window when something
  * other than the query decides it (`since: last-run`, AWS's clock); otherwise `since` and `until` as
@@ -27778,6 +27779,13 @@ function fingerprint(query) {
     // The query as written identifies the backfill; its parsed bounds say nothing more.
     const { bounds: _parsed, ...asWritten } = query;
     return (0,external_node_crypto_.createHash)("sha256").update(canonicalJson(asWritten)).digest("hex").slice(0, 16);
+}
+/**
+ * The fingerprint release 0.1.0 gave this query, to find what it left (checkpoints, cache entries,
+ * last-run records): its default region was us-east-1, where this release's is `auto`.
+ */
+function releasedFingerprint(query) {
+    return fingerprint(query.region === AUTO_REGION ? { ...query, region: "us-east-1" } : query);
 }
 /**
  * What a scheduled backup backs up: the query as configured without `page-size`, which changes how
@@ -33558,7 +33566,7 @@ async function openLocalFiles(config, hooks) {
             await checkDistinct([...files, record]);
             await checkWritable(record, false);
             locks.push(await lock(record.name, record.path, purpose, hooks.onStale));
-            const print = fingerprint(config.query);
+            const print = releasedFingerprint(config.query);
             const legacy = {
                 path: recordPath(config.output, print),
                 fingerprint: print,

@@ -12,7 +12,7 @@ import {
 } from "./engine/backfill.ts";
 import type { CheckpointStore } from "./engine/checkpoint.ts";
 import { type BackupIdentity, identityId, type RunRecordStore } from "./engine/record.ts";
-import { fingerprint } from "./engine/request.ts";
+import { releasedFingerprint } from "./engine/request.ts";
 import type { EventSource } from "./engine/source.ts";
 import { CheckpointRefusedError, UsageError } from "./errors.ts";
 import { ArchiveFile, type MergeResult, mergeStep } from "./sinks/archive.ts";
@@ -223,7 +223,7 @@ export async function openLocalFiles(
       await checkDistinct([...files, record]);
       await checkWritable(record, false);
       locks.push(await lock(record.name, record.path, purpose, hooks.onStale));
-      const print = fingerprint(config.query);
+      const print = releasedFingerprint(config.query);
       const legacy = {
         path: recordPath(config.output, print),
         fingerprint: print,

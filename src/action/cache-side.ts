@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import type { BackfillResult } from "../engine/backfill.ts";
-import { fingerprint } from "../engine/request.ts";
+import { fingerprint, releasedFingerprint } from "../engine/request.ts";
 import type { FileCheckpointStore } from "../stores/file-store.ts";
 import type { CacheApi } from "./cache.ts";
 import { CacheWarnings } from "./cache-failure.ts";
@@ -90,7 +90,7 @@ export class CacheSide {
       output: config.output,
       attempt: this.#ctx.attempt,
       earlier: {
-        run: earlierReleaseRun(this.#action.checkpointKey, this.#ctx, fingerprint(config.query)),
+        run: earlierReleaseRun(this.#action.checkpointKey, this.#ctx, releasedFingerprint(config.query)),
         paths: [config.checkpoint, config.output],
         matrixLeg: isMatrixLeg(this.#action.matrix),
       },

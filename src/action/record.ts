@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import * as core from "@actions/core";
 import type { Query } from "../config/config.ts";
 import { identityId, RecordUnreadableError, type RunRecord, type RunRecordStore } from "../engine/record.ts";
-import { fingerprint } from "../engine/request.ts";
+import { releasedFingerprint } from "../engine/request.ts";
 import { type FileRecordStore, recordPath } from "../stores/record-file.ts";
 import type { CacheApi } from "./cache.ts";
 import { CacheWarnings } from "./cache-failure.ts";
@@ -37,7 +37,7 @@ export function earlierReleaseRecordPrefix(
   leg: string,
   query: Query,
 ): string {
-  return `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${fingerprint(query)}-`;
+  return `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${releasedFingerprint(query)}-`;
 }
 
 export interface CacheRecordOptions {
@@ -154,7 +154,7 @@ export function openRecordStore(
     keys: recordKeys(step.checkpointKey, step.ctx, leg, identityId(local.identity)),
     earlierRelease: {
       prefix: earlierReleaseRecordPrefix(step.checkpointKey, step.ctx, leg, step.query),
-      path: recordPath(step.output, fingerprint(step.query)),
+      path: recordPath(step.output, releasedFingerprint(step.query)),
     },
     attempt: step.ctx.attempt,
     clock: Date.now,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Query } from "../config/config.ts";
 import type { EventFilter, TimeRange } from "../config/filter.ts";
-import type { Details, Scope } from "../config/names.ts";
+import { AUTO_REGION, type Details, type Scope } from "../config/names.ts";
 import { timeOf } from "../config/parse.ts";
 
 /**
@@ -66,6 +66,14 @@ export function fingerprint(query: Query): string {
   // The query as written identifies the backfill; its parsed bounds say nothing more.
   const { bounds: _parsed, ...asWritten } = query;
   return createHash("sha256").update(canonicalJson(asWritten)).digest("hex").slice(0, 16);
+}
+
+/**
+ * The fingerprint release 0.1.0 gave this query, to find what it left (checkpoints, cache entries,
+ * last-run records): its default region was us-east-1, where this release's is `auto`.
+ */
+export function releasedFingerprint(query: Query): string {
+  return fingerprint(query.region === AUTO_REGION ? { ...query, region: "us-east-1" } : query);
 }
 
 /**

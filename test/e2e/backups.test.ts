@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/config.ts";
-import { fingerprint } from "../../src/engine/request.ts";
+import { releasedFingerprint } from "../../src/engine/request.ts";
 import type { Simulator } from "../../src/simulator/server.ts";
 import { accountRouter } from "../support/accounts.ts";
 import { churningSimulator, fakeClock } from "../support/clock.ts";
@@ -258,7 +258,7 @@ describe("the record release 0.1.0 kept, after an upgrade", () => {
       rmSync(join(folderPath, name));
     const flags: Record<string, string> = {};
     for (let i = 0; i < argv.length; i += 2) flags[(argv[i] ?? "").slice(2)] = argv[i + 1] ?? "";
-    const print = fingerprint(parseConfig(flags, { now: clock, readFile: () => "" }).query);
+    const print = releasedFingerprint(parseConfig(flags, { now: clock, readFile: () => "" }).query);
     const { from, until, completedAt, events } = last;
     const legacy = { version: 1, fingerprint: print, from, until, completedAt, events, pages: 1 };
     const path = join(folderPath, `health-backfill.last-run.${print}.json`);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/config.ts";
-import { fingerprint } from "../../../src/engine/request.ts";
+import { releasedFingerprint } from "../../../src/engine/request.ts";
 import type { Simulator } from "../../../src/simulator/server.ts";
 import { type CacheEntry, type FakeCacheService, startFakeCacheService } from "../../fakes/cache-service.ts";
 import { accountRouter } from "../../support/accounts.ts";
@@ -215,7 +215,7 @@ describe("scheduled backups, the action", () => {
     // A first run leaves an entry this release wrote; it tells the compression the library uses here.
     expect((await attempt(b, newRun(b), 1).done).code).toBe(0);
     const own = cache.entries.find((e) => e.finalized && e.key.includes("-last-run-")) as CacheEntry;
-    const print = fingerprint(parseConfig(INPUTS, { now: clock, readFile: () => "" }).query);
+    const print = releasedFingerprint(parseConfig(INPUTS, { now: clock, readFile: () => "" }).query);
     const ownPath = /-last-run-backup-null-([0-9a-f]{16})-/.exec(own.key)?.[1] ?? "";
     const legacyKey = `health-backfill-last-run-backup-null-${print}-6999-1-mhz1`;
     cache.put({
