@@ -3,7 +3,7 @@ import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 /**
- * The README's "Architecture" table, checked against the code: each part of src/ imports only what the
+ * CONTRIBUTING.md's "Architecture" table, checked against the code: each part of src/ imports only what the
  * table allows. Type-only imports are left out (they vanish at run time); packages are named as such.
  */
 const MAY_IMPORT: Record<string, readonly string[]> = {
@@ -82,17 +82,16 @@ describe("architecture", () => {
     expect([...deps.keys()].sort()).toEqual(Object.keys(MAY_IMPORT).sort());
   });
 
-  it.each(Object.keys(MAY_IMPORT))("%s imports only what the README allows", (part) => {
+  it.each(Object.keys(MAY_IMPORT))("%s imports only what CONTRIBUTING.md allows", (part) => {
     const extra = [...(deps.get(part) ?? [])].filter((to) => !MAY_IMPORT[part]?.includes(to));
     expect(extra).toEqual([]);
   });
 
-  it("the README's Architecture section lists the same parts", () => {
-    const readme = readFileSync("README.md", "utf8");
-    const section = readme.slice(
-      readme.indexOf("## Architecture"),
-      readme.indexOf("\n## ", readme.indexOf("## Architecture") + 5),
-    );
+  it("CONTRIBUTING.md's Architecture section lists the same parts", () => {
+    const doc = readFileSync("CONTRIBUTING.md", "utf8");
+    const start = doc.indexOf("## Architecture");
+    expect(start).toBeGreaterThanOrEqual(0);
+    const section = doc.slice(start, doc.indexOf("\n## ", start + 5));
     for (const part of Object.keys(MAY_IMPORT))
       expect(section, part).toContain(`\`${part.endsWith(".ts") ? `src/${part}` : `src/${part}/`}\``);
   });
