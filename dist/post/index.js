@@ -41704,7 +41704,7 @@ async function removeLeftoverTemps(path) {
 }
 /**
  * Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its
- * checkpoint files; see README, "Checkpoint"). A symbolic link is followed: the file it points to is
+ * checkpoint files; see docs/formats.md, "Checkpoint"). A symbolic link is followed: the file it points to is
  * replaced, the link stays.
  */
 async function writeFileAtomic(link, contents, probe) {
@@ -98510,7 +98510,7 @@ function describeCacheFailure(lines, reason) {
     return withoutKeys(reason);
 }
 /**
- * One warning per kind of failure in a step, as the README promises: a read-only or rate-limited
+ * One warning per kind of failure in a step, as docs/cache.md promises: a read-only or rate-limited
  * cache fails every upload, the record and the completion mark alike. Later failures of a kind
  * already warned about are log lines (`repeat`), not annotations.
  */

@@ -34,7 +34,7 @@ export interface WarningLog {
 }
 
 /**
- * One warning per kind of failure in a step, as the README promises: a read-only or rate-limited
+ * One warning per kind of failure in a step, as docs/cache.md promises: a read-only or rate-limited
  * cache fails every upload, the record and the completion mark alike. Later failures of a kind
  * already warned about are log lines (`repeat`), not annotations.
  */

@@ -18,7 +18,7 @@ export interface OutputMark {
   readonly lastArn?: string;
 }
 
-/** The checkpoint document (documented in the README). */
+/** The checkpoint document (documented in docs/formats.md). */
 export interface Checkpoint {
   readonly version: 1 | typeof CHECKPOINT_VERSION;
   /** Fingerprint of the query as configured: decides whether this checkpoint belongs to a run. */

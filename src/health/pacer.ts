@@ -2,7 +2,7 @@
  * A client-side pacer for one API family: additive increase, multiplicative decrease.
  *
  * AWS publishes no Health rate limits, and the SDK's retry alone backs off far longer than a throttle
- * needs (measured: 4.2x the rate floor; see README, "Performance"). So a family starts unpaced. The first throttle
+ * needs (measured: 4.2x the rate floor; see docs/performance.md). So a family starts unpaced. The first throttle
  * sets a pace just under the rate that was succeeding (the server's rate, while it throttles); later
  * throttles cut the pace to 90% of that rate (at least 15%) and remember it as the ceiling. Below 90%
  * of the ceiling the pace climbs back fast (0.5 request/s per success), above it slowly (0.05 per

@@ -30,7 +30,7 @@ export async function removeLeftoverTemps(path: string): Promise<number> {
 
 /**
  * Writes a file atomically: temp file, fsync, rename, fsync the directory (as Kafka writes its
- * checkpoint files; see README, "Checkpoint"). A symbolic link is followed: the file it points to is
+ * checkpoint files; see docs/formats.md, "Checkpoint"). A symbolic link is followed: the file it points to is
  * replaced, the link stays.
  */
 export async function writeFileAtomic(link: string, contents: string, probe?: Probe): Promise<void> {

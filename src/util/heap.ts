@@ -14,7 +14,7 @@ import { runInNewContext } from "node:vm";
  *   double at most.
  * Both flags are read each time V8 grows a space, so setting them as the process starts works (the caps
  * themselves, such as --max-semi-space-size, are read only at start, and the action's Node takes no
- * flags). Measured by `npm run bench` (README, Performance) under Node, Bun and Deno.
+ * flags). Measured by `npm run bench` (docs/performance.md) under Node, Bun and Deno.
  * https://v8.dev/blog/trash-talk
  */
 export function keepHeapSmall(): void {
@@ -36,7 +36,7 @@ let collecting = false;
  * How often a full collection runs. The flags above do not reach every engine: Bun runs
  * JavaScriptCore, and Deno's V8 keeps growing its young generation with them, so at 100,000 events
  * their peak RSS was 1.30-1.37x that at 10,000, over the 1.3x target (issue 15). A full collection
- * every 2 s of a heap of a few MiB takes milliseconds and brought both to 1.1-1.2x (README, Performance).
+ * every 2 s of a heap of a few MiB takes milliseconds and brought both to 1.1-1.2x (docs/performance.md).
  */
 export const COLLECT_EVERY_MS = 2000;
 
