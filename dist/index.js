@@ -32219,9 +32219,9 @@ function checkUsable(checkpoint, print, options, deps) {
     }
     const age = deps.clock() - Date.parse(checkpoint.timestamp);
     if (age <= options.maxCheckpointAgeMs)
-        return "resume";
+        return { verdict: "resume", ageMs: age };
     if (options.expired === "continue")
-        return "expired";
+        return { verdict: "expired", ageMs: age };
     if (options.query.since === LAST_RUN && options.expiredLastRun === "start-again") {
         deps.reporter.setAside({
             location: where,
@@ -32231,7 +32231,7 @@ function checkUsable(checkpoint, print, options, deps) {
             events: checkpoint.processedCount,
             output: deps.sink.location,
         });
-        return "set-aside";
+        return { verdict: "set-aside", ageMs: age };
     }
     throw new CheckpointRefusedError("expired", `The checkpoint ${where} is ${describeDuration(age)} old (its token was received at ${checkpoint.timestamp}); ` +
         `the limit is ${describeDuration(options.maxCheckpointAgeMs)} and AWS pagination tokens expire after 24 hours, so it cannot be resumed.`);
@@ -32260,7 +32260,7 @@ async function begin(options, print, deps) {
     if (!checkpoint)
         return fresh(options, deps, options.restart);
     const usable = checkUsable(checkpoint, print, options, deps);
-    if (usable === "set-aside")
+    if (usable.verdict === "set-aside")
         return fresh(options, deps, true);
     await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
     const resumed = {
@@ -32279,11 +32279,8 @@ async function begin(options, print, deps) {
     const regions = { from: checkpoint.request.region, to: active ?? checkpoint.request.region };
     const plan = moved
         ? await byTime(endOf(checkpoint), deps, { reason: "region-changed", regions })
-        : usable === "expired"
-            ? await byTime(endOf(checkpoint), deps, {
-                reason: "expired",
-                ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
-            })
+        : usable.verdict === "expired"
+            ? await byTime(endOf(checkpoint), deps, { reason: "expired", ageMs: usable.ageMs })
             : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
     return {
         request: moved ? { ...checkpoint.request, region: regions.to } : checkpoint.request,
@@ -32353,11 +32350,8 @@ async function backfill(options, deps) {
         await deps.source.preflight(start.request, deps.signal);
         let plan = start.plan;
         let request = start.request;
-        // Where the last checkpoint left the output, and when its token came: a mid-run switch continues there.
-        let end = {
-            bytes: resumedFrom?.output.bytes ?? 0,
-            tokenReceivedAt: resumedFrom?.timestamp ?? start.startedAt,
-        };
+        // Where the last checkpoint left the output, and when its token came: a continuation starts there.
+        let end = resumedFrom ? endOf(resumedFrom) : { bytes: 0, tokenReceivedAt: start.startedAt };
         const writePages = async () => {
             const feed = pagePipeline({
                 source: plan.cursor ? skippingWritten(deps.source, plan.cursor) : deps.source,
@@ -32418,7 +32412,7 @@ async function backfill(options, deps) {
                 // The API refused the resumed checkpoint's token (expired, another region): continue by time.
                 if (!(error instanceof InvalidTokenError) || !resumedFrom || listed || plan.token === undefined)
                     throw error;
-                plan = await byTime(endOf(resumedFrom), deps, {
+                plan = await byTime(end, deps, {
                     reason: "token-refused",
                     detail: errorMessage(error),
                 });

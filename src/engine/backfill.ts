@@ -206,7 +206,7 @@ function checkUsable(
   print: string,
   options: BackfillOptions,
   deps: BackfillDeps,
-): "resume" | "expired" | "set-aside" {
+): { readonly verdict: "resume" | "expired" | "set-aside"; readonly ageMs: number } {
   const where = deps.store.location;
   // A checkpoint of release 0.1.0's default region (us-east-1) continues under region auto.
   const sameRegion = { ...options.query, region: checkpoint.request.region };
@@ -226,8 +226,8 @@ function checkUsable(
     );
   }
   const age = deps.clock() - Date.parse(checkpoint.timestamp);
-  if (age <= options.maxCheckpointAgeMs) return "resume";
-  if (options.expired === "continue") return "expired";
+  if (age <= options.maxCheckpointAgeMs) return { verdict: "resume", ageMs: age };
+  if (options.expired === "continue") return { verdict: "expired", ageMs: age };
   if (options.query.since === LAST_RUN && options.expiredLastRun === "start-again") {
     deps.reporter.setAside({
       location: where,
@@ -237,7 +237,7 @@ function checkUsable(
       events: checkpoint.processedCount,
       output: deps.sink.location,
     });
-    return "set-aside";
+    return { verdict: "set-aside", ageMs: age };
   }
   throw new CheckpointRefusedError(
     "expired",
@@ -269,7 +269,7 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
   const checkpoint = options.restart ? undefined : await deps.store.load();
   if (!checkpoint) return fresh(options, deps, options.restart);
   const usable = checkUsable(checkpoint, print, options, deps);
-  if (usable === "set-aside") return fresh(options, deps, true);
+  if (usable.verdict === "set-aside") return fresh(options, deps, true);
   await deps.sink.verify(checkpoint.output.bytes, checkpoint.output.lastArn);
   const resumed: ResumeInfo = {
     page: checkpoint.pages + 1,
@@ -287,11 +287,8 @@ async function begin(options: BackfillOptions, print: string, deps: BackfillDeps
   const regions = { from: checkpoint.request.region, to: active ?? checkpoint.request.region };
   const plan = moved
     ? await byTime(endOf(checkpoint), deps, { reason: "region-changed", regions })
-    : usable === "expired"
-      ? await byTime(endOf(checkpoint), deps, {
-          reason: "expired",
-          ageMs: deps.clock() - Date.parse(checkpoint.timestamp),
-        })
+    : usable.verdict === "expired"
+      ? await byTime(endOf(checkpoint), deps, { reason: "expired", ageMs: usable.ageMs })
       : { token: checkpoint.nextToken, cursor: checkpoint.cursor };
   return {
     request: moved ? { ...checkpoint.request, region: regions.to } : checkpoint.request,
@@ -362,11 +359,8 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     await deps.source.preflight(start.request, deps.signal);
     let plan = start.plan;
     let request = start.request;
-    // Where the last checkpoint left the output, and when its token came: a mid-run switch continues there.
-    let end = {
-      bytes: resumedFrom?.output.bytes ?? 0,
-      tokenReceivedAt: resumedFrom?.timestamp ?? start.startedAt,
-    };
+    // Where the last checkpoint left the output, and when its token came: a continuation starts there.
+    let end = resumedFrom ? endOf(resumedFrom) : { bytes: 0, tokenReceivedAt: start.startedAt };
     const writePages = async () => {
       const feed = pagePipeline({
         source: plan.cursor ? skippingWritten(deps.source, plan.cursor) : deps.source,
@@ -424,7 +418,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
         // The API refused the resumed checkpoint's token (expired, another region): continue by time.
         if (!(error instanceof InvalidTokenError) || !resumedFrom || listed || plan.token === undefined)
           throw error;
-        plan = await byTime(endOf(resumedFrom), deps, {
+        plan = await byTime(end, deps, {
           reason: "token-refused",
           detail: errorMessage(error),
         });
