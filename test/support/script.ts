@@ -30,6 +30,8 @@ export interface ScriptOptions {
   killAfterMs?: number;
   /** Send this signal once stderr matches `when`. */
   signalWhen?: { pattern: RegExp; signal: NodeJS.Signals };
+  /** Called once the process started: a test may signal it at a moment of its choosing. */
+  onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void;
   /** Called with everything written to stderr so far, after each chunk. */
   onStderr?: (stderr: string) => void;
 }
@@ -63,6 +65,7 @@ export function runScript(args: string[], o: ScriptOptions): Promise<ScriptResul
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  o.onSpawn?.((signal) => child.kill(signal));
   let stdout = "";
   let stderr = "";
   let signalled = false;
