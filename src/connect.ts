@@ -149,7 +149,8 @@ export interface Place {
 
 /**
  * The scheduled backup this configuration runs: whose events (the credentials' account), where from
- * (the endpoint), what (the query without page size) and where to (the archive, else the output).
+ * (the endpoint), what (the query without page size) and where to (the S3 archive's URL, the local
+ * archive, else the output).
  * Asks STS, so AWS's clock is known before the window is pinned.
  */
 export async function identifyBackup(
@@ -159,8 +160,8 @@ export async function identifyBackup(
   signal: AbortSignal,
 ): Promise<BackupIdentity> {
   const account = await connection.account(signal);
-  let destination = realPath(config.mergeInto ?? config.output);
-  if (place.workspace !== undefined) {
+  let destination = config.archive?.url ?? realPath(config.mergeInto ?? config.output);
+  if (place.workspace !== undefined && config.archive === undefined) {
     const inside = relative(realPath(place.workspace), destination);
     if (!inside.startsWith("..") && !isAbsolute(inside)) destination = inside;
   }

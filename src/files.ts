@@ -261,6 +261,8 @@ export interface LocalRun {
   /** See BackfillOptions. */
   readonly run?: string;
   readonly expiredLastRun: BackfillOptions["expiredLastRun"];
+  /** In place of `merge-into`'s merge: what follows completion (the S3 archive's commit). */
+  readonly afterComplete?: BackfillDeps["afterComplete"];
 }
 
 /**
@@ -287,6 +289,7 @@ export async function backfillInto(
     signal: run.signal,
     ...(records && { records }),
     ...(archive && { afterComplete: mergeStep(archive, config.output, (m) => (merged = m)) }),
+    ...(run.afterComplete && { afterComplete: run.afterComplete }),
   });
   return { result, merged };
 }

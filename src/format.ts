@@ -2,8 +2,10 @@
  * How numbers, durations and progress read, for both front doors (the script's stderr, the action's
  * log and summary) and for the facts the engine states. One home, so both say things alike.
  */
+
 import type { ContinueInfo, Progress, ResumeInfo, SetAsideInfo } from "./engine/backfill.ts";
 import type { RunRecord } from "./engine/record.ts";
+import type { S3Committed } from "./s3/archive.ts";
 import type { MergeResult } from "./sinks/archive.ts";
 import { count, describeDuration, number } from "./util/words.ts";
 
@@ -52,6 +54,12 @@ export function mergedText(m: MergeResult, archive: string): string {
     `Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
     `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`
   );
+}
+
+/** What an S3 archive's commit stored besides the archive. */
+export function storedText(c: S3Committed): string {
+  const heidi = c.heidi > 0 ? `, and ${count(c.heidi, "object")} for HEIDI` : "";
+  return `Stored the delta as ${c.delta}${heidi}.`;
 }
 
 /** `option` as the user writes it: `--since last-run` in a terminal, `since: last-run` in a workflow. */

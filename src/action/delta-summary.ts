@@ -13,7 +13,10 @@ export interface DeltaSummary {
   readonly now: number;
   readonly tally: Tally;
   readonly merged?: { readonly result: MergeResult; readonly archive: string };
-  readonly recorded?: { readonly record: RunRecord; readonly key: string | undefined };
+  /** Where the record went, worded for the summary (the cache key, the S3 object). */
+  readonly recorded?: { readonly record: RunRecord; readonly where: string };
+  /** What an S3 archive's commit stored besides the archive. */
+  readonly stored?: string;
 }
 
 /** Categories down, statuses across, totals at the end of each row. */
@@ -41,11 +44,9 @@ export function deltaSummary(d: DeltaSummary): string {
     const services = d.tally.topServices.map(([s, n]) => `${cell(s)} ${number.format(n)}`).join(" · ");
     lines.push("", `**Services with the most events:** ${services}`);
   }
+  if (d.stored) lines.push("", d.stored);
   if (d.merged) lines.push("", mergedText(d.merged.result, `\`${d.merged.archive}\``));
-  if (d.recorded) {
-    const where = d.recorded.key ? `the Actions cache as \`${d.recorded.key}\`` : "the workspace only";
-    lines.push("", recordedText(d.recorded.record, where, "`since: last-run`"));
-  }
+  if (d.recorded) lines.push("", recordedText(d.recorded.record, d.recorded.where, "`since: last-run`"));
   return lines.join("\n");
 }
 
@@ -58,17 +59,21 @@ export async function reportDelta(
   o: {
     readonly output: string;
     readonly merged: { readonly result: MergeResult; readonly archive: string } | undefined;
-    readonly recordKey: string | undefined;
+    /** Where the record went, worded for the summary; see DeltaSummary. */
+    readonly recordWhere: string;
+    readonly stored?: string | undefined;
   },
 ): Promise<string> {
   const tally = await tallyOutput(o.output);
   core.info(`Events by category (status): ${describeTally(tally)}.`);
+  if (o.stored) core.info(o.stored);
   if (o.merged) core.info(mergedText(o.merged.result, o.merged.archive));
   return deltaSummary({
     window: result.window,
     now: Date.now(),
     tally,
     ...(o.merged && { merged: o.merged }),
-    ...(result.recorded && { recorded: { record: result.recorded, key: o.recordKey } }),
+    ...(o.stored && { stored: o.stored }),
+    ...(result.recorded && { recorded: { record: result.recorded, where: o.recordWhere } }),
   });
 }

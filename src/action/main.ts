@@ -1,11 +1,14 @@
 import * as core from "@actions/core";
 import { DEFAULT_OUTPUT } from "../config/config.ts";
 import { INPUT, LAST_RUN } from "../config/names.ts";
-import { type Connection, cnameLookup, connect, identifyBackup } from "../connect.ts";
+import { cnameLookup, connect, identifyBackup } from "../connect.ts";
 import type { BackfillResult, Progress } from "../engine/backfill.ts";
+import type { BackupIdentity, RunRecordStore } from "../engine/record.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
-import { count, seconds, stoppedText } from "../format.ts";
+import { count, seconds, stoppedText, storedText } from "../format.ts";
+import { openS3Backup, type S3Backup } from "../s3/backup.ts";
+import { S3RecordStore } from "../s3/record-store.ts";
 import type { MergeResult } from "../sinks/archive.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
@@ -37,7 +40,10 @@ interface Completed {
   readonly restoredKey: string | undefined;
   readonly cleanup: Cleanup | undefined;
   readonly merged: { readonly result: MergeResult; readonly archive: string } | undefined;
-  readonly recordKey: string | undefined;
+  /** Where the last-run record went, for the summary. */
+  readonly recordWhere: string;
+  /** What an S3 archive's commit stored besides the archive. */
+  readonly stored: string | undefined;
 }
 
 /** A step that failed, with the cache side it had opened (undefined: none, or it failed before). */
@@ -77,27 +83,30 @@ function readInputs(): ActionConfig {
 
 /**
  * With `since: last-run`, the record of this backup (the credentials' account, the workflow, the archive
- * or output), carried through the Actions cache.
+ * or output): in S3 beside an S3 archive, otherwise carried through the Actions cache.
  */
 async function lastRunRecords(
   action: ActionConfig,
   files: LocalFiles,
-  connection: Connection,
+  identity: BackupIdentity,
   cache: CacheSide | undefined,
   ctx: RunContext,
-  signal: AbortSignal,
-): Promise<CacheRecordStore | undefined> {
+): Promise<CacheRecordStore> {
   const { config } = action;
-  if (config.query.since !== LAST_RUN) return undefined;
-  const place = { workflow: ctx.workflow, workspace: ctx.workspace };
-  const local = await files.openRecords(await identifyBackup(config, connection, place, signal));
-  return openRecordStore(local, cache?.api, {
+  return openRecordStore(await files.openRecords(identity), cache?.api, {
     ...action,
     query: config.query,
     output: config.output,
     ctx,
     warnings: cache?.warnings,
   });
+}
+
+/** Where a record went, as the summary says it. */
+function recordWhere(records: RunRecordStore | undefined): string {
+  if (records instanceof S3RecordStore) return `\`${records.location}\``;
+  const key = (records as CacheRecordStore | undefined)?.savedKey;
+  return key ? `the Actions cache as \`${key}\`` : "the workspace only";
 }
 
 /** Continues from the cache (if it holds progress), connects, backs up, and marks completion in the cache. */
@@ -112,9 +121,20 @@ async function backfillWith(
   const { config } = action;
   const restoredKey = await cache?.restore();
   const connection = await connect(config, signal, { lookup: cnameLookup(process.env) });
+  let s3: S3Backup | undefined;
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-    const records = await lastRunRecords(action, files, connection, cache, ctx, signal);
+    const lastRun = config.query.since === LAST_RUN;
+    const place = { workflow: ctx.workflow, workspace: ctx.workspace };
+    const identity =
+      lastRun || config.archive ? await identifyBackup(config, connection, place, signal) : undefined;
+    // Checked before the first AWS Health call: the bucket, the permissions, the archive's lines.
+    if (config.archive && identity) {
+      s3 = await openS3Backup({ ...config, archive: config.archive }, identity, { signal, run: ctx.runId });
+    }
+    let records: RunRecordStore | undefined;
+    if (lastRun && identity)
+      records = s3?.records ?? (await lastRunRecords(action, files, identity, cache, ctx));
     const { result, merged } = await backfillInto(config, files, {
       source: connection.source,
       reporter,
@@ -126,8 +146,10 @@ async function backfillWith(
       expiredLastRun: "refuse",
       ...(cache && { store: cache.store }),
       ...(records && { records }),
+      ...(s3 && { afterComplete: s3.step }),
     });
     const cleanup = await cache?.finish(result);
+    const committed = s3?.committed();
     return {
       kind: "complete",
       result,
@@ -136,10 +158,14 @@ async function backfillWith(
       output: config.output,
       restoredKey,
       cleanup,
-      merged: merged && files.archive && { result: merged, archive: files.archive.path },
-      recordKey: records?.savedKey,
+      merged: committed
+        ? { result: committed.merged, archive: committed.archive }
+        : merged && files.archive && { result: merged, archive: files.archive.path },
+      recordWhere: recordWhere(records),
+      stored: committed && storedText(committed),
     };
   } finally {
+    await s3?.close();
     await connection.close();
   }
 }
@@ -176,7 +202,12 @@ async function reportComplete(ended: Completed): Promise<void> {
   core.info(
     `✓ Complete: ${count(result.events, "event")} in ${count(result.pages, "page")}, ${seconds(result.elapsedMs)}. Output: ${output}`,
   );
-  const delta = await reportDelta(result, { output, merged: ended.merged, recordKey: ended.recordKey });
+  const delta = await reportDelta(result, {
+    output,
+    merged: ended.merged,
+    recordWhere: ended.recordWhere,
+    stored: ended.stored,
+  });
   const context = { source: ended.source, output, restoredKey: ended.restoredKey, cleanup: ended.cleanup };
   await core.summary
     .addRaw(successSummary(result, { ...context, uploads: ended.cache?.store.stats }))

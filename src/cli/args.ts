@@ -22,6 +22,8 @@ const FLAGS = [
   INPUT.overlap,
   INPUT.firstSince,
   INPUT.mergeInto,
+  INPUT.archive,
+  INPUT.layout,
 ] as const;
 
 export interface CliArgs {

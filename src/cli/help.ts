@@ -32,6 +32,11 @@ Flags (the same names as the GitHub Action's inputs):
   --merge-into FILE              After the backfill completes, fold the output into this JSON Lines
                                  archive: one line per event, its newest version, newest first.
                                  Replaced atomically. Default: none
+  --archive s3://BUCKET/PREFIX   After the backfill completes, store the delta under PREFIX/deltas/,
+                                 fold it into PREFIX/archive/archive.ndjson.gz, then move the last-run
+                                 record PREFIX/state/<backup>.json (conditional writes). Default: none
+  --layout standard|heidi        heidi: also write every event where HEIDI's Athena table reads it
+                                 (DataCollection-data/heidi.health/). Default: standard
   --max-checkpoint-age DURATION  Refuse a checkpoint whose token is older than this. Default: 24h
   --expired fail|continue        An expired checkpoint fails (default), or continues by time
   --restart                      Discard the checkpoint and partial output; start from the first page
@@ -40,7 +45,7 @@ Flags (the same names as the GitHub Action's inputs):
   -h, --help                     This help
 
 With --since last-run, the record of the last complete run is kept beside the output, one file per
-query (health-backfill.last-run.<fingerprint>.json); only a complete run moves it.
+backup (health-backfill.last-run.<backup>.json), or with --archive in S3; only a complete run moves it.
 
 AWS credentials and endpoint come from the SDK's usual chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, web
 identity, instance roles; AWS_ENDPOINT_URL_HEALTH, AWS_ENDPOINT_URL, endpoint_url in ~/.aws/config).

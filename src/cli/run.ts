@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
 import { LAST_RUN } from "../config/names.ts";
-import { type Connection, cnameLookup, connect, identifyBackup } from "../connect.ts";
+import { cnameLookup, connect, identifyBackup } from "../connect.ts";
 import {
   errorMessage,
   exitCodeOf,
@@ -10,10 +10,10 @@ import {
   isExpected,
   sentence,
 } from "../errors.ts";
-import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
-import { mergedText, recordedText } from "../format.ts";
+import { backfillInto, openLocalFiles } from "../files.ts";
+import { mergedText, recordedText, storedText } from "../format.ts";
+import { openS3Backup, type S3Backup } from "../s3/backup.ts";
 import { tallyOutput } from "../sinks/tally.ts";
-import type { FileRecordStore } from "../stores/record-file.ts";
 import type { Probe } from "../util/fs.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
@@ -38,10 +38,11 @@ const processIo = (): Io => ({
  * reaches a named point of a write (page-half-written, page-written, part-written (a part of a wide
  * page written ahead of its checkpoint), checkpoint-temp-written,
  * checkpoint-temp-synced, checkpoint-renamed; merge-line, merge-temp-synced, merge-renamed;
- * record-temp-written, record-temp-synced, record-renamed). Unset, nothing is probed.
+ * record-temp-written, record-temp-synced, record-renamed; with an S3 archive s3-delta-stored,
+ * s3-heidi-stored, s3-archive-part, s3-archive-stored, s3-record-stored). Unset, nothing is probed.
  */
 function killProbe(spec: string | undefined): Probe | undefined {
-  const match = /^([a-z-]+):(\d+)$/.exec(spec ?? "");
+  const match = /^([a-z0-9-]+):(\d+)$/.exec(spec ?? "");
   if (!match) return undefined;
   let left = Number(match[2]);
   return (point) => {
@@ -52,12 +53,19 @@ function killProbe(spec: string | undefined): Probe | undefined {
 async function execute(config: Config, reporter: CliReporter, signal: AbortSignal): Promise<void> {
   const probe = killProbe(process.env.HEALTH_BACKFILL_KILL_AT);
   const files = await openLocalFiles(config, { probe, onStale: (message) => reporter.line(message) });
+  let s3: S3Backup | undefined;
   try {
     const connection = await connect(config, signal, { lookup: cnameLookup(process.env) });
     try {
       reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
       const { archive } = files;
-      const records = await lastRunRecords(config, files, connection, signal);
+      const lastRun = config.query.since === LAST_RUN;
+      const identity =
+        lastRun || config.archive ? await identifyBackup(config, connection, {}, signal) : undefined;
+      // Checked before the first AWS Health call: the bucket, the permissions, the archive's lines.
+      if (config.archive && identity)
+        s3 = await openS3Backup({ ...config, archive: config.archive }, identity, { signal, probe });
+      const records = lastRun && identity ? (s3?.records ?? (await files.openRecords(identity))) : undefined;
       const { result, merged } = await backfillInto(config, files, {
         source: connection.source,
         reporter,
@@ -68,29 +76,25 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
         // covers the expired checkpoint's window again (see BackfillOptions.expiredLastRun).
         expiredLastRun: "start-again",
         ...(records && { records }),
+        ...(s3 && { afterComplete: s3.step }),
       });
       reporter.done(result, config.output);
       reporter.delta(await tallyOutput(config.output));
       if (merged && archive) reporter.line(mergedText(merged, archive.path));
+      const committed = s3?.committed();
+      if (committed) {
+        reporter.line(storedText(committed));
+        reporter.line(mergedText(committed.merged, committed.archive));
+      }
       if (result.recorded && records)
         reporter.line(recordedText(result.recorded, records.location, "--since last-run"));
     } finally {
+      await s3?.close();
       await connection.close();
     }
   } finally {
     await files.release();
   }
-}
-
-/** With `since: last-run`, the record of this backup (the credentials' account, the archive or output). */
-async function lastRunRecords(
-  config: Config,
-  files: LocalFiles,
-  connection: Connection,
-  signal: AbortSignal,
-): Promise<FileRecordStore | undefined> {
-  if (config.query.since !== LAST_RUN) return undefined;
-  return files.openRecords(await identifyBackup(config, connection, {}, signal));
 }
 
 /**

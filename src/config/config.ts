@@ -1,4 +1,5 @@
 import { errorMessage, redactUrl, shorten, UsageError } from "../errors.ts";
+import { parseS3Location, type S3Location } from "../s3/location.ts";
 import { type EventFilter, parseFilter } from "./filter.ts";
 import {
   AUTO_REGION,
@@ -10,6 +11,8 @@ import {
   INPUT,
   type InputName,
   LAST_RUN,
+  LAYOUTS,
+  type Layout,
   SCOPES,
   type Scope,
 } from "./names.ts";
@@ -66,6 +69,10 @@ export interface Config {
   readonly lastRun: LastRunOptions;
   /** A JSON Lines archive the completed backfill is folded into (newest version of every event). */
   readonly mergeInto?: string;
+  /** `archive: s3://…`: the archive, dated deltas and last-run record in S3. */
+  readonly archive?: S3Location;
+  /** What the S3 archive holds besides (see LAYOUTS). */
+  readonly layout: Layout;
 }
 
 export interface LastRunOptions {
@@ -203,6 +210,19 @@ function parseLastRun(raw: RawInputs, query: Query, ctx: ConfigContext): LastRun
   return Object.freeze({ overlapMs, firstSince, firstSinceBound });
 }
 
+/** `archive`: an S3 location, never together with a local `merge-into` archive. */
+function parseArchive(raw: RawInputs, mergeInto: string | undefined): S3Location | undefined {
+  const value = optional(raw.archive);
+  if (value === undefined) return undefined;
+  const archive = parseS3Location(value);
+  if (mergeInto !== undefined) {
+    throw new UsageError(
+      `Invalid ${INPUT.archive}: ${archive.url} and ${INPUT.mergeInto} ${shorten(mergeInto)} are both set. Allowed: one archive, in S3 (${INPUT.archive}) or in a local file (${INPUT.mergeInto}).`,
+    );
+  }
+  return archive;
+}
+
 /** Reads every input once, through the same validation for action inputs and CLI flags. */
 export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
   const simulate = parseSimulate(raw.simulate);
@@ -210,6 +230,13 @@ export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
   const output = optional(raw.output) ?? DEFAULT_OUTPUT;
   const endpoint = simulate === undefined ? parseEndpoint(ctx.endpoint) : undefined;
   const mergeInto = optional(raw["merge-into"]);
+  const archive = parseArchive(raw, mergeInto);
+  const layout = parseChoice(INPUT.layout, raw.layout || "standard", LAYOUTS);
+  if (layout === "heidi" && archive === undefined) {
+    throw new UsageError(
+      `Invalid ${INPUT.layout}: heidi writes into an S3 archive, and ${INPUT.archive} is empty. Allowed: ${INPUT.layout}: heidi with ${INPUT.archive}: s3://bucket/prefix, or ${INPUT.layout}: standard.`,
+    );
+  }
   return Object.freeze({
     query: Object.freeze(query),
     output,
@@ -221,5 +248,7 @@ export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
     ...(endpoint === undefined ? {} : { endpoint }),
     lastRun: parseLastRun(raw, query, ctx),
     ...(mergeInto === undefined ? {} : { mergeInto }),
+    ...(archive === undefined ? {} : { archive }),
+    layout,
   });
 }

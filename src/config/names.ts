@@ -19,6 +19,8 @@ export const INPUT = {
   overlap: "overlap",
   firstSince: "first-since",
   mergeInto: "merge-into",
+  archive: "archive",
+  layout: "layout",
   matrix: "matrix",
   githubToken: "github-token",
 } as const;
@@ -34,6 +36,13 @@ export type Scope = (typeof SCOPES)[number];
 /** What an expired checkpoint does: fail loudly (the rule), or continue the backfill by time. */
 export const EXPIRED = ["fail", "continue"] as const;
 export type Expired = (typeof EXPIRED)[number];
+
+/**
+ * What an S3 archive holds besides the archive, the deltas and the record: `standard` nothing more,
+ * `heidi` also every event as the EventBridge record HEIDI's Athena table reads.
+ */
+export const LAYOUTS = ["standard", "heidi"] as const;
+export type Layout = (typeof LAYOUTS)[number];
 
 export const DETAILS = ["none", "description", "entities"] as const;
 export type Details = (typeof DETAILS)[number];

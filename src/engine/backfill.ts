@@ -132,9 +132,10 @@ export interface BackfillDeps {
   readonly records?: RunRecordStore;
   /**
    * Runs once the output is complete and the checkpoint removed, before the record advances (a merge
-   * into an archive). If it fails, the record stays where it was, so the next run covers this window again.
+   * into an archive, the S3 archive's commit). If it fails, the record stays where it was, so the next
+   * run covers this window again.
    */
-  readonly afterComplete?: () => Promise<void>;
+  readonly afterComplete?: (result: BackfillResult) => Promise<void>;
 }
 
 export interface BackfillResult extends Progress {
@@ -450,7 +451,7 @@ async function finish(
     : "";
   const complete = `The backfill itself is complete (${result.events} events in ${deps.sink.location})${notAdvanced}.`;
   try {
-    await deps.afterComplete?.();
+    await deps.afterComplete?.(result);
   } catch (error) {
     throw new FinishFailedError(`${sentence(errorMessage(error))} ${complete}`, classOf(error), {
       cause: error,

@@ -77,15 +77,23 @@ async function identity(path: string): Promise<string> {
   }
 }
 
+/** How a refusal names the archive: the input that gave it, and where it is. */
+export interface ArchiveName {
+  readonly input: string;
+  readonly location: string;
+}
+
 export class ArchiveFile {
   readonly path: string;
   readonly #probe: Probe | undefined;
+  readonly #name: ArchiveName;
   #index: Map<string, Entry> | undefined;
   #identity: string | undefined;
 
-  constructor(path: string, probe?: Probe) {
+  constructor(path: string, probe?: Probe, name: ArchiveName = { input: INPUT.mergeInto, location: path }) {
     this.path = path;
     this.#probe = probe;
+    this.#name = name;
   }
 
   /**
@@ -128,7 +136,7 @@ export class ArchiveFile {
         const entry = entryOf(
           line,
           ARCHIVE,
-          () => `Invalid ${INPUT.mergeInto}: ${this.path}, line ${line.number},`,
+          () => `Invalid ${this.#name.input}: ${this.#name.location}, line ${line.number},`,
         );
         if (entry !== undefined && takes(entry, index.get(entry.arn))) index.set(entry.arn, entry);
       });

@@ -1,0 +1,280 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createGunzip, createGzip } from "node:zlib";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type PutObjectCommandInput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { Layout } from "../config/names.ts";
+import { type BackupIdentity, identityId } from "../engine/record.ts";
+import { ArchiveFile, type MergeResult } from "../sinks/archive.ts";
+import type { Probe } from "../util/fs.ts";
+import { explainS3Error, isNoSuchKey, lostRace, type S3Call } from "./client.ts";
+import { heidiObjects } from "./heidi.ts";
+import { keyOf, type S3Location } from "./location.ts";
+
+/**
+ * `archive: s3://bucket/prefix`: the durable home of a scheduled backup.
+ *
+ *   prefix/deltas/year=YYYY/month=MM/day=DD/<window-to>-<backup>.ndjson.gz   each complete run's output
+ *   prefix/archive/archive.ndjson.gz    the newest version of every event (as merge-into keeps it)
+ *   prefix/state/<backup>.json          the record of the last complete run (S3RecordStore)
+ *   prefix/state/<backup>.started.json  who started the last run, written to check access up front
+ *   DataCollection-data/heidi.health/YYYY/MM/DD/…  with layout heidi, at the bucket's root (HEIDI's table)
+ *
+ * The archive has a folder of its own because Athena reads every object under a table's location.
+ * Once the backfill completes, the delta is stored, then the archive, and the engine moves the record
+ * only after both: a failure or kill anywhere leaves the record behind, and the next run covers the
+ * window again (the merge absorbs what is stored twice). The archive is replaced only if it is still
+ * the version that was merged into (If-Match, or If-None-Match: * for the first), so two runs that
+ * share one archive never lose each other's events: the loser reads it again, merges again, retries.
+ */
+export const ARCHIVE_NAME = "archive/archive.ndjson.gz";
+
+/** Attempts at replacing the archive while other runs keep replacing it first. */
+const ATTEMPTS = 5;
+
+/** Parts of a large object: 16 MiB, four in flight. */
+const PART_SIZE = 16 << 20;
+
+export interface S3Committed {
+  /** The delta's URL. */
+  readonly delta: string;
+  readonly archive: string;
+  readonly merged: MergeResult;
+  /** Objects written for layout heidi. */
+  readonly heidi: number;
+}
+
+export interface S3ArchiveOptions {
+  readonly client: S3Client;
+  readonly location: S3Location;
+  readonly identity: BackupIdentity;
+  readonly layout: Layout;
+  /** Who writes, for the objects' metadata and for a run that loses a race to name the other. */
+  readonly writer: string;
+  readonly signal: AbortSignal;
+  /** Crash tests: named points of the commit (see cli/run.ts). */
+  readonly probe?: Probe | undefined;
+}
+
+/** `2026-12-04T17:30:00.000Z` as `20261204T173000Z`: sortable, and no colon in a key. */
+function compactTime(iso: string): string {
+  return iso.replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+}
+
+/** A local copy of the archive, gunzipped, with the ETag of the version it was read from. */
+interface Copy {
+  readonly etag: string | undefined;
+  readonly file: ArchiveFile;
+}
+
+export class S3Archive {
+  readonly #o: S3ArchiveOptions;
+  readonly archiveKey: string;
+  /** `s3://bucket/prefix/archive/archive.ndjson.gz`. */
+  readonly url: string;
+  #dir: string | undefined;
+  #copy: Copy | undefined;
+
+  constructor(options: S3ArchiveOptions) {
+    this.#o = options;
+    this.archiveKey = keyOf(options.location, ARCHIVE_NAME);
+    this.url = `s3://${options.location.bucket}/${this.archiveKey}`;
+  }
+
+  #call(action: S3Call["action"], key?: string): S3Call {
+    return { action, location: this.#o.location, ...(key === undefined ? {} : { key }) };
+  }
+
+  async #send<T>(call: S3Call, request: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+    try {
+      return await request({ abortSignal: this.#o.signal });
+    } catch (error) {
+      throw explainS3Error(error, call);
+    }
+  }
+
+  /**
+   * Before the first AWS Health call: the bucket exists (else exit 2) and the credentials may list it,
+   * write and read objects under the prefix, with the bucket's KMS key if it has one (else exit 4,
+   * naming the action). Then the archive is read and checked line by line, as merge-into's is.
+   */
+  async prepare(): Promise<void> {
+    const { location, identity } = this.#o;
+    const { client } = this.#o;
+    await this.#send(this.#call("s3:ListBucket"), (o) =>
+      client.send(
+        new ListObjectsV2Command({ Bucket: location.bucket, Prefix: keyOf(location, ""), MaxKeys: 1 }),
+        o,
+      ),
+    );
+    const started = keyOf(location, `state/${identityId(identity)}.started.json`);
+    const body = `${JSON.stringify({ writer: this.#o.writer, startedAt: new Date().toISOString(), identity })}\n`;
+    await this.#put(started, Readable.from([Buffer.from(body)]), { ContentType: "application/json" });
+    await this.#send(this.#call("s3:GetObject", started), async (o) => {
+      const check = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: started }), o);
+      return check.Body?.transformToString();
+    });
+    this.#copy = await this.#download();
+  }
+
+  /** The archive's current ETag; undefined when there is none yet. */
+  async #etag(): Promise<string | undefined> {
+    const call = this.#call("s3:GetObject", this.archiveKey);
+    try {
+      const head = await this.#o.client.send(
+        new HeadObjectCommand({ Bucket: this.#o.location.bucket, Key: this.archiveKey }),
+        { abortSignal: this.#o.signal },
+      );
+      return head.ETag;
+    } catch (error) {
+      if (isNoSuchKey(error)) return undefined;
+      throw explainS3Error(error, call);
+    }
+  }
+
+  /** Reads the archive into a local file (gunzipped) and checks every line. */
+  async #download(): Promise<Copy> {
+    this.#dir ??= await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), "health-backfill-s3-"));
+    const path = join(this.#dir, "archive.ndjson");
+    await rm(path, { force: true });
+    const call = this.#call("s3:GetObject", this.archiveKey);
+    const file = new ArchiveFile(path, undefined, { input: "archive", location: this.url });
+    let etag: string | undefined;
+    try {
+      const got = await this.#o.client.send(
+        new GetObjectCommand({ Bucket: this.#o.location.bucket, Key: this.archiveKey }),
+        { abortSignal: this.#o.signal },
+      );
+      etag = got.ETag;
+      await pipeline(got.Body as Readable, createGunzip(), createWriteStream(path), {
+        signal: this.#o.signal,
+      });
+    } catch (error) {
+      if (!isNoSuchKey(error)) throw explainS3Error(error, call);
+    }
+    await file.prepare();
+    return { etag, file };
+  }
+
+  /**
+   * Stores the delta (and the HEIDI records), then folds the delta into the archive and replaces it
+   * conditionally. The engine moves the last-run record afterwards.
+   */
+  async commit(delta: string, windowTo: string): Promise<S3Committed> {
+    const { location, identity, probe } = this.#o;
+    const stamp = compactTime(windowTo);
+    const [year, month, day] = windowTo.slice(0, 10).split("-");
+    const name = `${stamp}-${identityId(identity)}`;
+    const deltaKey = keyOf(location, `deltas/year=${year}/month=${month}/day=${day}/${name}.ndjson.gz`);
+    await this.#put(deltaKey, createReadStream(delta).pipe(createGzip()), {
+      ContentType: "application/x-ndjson",
+    });
+    probe?.("s3-delta-stored");
+    let heidi = 0;
+    if (this.#o.layout === "heidi") {
+      const lines = createInterface({ input: createReadStream(delta), crlfDelay: Infinity });
+      for await (const object of heidiObjects(lines, { account: identity.account })) {
+        const key = `DataCollection-data/heidi.health/${object.day}/${name}-${object.part}.json.gz`;
+        await this.#put(key, Readable.from([object.body]).pipe(createGzip()), {
+          ContentType: "application/json",
+        });
+        heidi += 1;
+      }
+      probe?.("s3-heidi-stored");
+    }
+    const merged = await this.#replaceArchive(delta);
+    probe?.("s3-archive-stored");
+    return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi };
+  }
+
+  async #replaceArchive(delta: string): Promise<MergeResult> {
+    for (let attempt = 1; ; attempt++) {
+      const etag = await this.#etag();
+      if (this.#copy === undefined || this.#copy.etag !== etag) this.#copy = await this.#download();
+      const { file } = this.#copy;
+      const read = this.#copy.etag;
+      this.#copy = undefined; // the merge changes the local copy: it is no version of the archive's now
+      const merged = await file.merge(delta);
+      const condition: Partial<PutObjectCommandInput> =
+        read === undefined ? { IfNoneMatch: "*" } : { IfMatch: read };
+      try {
+        const body = createReadStream(file.path).pipe(createGzip());
+        await this.#put(this.archiveKey, body, { ...condition, ContentType: "application/x-ndjson" }, true);
+        return merged;
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+        if (attempt === ATTEMPTS) throw await this.#lost(error);
+        await sleep(200 * attempt + Math.floor(Math.random() * 300), undefined, { signal: this.#o.signal });
+      }
+    }
+  }
+
+  /** Another run kept replacing the archive first: names it, from the archive's metadata. */
+  async #lost(error: unknown): Promise<Error> {
+    const head = await this.#o.client
+      .send(new HeadObjectCommand({ Bucket: this.#o.location.bucket, Key: this.archiveKey }))
+      .catch(() => undefined);
+    const writer = head?.Metadata?.["written-by"];
+    const other = writer
+      ? `${decodeURIComponent(writer)}${head?.LastModified ? ` at ${head.LastModified.toISOString()}` : ""}`
+      : "another writer";
+    return new Error(
+      `Could not replace ${this.url}: ${ATTEMPTS} times another run replaced it first (last: ${other}). Nothing of this run's window is lost: it runs again next time.`,
+      { cause: error },
+    );
+  }
+
+  /**
+   * Uploads an object, in parts when large. `race`: a lost condition (412) is thrown as it is, for the
+   * caller to retry; any other failure is explained.
+   */
+  async #put(
+    key: string,
+    body: Readable,
+    params: Partial<PutObjectCommandInput>,
+    race = false,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.#o.signal.addEventListener("abort", abort, { once: true });
+    const upload = new Upload({
+      client: this.#o.client,
+      params: {
+        Bucket: this.#o.location.bucket,
+        Key: key,
+        Body: body,
+        Metadata: { "written-by": encodeURIComponent(this.#o.writer) },
+        ...params,
+      },
+      partSize: PART_SIZE,
+      queueSize: 4,
+      abortController: controller,
+    });
+    if (key === this.archiveKey) upload.on("httpUploadProgress", () => this.#o.probe?.("s3-archive-part"));
+    try {
+      await upload.done();
+    } catch (error) {
+      if (race && lostRace(error)) throw error;
+      throw explainS3Error(error, this.#call("s3:PutObject", key));
+    } finally {
+      this.#o.signal.removeEventListener("abort", abort);
+    }
+  }
+
+  /** Removes the local copy. */
+  async close(): Promise<void> {
+    if (this.#dir) await rm(this.#dir, { recursive: true, force: true }).catch(() => {});
+  }
+}
