@@ -31,6 +31,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   health: ["engine", "errors.ts", "@aws-sdk/client-health", "@aws-sdk/client-sts", "@smithy/core"],
   sinks: ["config", "engine", "errors.ts", "util"],
   stores: ["engine", "util"],
+  s3: [],
   simulator: [],
   util: ["errors.ts"],
   "format.ts": ["util"],
