@@ -20,7 +20,7 @@ import { type BackupIdentity, identityId } from "../engine/record.ts";
 import { ArchiveFile, type MergeResult } from "../sinks/archive.ts";
 import type { Probe } from "../util/fs.ts";
 import { explainS3Error, isNoSuchKey, lostRace, type S3Call } from "./client.ts";
-import { heidiObjects } from "./heidi.ts";
+import { HEIDI_PREFIX, heidiObjects } from "./heidi.ts";
 import { keyOf, type S3Location } from "./location.ts";
 
 /**
@@ -30,7 +30,8 @@ import { keyOf, type S3Location } from "./location.ts";
  *   prefix/archive/archive.ndjson.gz    the newest version of every event (as merge-into keeps it)
  *   prefix/state/<backup>.json          the record of the last complete run (S3RecordStore)
  *   prefix/state/<backup>.started.json  who started the last run, written to check access up front
- *   DataCollection-data/heidi.health/YYYY/MM/DD/…  with layout heidi, at the bucket's root (HEIDI's table)
+ *   DataCollection-data/heidi.health/YYYY/MM/DD/<window-to>-<backup>-<part>.json.gz   with layout heidi,
+ *       at the bucket's root, where HEIDI's table reads (docs/heidi.md)
  *
  * The archive has a folder of its own because Athena reads every object under a table's location.
  * Once the backfill completes, the delta is stored, then the archive, and the engine moves the record
@@ -61,6 +62,8 @@ export interface S3ArchiveOptions {
   readonly location: S3Location;
   readonly identity: BackupIdentity;
   readonly layout: Layout;
+  /** The query's locale, for HEIDI's `eventDescription[].language`. */
+  readonly language?: string | undefined;
   /** Who writes, for the objects' metadata and for a run that loses a race to name the other. */
   readonly writer: string;
   readonly signal: AbortSignal;
@@ -182,21 +185,38 @@ export class S3Archive {
       ContentType: "application/x-ndjson",
     });
     probe?.("s3-delta-stored");
-    let heidi = 0;
-    if (this.#o.layout === "heidi") {
-      const lines = createInterface({ input: createReadStream(delta), crlfDelay: Infinity });
-      for await (const object of heidiObjects(lines, { account: identity.account })) {
-        const key = `DataCollection-data/heidi.health/${object.day}/${name}-${object.part}.json.gz`;
-        await this.#put(key, Readable.from([object.body]).pipe(createGzip()), {
-          ContentType: "application/json",
-        });
-        heidi += 1;
-      }
-      probe?.("s3-heidi-stored");
-    }
+    const heidi = this.#o.layout === "heidi" ? await this.#heidi(delta, name) : 0;
     const merged = await this.#replaceArchive(delta);
     probe?.("s3-archive-stored");
     return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi };
+  }
+
+  /**
+   * Layout heidi: the versions of the delta the archive does not hold yet, as HEIDI's records, at the
+   * bucket's root where HEIDI's table reads. HEIDI keeps every row it is given and picks the newest by
+   * rank, which keeps ties: a version written twice (the overlap of `since: last-run`, a repeated
+   * window) would show twice, so what the archive holds already is left out.
+   */
+  async #heidi(delta: string, name: string): Promise<number> {
+    const etag = await this.#etag();
+    if (this.#copy === undefined || this.#copy.etag !== etag) this.#copy = await this.#download();
+    const { file } = this.#copy;
+    const lines = createInterface({ input: createReadStream(delta), crlfDelay: Infinity });
+    const fresh = (async function* () {
+      for await (const line of lines) if (line.trim() !== "" && file.lacks(line)) yield line;
+    })();
+    const context = {
+      account: this.#o.identity.account,
+      ...(this.#o.language && { language: this.#o.language }),
+    };
+    let objects = 0;
+    for await (const object of heidiObjects(fresh, context)) {
+      const key = `${HEIDI_PREFIX}${object.day}/${name}-${object.part}.json.gz`;
+      await this.#put(key, Readable.from([object.body]), { ContentType: "application/json" });
+      objects += 1;
+    }
+    this.#o.probe?.("s3-heidi-stored");
+    return objects;
   }
 
   async #replaceArchive(delta: string): Promise<MergeResult> {

@@ -45,6 +45,7 @@ export async function openS3Backup(
     location: config.archive,
     identity,
     layout: config.layout,
+    language: config.query.locale,
     writer,
     signal: options.signal,
     probe: options.probe,

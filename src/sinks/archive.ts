@@ -105,6 +105,17 @@ export class ArchiveFile {
     this.#index = await this.#indexArchive();
   }
 
+  /**
+   * Whether the archive as prepared lacks the version of the event on `line` (an output line): it has
+   * no version of that event, or an older one. Only before `merge`, which consumes the index.
+   */
+  lacks(line: string): boolean {
+    const found = problemOf(line.trim());
+    if (typeof found === "string") return true;
+    const held = this.#index?.get(found.arn);
+    return held === undefined || held.t < found.t;
+  }
+
   /** Folds the delta (a complete backfill's output) into the archive and replaces it atomically. */
   async merge(delta: string): Promise<MergeResult> {
     const index =

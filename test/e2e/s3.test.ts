@@ -259,6 +259,102 @@ describe("archive: s3://, the script", () => {
   }, 60_000);
 });
 
+/** Everything under HEIDI's folder, parsed back: one EventBridge record a line. */
+async function heidiRecords(): Promise<{ key: string; record: HeidiRecord }[]> {
+  const out: { key: string; record: HeidiRecord }[] = [];
+  for (const key of await s3.keys(BUCKET, "DataCollection-data/heidi.health/")) {
+    for (const line of ((await s3.text(BUCKET, key)) ?? "").split("\n").filter(Boolean))
+      out.push({ key, record: JSON.parse(line) as HeidiRecord });
+  }
+  return out;
+}
+
+interface HeidiRecord {
+  source: string;
+  account: string;
+  time: string;
+  detail: Record<string, unknown> & { eventArn: string; affectedAccount?: string };
+}
+
+/** HEIDI's `date_parse(x, '%a, %e %b %Y %H:%i:%s GMT')`, for the check. */
+const rfc1123 = (x: unknown) => (typeof x === "string" ? Date.parse(x) : Number.NaN);
+const second = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
+
+describe("archive: s3:// with layout: heidi", () => {
+  it("every version once, where HEIDI's table reads, field by field as the simulator has it; a kill only repeats", async () => {
+    const sim = await simulator();
+    const dir = dirOf();
+    const args = [...ARGS.map((a) => (a === "none" ? "entities" : a)), "--layout", "heidi"];
+    // Two hours apart, on events that change every minute: many versions of a run's last 15 minutes
+    // are still current in the next run's overlap, and must not reach HEIDI twice.
+    for (const at of [T1, T1 + 2 * HOUR, T1 + 4 * HOUR]) {
+      clock = at;
+      sim.advance();
+      const run = await backup(sim.url, dir, { args });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/Stored the delta as s3:\/\/\S+, and \d+ objects? for HEIDI\./);
+    }
+    const records = await heidiRecords();
+    for (const { key, record } of records) {
+      const day = new Date(Date.parse(record.time)).toISOString().slice(0, 10).replaceAll("-", "/");
+      expect(key).toMatch(
+        new RegExp(
+          `^DataCollection-data/heidi\\.health/${day}/\\d{8}T\\d{6}Z-[0-9a-f]{16}-\\d+\\.json\\.gz$`,
+        ),
+      );
+      expect(record.source).toBe("heidi.health");
+    }
+    // Each version of each event and account once: the overlap of the second run is not written again.
+    const versions = records.map(({ record: r }) => `${r.detail.eventArn} ${r.account} ${r.time}`);
+    expect(new Set(versions).size).toBe(versions.length);
+    // HEIDI's query: the newest row per event and account is the simulator's latest version of it.
+    const newest = new Map<string, HeidiRecord>();
+    for (const { record: r } of records) {
+      const id = `${r.detail.eventArn} ${r.detail.affectedAccount ?? r.account}`;
+      const held = newest.get(id);
+      if (!held || held.time < r.time) newest.set(id, r);
+    }
+    const truth = new Map(sim.dataset.map((e) => [e.arn, e]));
+    expect(new Set([...newest.values()].map((r) => r.detail.eventArn))).toEqual(new Set(truth.keys()));
+    for (const r of newest.values()) {
+      const e = truth.get(r.detail.eventArn);
+      if (!e) throw new Error(`no such event ${r.detail.eventArn}`);
+      expect(r.time).toBe(`${e.lastUpdatedTime.toISOString().slice(0, 19)}Z`);
+      expect(r.detail).toMatchObject({
+        service: e.service,
+        eventTypeCode: e.eventTypeCode,
+        eventTypeCategory: e.eventTypeCategory,
+        eventScopeCode: e.eventScopeCode,
+        statusCode: e.statusCode,
+        eventRegion: e.region,
+      });
+      expect(rfc1123(r.detail.lastUpdatedTime)).toBe(second(e.lastUpdatedTime));
+      expect(rfc1123(r.detail.startTime)).toBe(second(e.startTime));
+      if (e.endTime) expect(rfc1123(r.detail.endTime)).toBe(second(e.endTime));
+      if (e.eventScopeCode !== "PUBLIC") expect(e.accounts).toContain(r.detail.affectedAccount);
+      const entities = (r.detail.affectedEntities as { entityArn: string }[] | undefined) ?? [];
+      const own = e.entities.filter(
+        (x) => !r.detail.affectedAccount || x.awsAccountId === r.detail.affectedAccount,
+      );
+      expect(entities.map((x) => x.entityArn).sort()).toEqual(own.map((x) => x.entityArn).sort());
+    }
+    // Killed once its HEIDI objects are stored, before the archive: the next run writes that window's
+    // versions again (HEIDI then shows them twice until they change), never fewer.
+    clock = T1 + DAY + HOUR;
+    sim.advance();
+    const killed = await backup(sim.url, dir, {
+      args,
+      env: { HEALTH_BACKFILL_KILL_AT: "s3-heidi-stored:1" },
+    });
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
+    expect((await backup(sim.url, dir, { args })).code).toBe(0);
+    const after = new Set((await heidiRecords()).map(({ record: r }) => `${r.detail.eventArn} ${r.time}`));
+    for (const e of sim.dataset)
+      expect(after.has(`${e.arn} ${e.lastUpdatedTime.toISOString().slice(0, 19)}Z`), e.arn).toBe(true);
+    expect(stateOf(await archived())).toEqual(latestState(sim));
+  }, 120_000);
+});
+
 describe("archive: s3://, refusals before the first AWS Health call", () => {
   const cases: { name: string; setup: () => void; code: number; message: RegExp }[] = [
     {
