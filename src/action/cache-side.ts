@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import type { BackfillResult } from "../engine/backfill.ts";
 import { fingerprint, releasedFingerprint } from "../engine/request.ts";
+import { size } from "../format.ts";
 import type { FileCheckpointStore } from "../stores/file-store.ts";
 import type { CacheApi } from "./cache.ts";
 import { CacheWarnings } from "./cache-failure.ts";
@@ -12,7 +13,6 @@ import type { ActionConfig } from "./inputs.ts";
 import { type CacheKeys, cacheKeys, earlierReleaseRun, isMatrixLeg, legPart } from "./keys.ts";
 import { type Restored, restoreProgress, setAsideEarlierRun } from "./restore.ts";
 import { STATE } from "./state.ts";
-import { size } from "./summary.ts";
 
 const LOG: CacheLog = { info: core.info, warning: core.warning, debug: core.debug };
 

@@ -1,4 +1,5 @@
 import type { Checkpoint, CheckpointStore } from "../engine/checkpoint.ts";
+import { kB } from "../format.ts";
 import type { FileCheckpointStore } from "../stores/file-store.ts";
 import type { CacheApi } from "./cache.ts";
 import { CacheWarnings } from "./cache-failure.ts";
@@ -38,8 +39,6 @@ export interface UploadStats {
   outputBytes: number;
   lastKey: string | undefined;
 }
-
-const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 
 /**
  * The local checkpoint file, mirrored into the Actions cache as an append-only log so a re-run on a

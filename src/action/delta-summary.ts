@@ -1,9 +1,9 @@
 import * as core from "@actions/core";
 import type { BackfillResult } from "../engine/backfill.ts";
-import { describeBasis, type RunRecord, type Window } from "../engine/record.ts";
-import { mergedText, number, recordedText } from "../format.ts";
+import type { RunRecord, Window } from "../engine/record.ts";
+import { describeBasis, mergedText, number, recordedText, tallyText } from "../format.ts";
 import type { MergeResult } from "../sinks/archive.ts";
-import { describeTally, type Tally, tallyOutput } from "../sinks/tally.ts";
+import { type Tally, tallyOutput } from "../sinks/tally.ts";
 import { cell } from "./summary.ts";
 
 /** The job summary's part about what this run backed up: the window, the events by kind, the archive. */
@@ -62,7 +62,7 @@ export async function reportDelta(
   },
 ): Promise<string> {
   const tally = await tallyOutput(o.output);
-  core.info(`Events by category (status): ${describeTally(tally)}.`);
+  core.info(tallyText(tally));
   if (o.merged) core.info(mergedText(o.merged.result, o.merged.archive));
   return deltaSummary({
     window: result.window,

@@ -5,7 +5,7 @@ import { type Connection, cnameLookup, connect, identifyBackup } from "../connec
 import type { BackfillResult, Progress } from "../engine/backfill.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
 import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
-import { count, seconds, stoppedText } from "../format.ts";
+import { completeText, stoppedText } from "../format.ts";
 import type { MergeResult } from "../sinks/archive.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
@@ -173,9 +173,7 @@ async function backfillStep(
 
 async function reportComplete(ended: Completed): Promise<void> {
   const { result, output } = ended;
-  core.info(
-    `✓ Complete: ${count(result.events, "event")} in ${count(result.pages, "page")}, ${seconds(result.elapsedMs)}. Output: ${output}`,
-  );
+  core.info(completeText(result, output));
   const delta = await reportDelta(result, { output, merged: ended.merged, recordKey: ended.recordKey });
   const context = { source: ended.source, output, restoredKey: ended.restoredKey, cleanup: ended.cleanup };
   await core.summary

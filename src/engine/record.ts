@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LastRunOptions, Query } from "../config/config.ts";
-import { INPUT, LAST_RUN } from "../config/names.ts";
+import { LAST_RUN } from "../config/names.ts";
 import { isObject, timeOf } from "../config/parse.ts";
-import { describeDuration } from "../util/words.ts";
 import type { StateStore } from "./checkpoint.ts";
 import { canonicalJson } from "./request.ts";
 
@@ -252,52 +251,4 @@ export function isWarning(window: Window): boolean {
   const b = window.basis;
   if (b.kind === "first-since") return b.problem !== undefined || b.retainedFrom !== undefined;
   return b.kind === "gap" || b.kind === "future";
-}
-
-function adopted(record: RunRecord): string {
-  return record.adoptedFrom === undefined
-    ? ""
-    : ` That record was kept by release 0.1.0 (${record.adoptedFrom}) and is this backup's from now on.`;
-}
-
-/** One sentence on where the window starts, for the log and the summary (the same words for both doors). */
-export function describeBasis(window: Window, now: number): string {
-  const b = window.basis;
-  const from = window.from ?? "everything AWS keeps (90 days)";
-  switch (b.kind) {
-    case "query":
-      return `Window (lastUpdatedTime): ${from} to ${window.to}.`;
-    case "checkpoint":
-      return `Window (lastUpdatedTime), pinned in the checkpoint: ${from} to ${window.to}.`;
-    case "record":
-      return (
-        `Window (lastUpdatedTime): ${from} to ${window.to}, continuing the last complete run ` +
-        `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.` +
-        adopted(b.record)
-      );
-    case "first-since": {
-      const why = b.problem === undefined ? "" : ` (${b.problem.replace(/\.$/, "")})`;
-      const retained =
-        b.retainedFrom === undefined
-          ? ""
-          : ` That is further back than the 90 days AWS keeps Health events: nothing updated before ${b.retainedFrom} can be fetched.`;
-      return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.${retained}`;
-    }
-    case "repeat":
-      return (
-        `Window (lastUpdatedTime): ${from} to ${window.to}, the same window as the earlier attempt of this run that completed ` +
-        `(${b.record.completedAt}): a re-run backs up the same delta again, and the merge absorbs it.`
-      );
-    case "future":
-      return (
-        `The last complete run's record ends at ${b.record.until}, after AWS's current time ${b.awsNow}: it was written on a clock that ran fast, ` +
-        `so events updated since it may never have been fetched. Backing up again from where that run started, ${from}, to ${window.to}.`
-      );
-    case "gap":
-      return (
-        `The last complete run of this query ended at ${b.lostFrom}, ${describeDuration(now - Date.parse(b.lostFrom))} ago, ` +
-        `but AWS keeps Health events for 90 days: events updated between ${b.lostFrom} and ${b.lostTo} can no longer be fetched. ` +
-        `Backing up what AWS still has, from ${from} to ${window.to}.`
-      );
-  }
 }

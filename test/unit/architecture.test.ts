@@ -33,7 +33,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   stores: ["engine", "util"],
   simulator: [],
   util: ["errors.ts"],
-  "format.ts": ["util"],
+  "format.ts": ["config", "util"],
   "errors.ts": [],
 };
 

@@ -7,7 +7,6 @@ import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { CoverageMeter } from "../../src/engine/coverage.ts";
 import {
   type BackupIdentity,
-  describeBasis,
   identityId,
   isWarning,
   parseLegacyRecord,
@@ -19,7 +18,7 @@ import {
   serializeRecord,
 } from "../../src/engine/record.ts";
 import { backedUpFingerprint } from "../../src/engine/request.ts";
-import { percent } from "../../src/format.ts";
+import { describeBasis, percent } from "../../src/format.ts";
 import { FileRecordStore, recordPath } from "../../src/stores/record-file.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
