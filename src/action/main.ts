@@ -1,6 +1,5 @@
 import * as core from "@actions/core";
-import { DEFAULT_OUTPUT } from "../config/config.ts";
-import { INPUT, LAST_RUN } from "../config/names.ts";
+import { DEFAULTS, INPUT, LAST_RUN } from "../config/names.ts";
 import { type Connection, cnameLookup, connect, identifyBackup } from "../connect.ts";
 import type { BackfillResult, Progress } from "../engine/backfill.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
@@ -222,7 +221,7 @@ function setOutputs(output: string, ended: Ended, reporter: ActionReporter): voi
 export async function run(deps: MainDeps = { cache: actionsCache() }): Promise<void> {
   keepHeapSmall();
   // The path is known even when another input is invalid, so later steps can still find the file.
-  const output = core.getInput(INPUT.output).trim() || DEFAULT_OUTPUT;
+  const output = core.getInput(INPUT.output).trim() || DEFAULTS.output;
   const cancel = cancelOnSignals(deps.cache);
   const unroute = routeCacheOutput();
   const reporter = new ActionReporter();
