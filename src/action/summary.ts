@@ -1,8 +1,8 @@
 import type { BackfillResult } from "../engine/backfill.ts";
 import { windowOf } from "../engine/request.ts";
 import { number, seconds, size } from "../format.ts";
-import type { UploadStats } from "./cache-store.ts";
-import type { Cleanup } from "./cleanup.ts";
+import type { Cleanup } from "./cache/cleanup.ts";
+import type { UploadStats } from "./cache/store.ts";
 
 /** Text in a Markdown table cell: a "|" would end the cell. */
 export function cell(text: string): string {

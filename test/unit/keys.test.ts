@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheKeys, earlierReleaseRun, isMatrixLeg, keyPart, legPart } from "../../src/action/keys.ts";
+import { cacheKeys, earlierReleaseRun, isMatrixLeg, keyPart, legPart } from "../../src/action/cache/keys.ts";
 
 const ctx = {
   job: "backfill",

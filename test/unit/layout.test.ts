@@ -25,8 +25,9 @@ describe("the layout tells the architecture", () => {
     }
   });
 
-  it("the cache-backed store lives with the action", () => {
+  it("the cache-backed store lives with the action, in its own folder", () => {
     expect(readdirSync("src/stores").sort()).toEqual(["file-store.ts", "record-file.ts"]);
-    expect(readdirSync("src/action")).toContain("cache-store.ts");
+    expect(readdirSync("src/action/cache")).toContain("store.ts");
+    expect(readdirSync("src/action").filter((f) => f.startsWith("cache") && f !== "cache")).toEqual([]);
   });
 });

@@ -1,12 +1,17 @@
 import { existsSync } from "node:fs";
 import * as core from "@actions/core";
-import type { Query } from "../config/config.ts";
-import { identityId, RecordUnreadableError, type RunRecord, type RunRecordStore } from "../engine/record.ts";
-import { releasedFingerprint } from "../engine/request.ts";
-import { type FileRecordStore, recordPath } from "../stores/record-file.ts";
-import type { CacheApi } from "./cache.ts";
-import { CacheWarnings } from "./cache-failure.ts";
-import type { RunContext } from "./env.ts";
+import type { Query } from "../../config/config.ts";
+import {
+  identityId,
+  RecordUnreadableError,
+  type RunRecord,
+  type RunRecordStore,
+} from "../../engine/record.ts";
+import { releasedFingerprint } from "../../engine/request.ts";
+import { type FileRecordStore, recordPath } from "../../stores/record-file.ts";
+import type { RunContext } from "../env.ts";
+import type { CacheApi } from "./api.ts";
+import { CacheWarnings } from "./failure.ts";
 import { keyPart, legPart } from "./keys.ts";
 
 /**
@@ -50,7 +55,7 @@ export interface CacheRecordOptions {
   readonly attempt: number;
   readonly clock: () => number;
   readonly log: (message: string) => void;
-  /** A cache failure: `reason` says what happened (one warning per reason, see cache-failure.ts). */
+  /** A cache failure: `reason` says what happened (one warning per reason, see failure.ts). */
   readonly warn: (reason: string, message: string) => void;
 }
 
@@ -143,7 +148,7 @@ export function openRecordStore(
     readonly query: Query;
     readonly output: string;
     readonly ctx: RunContext;
-    /** The step's cache warnings (see cache-side.ts), so the record adds none of a kind already told. */
+    /** The step's cache warnings (see side.ts), so the record adds none of a kind already told. */
     readonly warnings?: CacheWarnings | undefined;
   },
 ): CacheRecordStore {

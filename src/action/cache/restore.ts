@@ -1,9 +1,9 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CheckpointRefusedError, errorMessage } from "../errors.ts";
-import type { FileCheckpointStore } from "../stores/file-store.ts";
-import { isMissing } from "../util/fs.ts";
-import type { CacheApi } from "./cache.ts";
+import { CheckpointRefusedError, errorMessage } from "../../errors.ts";
+import type { FileCheckpointStore } from "../../stores/file-store.ts";
+import { isMissing } from "../../util/fs.ts";
+import type { CacheApi } from "./api.ts";
 import {
   type Chain,
   chainHash,

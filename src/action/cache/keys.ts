@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../engine/request.ts";
-import type { RunContext } from "./env.ts";
+import { canonicalJson } from "../../engine/request.ts";
+import type { RunContext } from "../env.ts";
 
 /**
  * Cache keys. Keys are immutable, so every upload gets a new one; a re-run asks for the prefix of its

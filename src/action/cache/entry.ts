@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { CHECKPOINT_VERSION, type Checkpoint, parseCheckpoint } from "../engine/checkpoint.ts";
-import { CheckpointRefusedError } from "../errors.ts";
+import { CHECKPOINT_VERSION, type Checkpoint, parseCheckpoint } from "../../engine/checkpoint.ts";
+import { CheckpointRefusedError } from "../../errors.ts";
 
 /**
  * One cache entry per upload, two files: the checkpoint, and the segment this upload added (the

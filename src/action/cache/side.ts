@@ -1,18 +1,18 @@
 import * as core from "@actions/core";
-import type { BackfillResult } from "../engine/backfill.ts";
-import { fingerprint, releasedFingerprint } from "../engine/request.ts";
-import { size } from "../format.ts";
-import type { FileCheckpointStore } from "../stores/file-store.ts";
-import type { CacheApi } from "./cache.ts";
-import { CacheWarnings } from "./cache-failure.ts";
-import { type CacheLog, CacheSyncedStore } from "./cache-store.ts";
+import type { BackfillResult } from "../../engine/backfill.ts";
+import { fingerprint, releasedFingerprint } from "../../engine/request.ts";
+import { size } from "../../format.ts";
+import type { FileCheckpointStore } from "../../stores/file-store.ts";
+import type { RunContext } from "../env.ts";
+import type { ActionConfig } from "../inputs.ts";
+import { STATE } from "../state.ts";
+import type { CacheApi } from "./api.ts";
 import { type Cleanup, deleteEntries } from "./cleanup.ts";
 import { type EntryFiles, entryDir, entryFiles } from "./entry.ts";
-import type { RunContext } from "./env.ts";
-import type { ActionConfig } from "./inputs.ts";
+import { CacheWarnings } from "./failure.ts";
 import { type CacheKeys, cacheKeys, earlierReleaseRun, isMatrixLeg, legPart } from "./keys.ts";
 import { type Restored, restoreProgress, setAsideEarlierRun } from "./restore.ts";
-import { STATE } from "./state.ts";
+import { type CacheLog, CacheSyncedStore } from "./store.ts";
 
 const LOG: CacheLog = { info: core.info, warning: core.warning, debug: core.debug };
 
