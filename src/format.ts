@@ -5,8 +5,8 @@
 import { INPUT } from "./config/names.ts";
 import type { BackfillResult, ContinueInfo, Progress, ResumeInfo, SetAsideInfo } from "./engine/backfill.ts";
 import type { RunRecord, Window } from "./engine/record.ts";
-import type { MergeResult } from "./sinks/archive.ts";
-import type { Tally } from "./sinks/tally.ts";
+import type { MergeResult } from "./local/archive.ts";
+import type { Tally } from "./local/tally.ts";
 import { count, describeDuration, number } from "./util/words.ts";
 
 export { count, describeDuration, number };

@@ -2,8 +2,8 @@ import * as core from "@actions/core";
 import type { BackfillResult } from "../engine/backfill.ts";
 import type { RunRecord, Window } from "../engine/record.ts";
 import { describeBasis, mergedText, number, recordedText, tallyText } from "../format.ts";
-import type { MergeResult } from "../sinks/archive.ts";
-import { type Tally, tallyOutput } from "../sinks/tally.ts";
+import type { MergeResult } from "../local/archive.ts";
+import { type Tally, tallyOutput } from "../local/tally.ts";
 import { cell } from "./summary.ts";
 
 /** The job summary's part about what this run backed up: the window, the events by kind, the archive. */

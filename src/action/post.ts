@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import { errorMessage } from "../errors.ts";
-import { FileCheckpointStore } from "../stores/file-store.ts";
+import { FileCheckpointStore } from "../local/checkpoint-file.ts";
 import { actionsCache, type CacheApi } from "./cache/api.ts";
 import { entryFiles } from "./cache/entry.ts";
 import { routeCacheOutput } from "./cache/log.ts";

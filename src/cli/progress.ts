@@ -19,7 +19,7 @@ import {
   stoppedText,
   tallyText,
 } from "../format.ts";
-import type { Tally } from "../sinks/tally.ts";
+import type { Tally } from "../local/tally.ts";
 
 /** Progress on stderr: one live line on a terminal, a line per page otherwise. */
 export class CliReporter implements Reporter {

@@ -10,10 +10,10 @@ import {
   isExpected,
   sentence,
 } from "../errors.ts";
-import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
 import { mergedText, recordedText } from "../format.ts";
-import { tallyOutput } from "../sinks/tally.ts";
-import type { FileRecordStore } from "../stores/record-file.ts";
+import { backfillInto, type LocalFiles, openLocalFiles } from "../local/files.ts";
+import type { FileRecordStore } from "../local/record-file.ts";
+import { tallyOutput } from "../local/tally.ts";
 import type { Probe } from "../util/fs.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";

@@ -7,9 +7,9 @@ import { type BackfillDeps, backfill, type Reporter } from "../../src/engine/bac
 import { identityId, type RunRecord, type Window } from "../../src/engine/record.ts";
 import { backedUpFingerprint, windowOf } from "../../src/engine/request.ts";
 import { BackfillFailedError, exitCodeOf, FinishFailedError, UsageError } from "../../src/errors.ts";
-import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
-import { FileRecordStore, recordPath } from "../../src/stores/record-file.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
+import { NdjsonFileSink } from "../../src/local/output.ts";
+import { FileRecordStore, recordPath } from "../../src/local/record-file.ts";
 import { fails } from "../support/usage.ts";
 import { MemorySource } from "./memory-source.ts";
 

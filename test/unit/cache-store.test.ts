@@ -12,7 +12,7 @@ import {
 import { cacheKeys } from "../../src/action/cache/keys.ts";
 import { CacheSyncedStore } from "../../src/action/cache/store.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
 import { MemoryCache } from "../fakes/memory-cache.ts";
 
 let dir: string;

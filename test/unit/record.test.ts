@@ -19,7 +19,7 @@ import {
 } from "../../src/engine/record.ts";
 import { backedUpFingerprint } from "../../src/engine/request.ts";
 import { describeBasis, percent } from "../../src/format.ts";
-import { FileRecordStore, recordPath } from "../../src/stores/record-file.ts";
+import { FileRecordStore, recordPath } from "../../src/local/record-file.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 const HOUR = 3_600_000;

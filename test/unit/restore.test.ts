@@ -19,7 +19,7 @@ import { type RestoreOptions, restoreProgress } from "../../src/action/cache/res
 import { CacheSyncedStore } from "../../src/action/cache/store.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
 import { CheckpointRefusedError } from "../../src/errors.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
 import { MemoryCache } from "../fakes/memory-cache.ts";
 
 /** One runner: a workspace and a RUNNER_TEMP at fixed paths, wiped between attempts. */

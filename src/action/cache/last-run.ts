@@ -8,7 +8,7 @@ import {
   type RunRecordStore,
 } from "../../engine/record.ts";
 import { releasedFingerprint } from "../../engine/request.ts";
-import { type FileRecordStore, recordPath } from "../../stores/record-file.ts";
+import { type FileRecordStore, recordPath } from "../../local/record-file.ts";
 import type { RunContext } from "../env.ts";
 import type { CacheApi } from "./api.ts";
 import { CacheWarnings } from "./failure.ts";

@@ -1,7 +1,7 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CheckpointRefusedError, errorMessage } from "../../errors.ts";
-import type { FileCheckpointStore } from "../../stores/file-store.ts";
+import type { FileCheckpointStore } from "../../local/checkpoint-file.ts";
 import { isMissing } from "../../util/fs.ts";
 import type { CacheApi } from "./api.ts";
 import {

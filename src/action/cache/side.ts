@@ -2,7 +2,7 @@ import * as core from "@actions/core";
 import type { BackfillResult } from "../../engine/backfill.ts";
 import { fingerprint, releasedFingerprint } from "../../engine/request.ts";
 import { size } from "../../format.ts";
-import type { FileCheckpointStore } from "../../stores/file-store.ts";
+import type { FileCheckpointStore } from "../../local/checkpoint-file.ts";
 import type { RunContext } from "../env.ts";
 import type { ActionConfig } from "../inputs.ts";
 import { STATE } from "../state.ts";

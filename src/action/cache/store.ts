@@ -1,6 +1,6 @@
 import type { Checkpoint, CheckpointStore } from "../../engine/checkpoint.ts";
 import { kB } from "../../format.ts";
-import type { FileCheckpointStore } from "../../stores/file-store.ts";
+import type { FileCheckpointStore } from "../../local/checkpoint-file.ts";
 import type { CacheApi } from "./api.ts";
 import { type Chain, EMPTY_CHAIN, type EntryFiles } from "./entry.ts";
 import { CacheWarnings } from "./failure.ts";
