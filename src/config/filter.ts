@@ -1,7 +1,7 @@
 import { shorten, UsageError } from "../errors.ts";
-import { duplicateKey } from "./json.ts";
+import { duplicateKey, isObject } from "../util/json.ts";
 import { INPUT, type Scope } from "./names.ts";
-import { isObject, parseIsoTime } from "./parse.ts";
+import { parseIsoTime } from "./parse.ts";
 
 /**
  * The `filter` input: further members of OrganizationEventFilter / EventFilter, validated against the

@@ -2,11 +2,6 @@ import { shorten, UsageError } from "../errors.ts";
 
 /** Strict value parsers. Each error names the input, the value (shortened) and what is allowed. */
 
-/** Whether a parsed JSON value is an object: not null, not an array. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export function fail(name: string, value: string, allowed: string): never {
   throw new UsageError(`Invalid ${name}: ${shorten(value)}. ${allowed}`);
 }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { LastRunOptions, Query } from "../config/config.ts";
 import { LAST_RUN } from "../config/names.ts";
-import { isObject, timeOf } from "../config/parse.ts";
+import { timeOf } from "../config/parse.ts";
+import { canonicalJson, isObject, parseDocument } from "../util/json.ts";
 import type { StateStore } from "./checkpoint.ts";
-import { canonicalJson } from "./request.ts";
 
 /**
  * The record of the last complete backfill of one backup, read by `since: last-run`. It is written only
@@ -144,18 +144,9 @@ function problemOf(doc: Record<string, unknown>, identity: BackupIdentity): stri
   return timesProblem(doc);
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const doc: unknown = JSON.parse(text.replace(/^\uFEFF/, ""));
-    return isObject(doc) ? doc : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The record in `text`, checked against the backup's identity; throws RecordUnreadableError. */
 export function parseRecord(text: string, location: string, identity: BackupIdentity): RunRecord {
-  const doc = parseObject(text);
+  const doc = parseDocument(text);
   const problem = doc ? problemOf(doc, identity) : "it is not a JSON object";
   if (problem) throw new RecordUnreadableError(`The last-run record ${location} is unreadable: ${problem}.`);
   return doc as unknown as RunRecord;
@@ -166,7 +157,7 @@ export type LegacyRecord = Pick<RunRecord, "from" | "until" | "completedAt" | "e
 
 /** A version 1 record of the query with fingerprint `fingerprint`; throws RecordUnreadableError. */
 export function parseLegacyRecord(text: string, location: string, fingerprint: string): LegacyRecord {
-  const doc = parseObject(text);
+  const doc = parseDocument(text);
   let problem = doc ? timesProblem(doc) : "it is not a JSON object";
   if (doc && doc.version !== 1) problem = `version ${JSON.stringify(doc.version)} is not 1`;
   else if (doc && doc.fingerprint !== fingerprint) problem = "it belongs to another query";

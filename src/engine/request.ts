@@ -3,6 +3,7 @@ import type { Query } from "../config/config.ts";
 import type { EventFilter, TimeRange } from "../config/filter.ts";
 import { AUTO_REGION, type Details, type Scope } from "../config/names.ts";
 import { timeOf } from "../config/parse.ts";
+import { canonicalJson } from "../util/json.ts";
 
 /**
  * The request a backfill sends, resolved once at the first attempt (`90d` becomes a date, `until`
@@ -47,18 +48,6 @@ export function resolveRequest(
     details: query.details,
     ...(query.locale === undefined ? {} : { locale: query.locale }),
   };
-}
-
-/** JSON with sorted keys, so equal values always hash alike. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */

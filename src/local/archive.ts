@@ -1,9 +1,9 @@
 import { chmod, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { INPUT } from "../config/names.ts";
-import { isObject } from "../config/parse.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { isMissing, type Probe, realPath, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
+import { isObject } from "../util/json.ts";
 import { forEachLine, type Line } from "../util/lines.ts";
 
 /**

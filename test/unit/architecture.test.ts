@@ -23,7 +23,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     "@actions/core",
   ],
   "connect.ts": ["config", "engine", "health", "simulator", "util"],
-  config: ["errors.ts"],
+  config: ["errors.ts", "util"],
   engine: ["config", "errors.ts", "util"],
   health: ["engine", "errors.ts", "@aws-sdk/client-health", "@aws-sdk/client-sts", "@smithy/core"],
   local: ["config", "engine", "errors.ts", "util"],

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../../engine/request.ts";
+import { canonicalJson } from "../../util/json.ts";
 import type { RunContext } from "../env.ts";
 
 /**

@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { CheckpointRefusedError, errorMessage } from "../../errors.ts";
 import type { FileCheckpointStore } from "../../local/checkpoint-file.ts";
 import { isMissing } from "../../util/fs.ts";
+import { parseDocument } from "../../util/json.ts";
 import type { CacheApi } from "./api.ts";
 import {
   type Chain,
@@ -157,11 +158,7 @@ async function fromEarlierRelease(o: RestoreOptions): Promise<Restored> {
 
 /** Release 0.1.0 marked a completed backfill with `{"complete": true, ...}` in place of the checkpoint. */
 function isEarlierMarker(text: string): boolean {
-  try {
-    return (JSON.parse(text) as { complete?: unknown } | null)?.complete === true;
-  } catch {
-    return false;
-  }
+  return parseDocument(text)?.complete === true;
 }
 
 /**
