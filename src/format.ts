@@ -4,7 +4,8 @@
  */
 import { INPUT } from "./config/names.ts";
 import type { BackfillResult, ContinueInfo, Progress, ResumeInfo, SetAsideInfo } from "./engine/backfill.ts";
-import type { RunRecord, Window } from "./engine/record.ts";
+import type { RunRecord } from "./engine/record.ts";
+import type { Window } from "./engine/window.ts";
 import type { MergeResult } from "./local/archive.ts";
 import type { Tally } from "./local/tally.ts";
 import { count, describeDuration, number } from "./util/words.ts";

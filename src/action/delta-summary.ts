@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import type { BackfillResult } from "../engine/backfill.ts";
-import type { RunRecord, Window } from "../engine/record.ts";
+import type { RunRecord } from "../engine/record.ts";
+import type { Window } from "../engine/window.ts";
 import { describeBasis, mergedText, number, recordedText, tallyText } from "../format.ts";
 import type { MergeResult } from "../local/archive.ts";
 import { type Tally, tallyOutput } from "../local/tally.ts";

@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import type { Progress, Reporter } from "../engine/backfill.ts";
-import { isWarning, type Window } from "../engine/record.ts";
+import { isWarning, type Window } from "../engine/window.ts";
 import { continuedText, describeBasis, pageLine, restartText, resumeLine, setAsideText } from "../format.ts";
 
 /** Logs progress and remembers the last page saved, for the outputs of a step that fails. */

@@ -6,7 +6,7 @@ import type {
   ResumeInfo,
   SetAsideInfo,
 } from "../engine/backfill.ts";
-import { isWarning, type Window } from "../engine/record.ts";
+import { isWarning, type Window } from "../engine/window.ts";
 import {
   completeText,
   continuedText,

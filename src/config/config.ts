@@ -22,6 +22,7 @@ import {
   parseInteger,
   type TimeBound,
   timeOf,
+  untilOf,
 } from "./parse.ts";
 
 /**
@@ -135,7 +136,7 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undef
     ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
   });
   const from = bounds.since && timeOf(bounds.since, ctx.now);
-  const to = bounds.until ? timeOf(bounds.until, ctx.now) : ctx.now;
+  const to = untilOf(bounds.until, ctx.now);
   if (from !== undefined && from >= to) {
     throw new UsageError(
       `Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
@@ -190,7 +191,7 @@ function parseLastRun(raw: RawInputs, query: Query, ctx: ConfigContext): LastRun
   const firstSince = optional(raw["first-since"]) ?? DEFAULTS["first-since"];
   const firstSinceBound = parseBound(INPUT.firstSince, firstSince);
   const from = timeOf(firstSinceBound, ctx.now);
-  const to = query.bounds.until ? timeOf(query.bounds.until, ctx.now) : ctx.now;
+  const to = untilOf(query.bounds.until, ctx.now);
   // Only a last-run query starts there; for others first-since is checked for its form alone.
   if (query.since === LAST_RUN && from >= to) {
     throw new UsageError(

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { Query } from "../config/config.ts";
 import type { EventFilter, TimeRange } from "../config/filter.ts";
 import { AUTO_REGION, type Details, type Scope } from "../config/names.ts";
-import { timeOf } from "../config/parse.ts";
 import { canonicalJson } from "../util/json.ts";
 
 /**
@@ -18,22 +17,14 @@ export interface ResolvedRequest {
   readonly locale?: string;
 }
 
-/**
- * The request of a backfill that starts at `now`. `window` is the lastUpdatedTime window when something
- * other than the query decides it (`since: last-run`, AWS's clock); otherwise `since` and `until` as
- * written decide, resolved at `now`.
- */
+/** The request of a new backfill of `query` over `window` (epoch ms; see resolveWindow in window.ts). */
 export function resolveRequest(
   query: Query,
-  now: number,
-  window?: { readonly from: number | undefined; readonly until: number },
+  window: { readonly from: number | undefined; readonly until: number },
 ): ResolvedRequest {
-  const { since, until } = query.bounds;
-  const lower = window ? window.from : since === undefined ? undefined : timeOf(since, now);
-  const upper = window ? window.until : until === undefined ? now : timeOf(until, now);
   const range: TimeRange = {
-    ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
-    to: new Date(upper).toISOString(),
+    ...(window.from === undefined ? {} : { from: new Date(window.from).toISOString() }),
+    to: new Date(window.until).toISOString(),
   };
   // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
   const filter: EventFilter =

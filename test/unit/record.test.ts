@@ -8,16 +8,15 @@ import { CoverageMeter } from "../../src/engine/coverage.ts";
 import {
   type BackupIdentity,
   identityId,
-  isWarning,
   parseLegacyRecord,
   parseRecord,
   RECORD_VERSION,
   RecordUnreadableError,
   type RunRecord,
-  resolveWindow,
   serializeRecord,
 } from "../../src/engine/record.ts";
 import { backedUpFingerprint } from "../../src/engine/request.ts";
+import { isWarning, resolveWindow } from "../../src/engine/window.ts";
 import { describeBasis, percent } from "../../src/format.ts";
 import { FileRecordStore, recordPath } from "../../src/local/record-file.ts";
 
