@@ -14,10 +14,11 @@ import { type CacheRecordStore, openRecordStore } from "./cache/last-run.ts";
 import { routeCacheOutput } from "./cache/log.ts";
 import { type CacheSide, openCacheSide } from "./cache/side.ts";
 import { reportDelta } from "./delta-summary.ts";
-import { type RunContext, readRunContext } from "./env.ts";
+import { readRunContext } from "./env.ts";
 import { type ActionConfig, readActionConfig } from "./inputs.ts";
 import { ActionReporter } from "./reporter.ts";
 import { STATE } from "./state.ts";
+import { type StepIdentity, stepIdentity } from "./step.ts";
 import { failureSummary, successSummary } from "./summary.ts";
 
 /** What the main step takes from outside the process; tests pass their own. */
@@ -83,20 +84,14 @@ async function lastRunRecords(
   files: LocalFiles,
   connection: Connection,
   cache: CacheSide | undefined,
-  ctx: RunContext,
+  step: StepIdentity,
   signal: AbortSignal,
 ): Promise<CacheRecordStore | undefined> {
   const { config } = action;
   if (config.query.since !== LAST_RUN) return undefined;
-  const place = { workflow: ctx.workflow, workspace: ctx.workspace };
+  const place = { workflow: step.ctx.workflow, workspace: step.ctx.workspace };
   const local = await files.openRecords(await identifyBackup(config, connection, place, signal));
-  return openRecordStore(local, cache?.api, {
-    ...action,
-    query: config.query,
-    output: config.output,
-    ctx,
-    warnings: cache?.warnings,
-  });
+  return openRecordStore(local, cache?.api, { step, output: config.output, warnings: cache?.warnings });
 }
 
 /** Continues from the cache (if it holds progress), connects, backs up, and marks completion in the cache. */
@@ -104,7 +99,7 @@ async function backfillWith(
   action: ActionConfig,
   files: LocalFiles,
   cache: CacheSide | undefined,
-  ctx: RunContext,
+  step: StepIdentity,
   signal: AbortSignal,
   reporter: ActionReporter,
 ): Promise<Completed> {
@@ -113,14 +108,14 @@ async function backfillWith(
   const connection = await connect(config, signal, { lookup: cnameLookup(process.env) });
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-    const records = await lastRunRecords(action, files, connection, cache, ctx, signal);
+    const records = await lastRunRecords(action, files, connection, cache, step, signal);
     const { result, merged } = await backfillInto(config, files, {
       source: connection.source,
       reporter,
       signal,
       awsClock: connection.clock.now,
       regions: { start: connection.region, active: connection.activeRegion },
-      run: ctx.runId,
+      run: step.ctx.runId,
       // A re-run continues a checkpoint of its own run: an expired one fails loudly, whatever the query.
       expiredLastRun: "refuse",
       ...(cache && { store: cache.store }),
@@ -153,9 +148,9 @@ async function backfillStep(
     const action = readInputs();
     const files = await openLocalFiles(action.config, { onStale: core.info });
     try {
-      const ctx = readRunContext();
-      const cache = openCacheSide(api, action, files.store, ctx);
-      return await backfillWith(action, files, cache, ctx, signal, reporter).catch(
+      const step = stepIdentity(action, readRunContext());
+      const cache = openCacheSide(api, action, files.store, step);
+      return await backfillWith(action, files, cache, step, signal, reporter).catch(
         async (error: unknown): Promise<Failed> => {
           // Failure and cancellation always save, whatever the interval, and wait for the upload.
           await cache?.store.flush();

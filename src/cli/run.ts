@@ -129,7 +129,8 @@ export async function run(
     // A failure after completion (the merge) is no stop: the window was covered.
     if (!(error instanceof FinishFailedError)) reporter?.stopped();
     io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
-    if (debug || !isExpected(error)) io.stderr(`${(error as Error)?.stack ?? ""}\n${debugCause(error)}`);
+    if (debug || !isExpected(error))
+      io.stderr(`${error instanceof Error ? (error.stack ?? "") : ""}\n${debugCause(error)}`);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

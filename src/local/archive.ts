@@ -47,7 +47,7 @@ function problemOf(text: string): string | { arn: string; t: number } {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return `is not JSON (${(error as Error).message})`;
+    return `is not JSON (${errorMessage(error)})`;
   }
   if (!isObject(doc)) return "is not a JSON object";
   if (typeof doc.arn !== "string" || doc.arn === "") return 'has no "arn"';

@@ -46,9 +46,9 @@ export function legPart(matrix: string): string {
   return keyPart(canonical, false);
 }
 
-/** Whether the job runs as one leg of a matrix. */
-export function isMatrixLeg(matrix: string): boolean {
-  return legPart(matrix) !== "null";
+/** Whether the job runs as one leg of a matrix, from its leg part (see legPart). */
+export function isMatrixLeg(leg: string): boolean {
+  return leg !== "null";
 }
 
 export function cacheKeys(prefix: string, ctx: RunContext, leg: string, fingerprint: string): CacheKeys {

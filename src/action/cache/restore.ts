@@ -136,12 +136,15 @@ async function rebuild(
  * this job's checkpoint and whole output, restored as they are; the engine reads checkpoint version 1.
  * In a matrix they may be another leg's (that release kept no leg in the key): refused, never guessed.
  */
+/** The refusal only the Actions cache raises: an earlier release's entry that may be another matrix leg's. */
+export type CacheRefusalReason = "ambiguous-leg";
+
 async function fromEarlierRelease(o: RestoreOptions): Promise<Restored> {
   const { run, paths, matrixLeg } = o.earlier;
   if (matrixLeg) {
     const found = await o.cache.restore(paths, run, { lookupOnly: true });
     if (found.key === undefined) return { kind: "fresh", firstAttempt: false };
-    throw new CheckpointRefusedError(
+    throw new CheckpointRefusedError<CacheRefusalReason>(
       "ambiguous-leg",
       `The earlier attempt of this run saved its checkpoint (${found.key}) with release 0.1.0, whose cache keys do not tell matrix legs apart, so it may be another leg's.`,
     );
