@@ -27126,7 +27126,7 @@ var __rewriteRelativeImportExtension;
 
 /***/ }),
 
-/***/ 5538:
+/***/ 9328:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27253,7 +27253,43 @@ function redactUrl(value) {
     return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, "$1");
 }
 
-;// CONCATENATED MODULE: ./src/config/json.ts
+;// CONCATENATED MODULE: ./src/util/json.ts
+/**
+ * JSON as the product reads and writes it: the object check, canonical JSON (sorted keys, for hashes),
+ * the one parser of a JSON document (a checkpoint, a record, a cache entry) and the duplicate-key check
+ * of a filter.
+ */
+/** Whether a parsed JSON value is an object: not null, not an array. */
+function isObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+/** JSON with sorted keys, so equal values always hash alike. */
+function canonicalJson(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(",")}]`;
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+}
+/**
+ * The JSON object a document file holds, or undefined when it holds anything else (not JSON, an array,
+ * nothing). A byte-order mark an editor added is harmless. Callers say what is wrong in their own words.
+ */
+function parseDocument(text) {
+    if (text === undefined)
+        return undefined;
+    try {
+        const doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+        return isObject(doc) ? doc : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 /**
  * The first key that appears twice in one object of `json`, or undefined. JSON.parse silently keeps
  * the last of them, so a member written twice would lose the first without a word (issue 15). A loop
@@ -27302,7 +27338,7 @@ function stringEnd(json, start) {
 }
 
 ;// CONCATENATED MODULE: ./src/config/names.ts
-/** Input names, shared by action inputs and CLI flags (`page-size` and `--page-size`). */
+/** Input names shared by action inputs and CLI flags (`page-size` and `--page-size`). */
 const INPUT = {
     scope: "scope",
     region: "region",
@@ -27318,16 +27354,53 @@ const INPUT = {
     expired: "expired",
     restart: "restart",
     simulate: "simulate",
-    checkpointKey: "checkpoint-key",
-    cacheSaveInterval: "cache-save-interval",
     overlap: "overlap",
     firstSince: "first-since",
     mergeInto: "merge-into",
+};
+/** Inputs only the action has: its Actions cache, and what the runner expands (matrix, token). */
+const ACTION_INPUT = {
+    checkpointKey: "checkpoint-key",
+    cacheSaveInterval: "cache-save-interval",
     matrix: "matrix",
     githubToken: "github-token",
 };
 /** `since: last-run`: continue from the pinned `until` of the last complete backfill of the query. */
 const LAST_RUN = "last-run";
+/**
+ * Every input's default, as action.yml declares it (test/unit/action-yml.test.ts compares them) and as
+ * the script uses it for a flag left out. "" is none, or one worked out from another input (the
+ * checkpoint beside the output).
+ */
+const DEFAULTS = {
+    [INPUT.scope]: "organization",
+    [INPUT.region]: "auto",
+    [INPUT.since]: "",
+    [INPUT.until]: "",
+    [INPUT.filter]: "{}",
+    [INPUT.pageSize]: "100",
+    [INPUT.details]: "description",
+    [INPUT.locale]: "",
+    [INPUT.output]: "health-events.ndjson",
+    [INPUT.checkpoint]: "",
+    [INPUT.maxCheckpointAge]: "24h",
+    [INPUT.expired]: "fail",
+    [INPUT.restart]: "false",
+    [INPUT.simulate]: "false",
+    [INPUT.overlap]: "15m",
+    /** AWS keeps Health events for 90 days: the default first window of `since: last-run`. */
+    [INPUT.firstSince]: "90d",
+    [INPUT.mergeInto]: "",
+};
+/** The action-only inputs' defaults; the runner expands the matrix and the token before the action reads them. */
+const ACTION_DEFAULTS = {
+    [ACTION_INPUT.checkpointKey]: "health-backfill",
+    [ACTION_INPUT.cacheSaveInterval]: "30s",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+    [ACTION_INPUT.matrix]: "${{ toJSON(matrix) }}",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+    [ACTION_INPUT.githubToken]: "${{ github.token }}",
+};
 const SCOPES = ["organization", "account"];
 /** What an expired checkpoint does: fail loudly (the rule), or continue the backfill by time. */
 const EXPIRED = ["fail", "continue"];
@@ -27344,10 +27417,6 @@ const AUTO_REGION = "auto";
 ;// CONCATENATED MODULE: ./src/config/parse.ts
 
 /** Strict value parsers. Each error names the input, the value (shortened) and what is allowed. */
-/** Whether a parsed JSON value is an object: not null, not an array. */
-function isObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function fail(name, value, allowed) {
     throw new UsageError(`Invalid ${name}: ${shorten(value)}. ${allowed}`);
 }
@@ -27434,9 +27503,12 @@ function parseBound(name, value, allowed = TIME_ALLOWED) {
         fail(name, value, allowed);
     return { at: ms };
 }
-/** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
-function parseTime(name, value, now) {
-    return timeOf(parseBound(name, value), now);
+/**
+ * Where a window ends: `until` as configured, else `now`. The one rule, for the engine's window (at
+ * AWS's now when a backfill starts) and for the checks of the inputs against it (when they are read).
+ */
+function untilOf(until, now) {
+    return until === undefined ? now : timeOf(until, now);
 }
 
 ;// CONCATENATED MODULE: ./src/config/filter.ts
@@ -27577,7 +27649,7 @@ function checkFilter(json, scope) {
     catch (error) {
         if (error instanceof RangeError)
             throw error;
-        bad(`not valid JSON (${error.message}).`);
+        bad(`not valid JSON (${errorMessage(error)}).`);
     }
     if (!isObject(raw))
         bad("must be a JSON object.");
@@ -27607,10 +27679,6 @@ function checkFilter(json, scope) {
 
 
 const DEFAULT_SIMULATED_EVENTS = 2000;
-const DEFAULT_OUTPUT = "health-events.ndjson";
-/** AWS keeps Health events for 90 days: the default first window of `since: last-run`. */
-const DEFAULT_FIRST_SINCE = "90d";
-const DEFAULT_OVERLAP = "15m";
 /** An overlap longer than this would re-download more than a day of every daily run. */
 const MAX_OVERLAP_MS = 86_400_000;
 function readFilter(raw, scope, ctx) {
@@ -27645,7 +27713,7 @@ function parseSince(since) {
     return parseBound(INPUT.since, since, `Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), a duration back from now (90d, 36h), or ${LAST_RUN} (continue from the last complete run).`);
 }
 function parseQuery(raw, ctx, simulate) {
-    const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
+    const scope = parseChoice(INPUT.scope, raw.scope || DEFAULTS.scope, SCOPES);
     const since = optional(raw.since);
     const until = optional(raw.until);
     const bounds = Object.freeze({
@@ -27653,7 +27721,7 @@ function parseQuery(raw, ctx, simulate) {
         ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
     });
     const from = bounds.since && timeOf(bounds.since, ctx.now);
-    const to = bounds.until ? timeOf(bounds.until, ctx.now) : ctx.now;
+    const to = untilOf(bounds.until, ctx.now);
     if (from !== undefined && from >= to) {
         throw new UsageError(`Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
     }
@@ -27666,12 +27734,12 @@ function parseQuery(raw, ctx, simulate) {
     }
     return {
         scope,
-        region: parseChoice(INPUT.region, raw.region || AUTO_REGION, [AUTO_REGION, ...HEALTH_REGIONS]),
+        region: parseChoice(INPUT.region, raw.region || DEFAULTS.region, [AUTO_REGION, ...HEALTH_REGIONS]),
         ...(since === undefined ? {} : { since }),
         ...(until === undefined ? {} : { until }),
         filter: readFilter(raw.filter, scope, ctx),
-        pageSize: parseInteger(INPUT.pageSize, raw["page-size"] || "100", 1, 100),
-        details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
+        pageSize: parseInteger(INPUT.pageSize, raw["page-size"] || DEFAULTS["page-size"], 1, 100),
+        details: parseChoice(INPUT.details, raw.details || DEFAULTS.details, DETAILS),
         ...(locale === undefined ? {} : { locale }),
         ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
         bounds,
@@ -27696,11 +27764,11 @@ function parseEndpoint(value) {
 }
 /** `overlap` and `first-since`, checked whether or not `since` is `last-run`: a typo fails every time. */
 function parseLastRun(raw, query, ctx) {
-    const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULT_OVERLAP, MAX_OVERLAP_MS);
-    const firstSince = optional(raw["first-since"]) ?? DEFAULT_FIRST_SINCE;
+    const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULTS.overlap, MAX_OVERLAP_MS);
+    const firstSince = optional(raw["first-since"]) ?? DEFAULTS["first-since"];
     const firstSinceBound = parseBound(INPUT.firstSince, firstSince);
     const from = timeOf(firstSinceBound, ctx.now);
-    const to = query.bounds.until ? timeOf(query.bounds.until, ctx.now) : ctx.now;
+    const to = untilOf(query.bounds.until, ctx.now);
     // Only a last-run query starts there; for others first-since is checked for its form alone.
     if (query.since === LAST_RUN && from >= to) {
         throw new UsageError(`Invalid ${INPUT.firstSince}: ${shorten(firstSince)} is not before ${INPUT.until} (${new Date(to).toISOString()}).`);
@@ -27711,16 +27779,16 @@ function parseLastRun(raw, query, ctx) {
 function parseConfig(raw, ctx) {
     const simulate = parseSimulate(raw.simulate);
     const query = parseQuery(raw, ctx, simulate);
-    const output = optional(raw.output) ?? DEFAULT_OUTPUT;
+    const output = optional(raw.output) ?? DEFAULTS.output;
     const endpoint = simulate === undefined ? parseEndpoint(ctx.endpoint) : undefined;
     const mergeInto = optional(raw["merge-into"]);
     return Object.freeze({
         query: Object.freeze(query),
         output,
         checkpoint: optional(raw.checkpoint) ?? `${output}.checkpoint.json`,
-        maxCheckpointAgeMs: parseDuration(INPUT.maxCheckpointAge, raw["max-checkpoint-age"] || "24h"),
-        expired: parseChoice(INPUT.expired, raw.expired || "fail", EXPIRED),
-        restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
+        maxCheckpointAgeMs: parseDuration(INPUT.maxCheckpointAge, raw["max-checkpoint-age"] || DEFAULTS["max-checkpoint-age"]),
+        expired: parseChoice(INPUT.expired, raw.expired || DEFAULTS.expired, EXPIRED),
+        restart: parseBoolean(INPUT.restart, raw.restart ?? DEFAULTS.restart),
         ...(simulate === undefined ? {} : { simulate }),
         ...(endpoint === undefined ? {} : { endpoint }),
         lastRun: parseLastRun(raw, query, ctx),
@@ -27736,18 +27804,11 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 
 
 
-/**
- * The request of a backfill that starts at `now`. `window` is the lastUpdatedTime window when something
- * other than the query decides it (`since: last-run`, AWS's clock); otherwise `since` and `until` as
- * written decide, resolved at `now`.
- */
-function resolveRequest(query, now, window) {
-    const { since, until } = query.bounds;
-    const lower = window ? window.from : since === undefined ? undefined : timeOf(since, now);
-    const upper = window ? window.until : until === undefined ? now : timeOf(until, now);
+/** The request of a new backfill of `query` over `window` (epoch ms; see resolveWindow in window.ts). */
+function resolveRequest(query, window) {
     const range = {
-        ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
-        to: new Date(upper).toISOString(),
+        ...(window.from === undefined ? {} : { from: new Date(window.from).toISOString() }),
+        to: new Date(window.until).toISOString(),
     };
     // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
     const filter = query.scope === "organization"
@@ -27761,18 +27822,6 @@ function resolveRequest(query, now, window) {
         details: query.details,
         ...(query.locale === undefined ? {} : { locale: query.locale }),
     };
-}
-/** JSON with sorted keys, so equal values always hash alike. */
-function canonicalJson(value) {
-    if (Array.isArray(value))
-        return `[${value.map(canonicalJson).join(",")}]`;
-    if (value !== null && typeof value === "object") {
-        const entries = Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-    }
-    return JSON.stringify(value);
 }
 /** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */
 function fingerprint(query) {
@@ -27805,6 +27854,7 @@ function windowOf(request) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
 ;// CONCATENATED MODULE: ./src/health/active-region.ts
 
+
 /**
  * AWS Health is active/passive: us-east-1 and us-east-2 both answer, but only the active one has the
  * latest data, and a pagination token belongs to the region that issued it. The active region is the
@@ -27832,7 +27882,7 @@ async function activeRegion(lookup) {
         };
     }
     catch (error) {
-        const code = error?.code ?? error?.message ?? "";
+        const code = error?.code ?? errorMessage(error);
         return { region: FALLBACK_REGION, fallback: `${GLOBAL_HOST} could not be resolved (${code})` };
     }
 }
@@ -31608,6 +31658,175 @@ function describeDuration(ms) {
     return count(Math.floor(ms / 86_400_000), "day");
 }
 
+;// CONCATENATED MODULE: ./src/format.ts
+/**
+ * How numbers, durations and progress read, for both front doors (the script's stderr, the action's
+ * log and summary) and for the facts the engine states. One home, so both say things alike.
+ */
+
+
+
+/** "63%" (rounded down, so 100% means done). */
+function percent(covered) {
+    return `${Math.floor(covered * 100)}%`;
+}
+function seconds(ms) {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+/** "0.5 kB": the cache log's size of an upload, always in kilobytes. */
+function kB(bytes) {
+    return `${(bytes / 1000).toFixed(1)} kB`;
+}
+/** Bytes the way a person reads them: "512 B", "0.5 kB" (from 1000 B), "1.2 MB". */
+function size(bytes) {
+    if (bytes < 1000)
+        return `${bytes} B`;
+    if (bytes < 1_000_000)
+        return kB(bytes);
+    return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+function ago(iso, now) {
+    return `${describeDuration(Math.max(0, now - Date.parse(iso)))} ago`;
+}
+function rate(p) {
+    return p.elapsedMs > 0 ? `${number.format(Math.round((p.newEvents * 1000) / p.elapsedMs))} events/s` : "";
+}
+/** "~12 s left", "~3 min left", "~1.5 h left": an estimate, said as one. */
+function timeLeft(ms) {
+    if (ms < 90_000)
+        return `~${Math.max(1, Math.round(ms / 1000))} s left`;
+    if (ms < 5_400_000)
+        return `~${Math.round(ms / 60_000)} min left`;
+    return `~${(ms / 3_600_000).toFixed(1)} h left`;
+}
+/** "42% of the window, ~3 s left", or nothing before the first event. */
+function coverageText(p) {
+    const c = p.coverage;
+    if (c === undefined)
+        return "";
+    return `${percent(c.covered)} of the window${c.leftMs === undefined ? "" : `, ${timeLeft(c.leftMs)}`}`;
+}
+/** "Stopped at 63% of the window (events back to ...)" for an attempt that did not complete. */
+function stoppedText(p) {
+    const c = p?.coverage;
+    if (c === undefined || c.covered >= 1)
+        return undefined;
+    return `Stopped at ${percent(c.covered)} of the window (events written back to lastUpdatedTime ${c.reached}).`;
+}
+function mergedText(m, archive) {
+    return (`Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
+        `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`);
+}
+/** `option` as the user writes it: `--since last-run` in a terminal, `since: last-run` in a workflow. */
+function recordedText(r, location, option) {
+    return `Recorded as the last complete run (until ${r.until}) in ${location}: the next ${option} continues from there.`;
+}
+function resumeLine(r, now) {
+    return (`Resuming from page ${r.page}: ${count(r.events, "event")} already written, ` +
+        `token received at ${r.tokenReceivedAt} (${ago(r.tokenReceivedAt, now)}); checkpoint ${r.location}`);
+}
+/** An expired checkpoint of a `since: last-run` backup that a new backfill replaces. */
+function setAsideText(s) {
+    return (`The checkpoint ${s.location} is ${describeDuration(s.ageMs)} old (its token was received at ${s.tokenReceivedAt}), too old to resume. ` +
+        `The last complete run's record has not moved, so this run backs up that window again from the first page; ` +
+        `the ${count(s.events, "event")} of ${count(s.pages, "page")} in ${s.output} are replaced when the first page arrives.`);
+}
+/** A resumed backfill that continues by time instead of by its checkpoint's token. */
+function continuedText(c) {
+    const why = c.reason === "region-changed"
+        ? `The active AWS Health region changed from ${c.regions?.from} to ${c.regions?.to}, and a pagination token belongs to the region that issued it: continuing by time in ${c.regions?.to}`
+        : c.reason === "expired"
+            ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
+            : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
+    const where = c.cursor === undefined
+        ? "from the end of the window, as nothing was written yet"
+        : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}, leaving out the ${count(c.cursor.skip.length, "event")} of that instant already written)`;
+    return `${why}, ${where}. Events updated while the backfill was stopped have left its window; the next run picks them up.`;
+}
+/**
+ * A restart replaces the checkpoint when the first page of the new backfill arrives, not before: a run
+ * that fails earlier leaves it as it was, so the line says what will happen, not what has.
+ */
+function restartText(location) {
+    return `Restart: the checkpoint ${location} is discarded when the first page arrives.`;
+}
+/**
+ * A page's progress: "1,200 events · 12 pages · 340 events/s · 3.5 s · 42% of the window, ~3 s left".
+ * `brief` (the action's log, a line per page) leaves out the pages, which the line starts with, and the rate.
+ */
+function progressText(p, brief = false) {
+    const parts = brief
+        ? [count(p.events, "event"), seconds(p.elapsedMs)]
+        : [count(p.events, "event"), count(p.pages, "page"), rate(p), seconds(p.elapsedMs)];
+    const covered = coverageText(p);
+    return [...parts, ...(covered ? [covered] : [])].join(" · ");
+}
+/** "page 12: ..." for a log with a line per page. */
+function pageLine(p, brief = false) {
+    return `page ${p.pages}: ${progressText(p, brief)}`;
+}
+/**
+ * "✓ Complete: 1,200 events in 12 pages, 3.5 s. Output: out.ndjson". With `resumed`, a resumed backfill
+ * also says how many events this run wrote and where it resumed.
+ */
+function completeText(r, output, resumed = false) {
+    const from = resumed && r.resumed
+        ? ` (${number.format(r.newEvents)} in this run, resumed from page ${r.resumed.page})`
+        : "";
+    return `✓ Complete: ${count(r.events, "event")} in ${count(r.pages, "page")}${from}, ${seconds(r.elapsedMs)}. Output: ${output}`;
+}
+/** "issue 12 (open 2, closed 10) · scheduledChange 3 (upcoming 3)", for a log line. */
+function describeTally(t) {
+    if (t.events === 0)
+        return "no events";
+    const categories = t.byCategory
+        .map((c) => `${c.name} ${c.count} (${c.byStatus.map(([s, n]) => `${s} ${n}`).join(", ")})`)
+        .join(" · ");
+    const services = t.topServices.map(([s, n]) => `${s} ${n}`).join(", ");
+    return `${categories}; top services: ${services}`;
+}
+/** "Events by category (status): issue 12 (open 2, closed 10); top services: EC2 9." */
+function tallyText(t) {
+    return `Events by category (status): ${describeTally(t)}.`;
+}
+function adopted(record) {
+    return record.adoptedFrom === undefined
+        ? ""
+        : ` That record was kept by release 0.1.0 (${record.adoptedFrom}) and is this backup's from now on.`;
+}
+/** One sentence on where the window starts, for the log and the summary (the same words for both doors). */
+function describeBasis(window, now) {
+    const b = window.basis;
+    const from = window.from ?? "everything AWS keeps (90 days)";
+    switch (b.kind) {
+        case "query":
+            return `Window (lastUpdatedTime): ${from} to ${window.to}.`;
+        case "checkpoint":
+            return `Window (lastUpdatedTime), pinned in the checkpoint: ${from} to ${window.to}.`;
+        case "record":
+            return (`Window (lastUpdatedTime): ${from} to ${window.to}, continuing the last complete run ` +
+                `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.` +
+                adopted(b.record));
+        case "first-since": {
+            const why = b.problem === undefined ? "" : ` (${b.problem.replace(/\.$/, "")})`;
+            const retained = b.retainedFrom === undefined
+                ? ""
+                : ` That is further back than the 90 days AWS keeps Health events: nothing updated before ${b.retainedFrom} can be fetched.`;
+            return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.${retained}`;
+        }
+        case "repeat":
+            return (`Window (lastUpdatedTime): ${from} to ${window.to}, the same window as the earlier attempt of this run that completed ` +
+                `(${b.record.completedAt}): a re-run backs up the same delta again, and the merge absorbs it.`);
+        case "future":
+            return (`The last complete run's record ends at ${b.record.until}, after AWS's current time ${b.awsNow}: it was written on a clock that ran fast, ` +
+                `so events updated since it may never have been fetched. Backing up again from where that run started, ${from}, to ${window.to}.`);
+        case "gap":
+            return (`The last complete run of this query ended at ${b.lostFrom}, ${describeDuration(now - Date.parse(b.lostFrom))} ago, ` +
+                `but AWS keeps Health events for 90 days: events updated between ${b.lostFrom} and ${b.lostTo} can no longer be fetched. ` +
+                `Backing up what AWS still has, from ${from} to ${window.to}.`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
 
 
@@ -31668,14 +31887,8 @@ function countsProblem(count, bytes) {
     return `processedCount (${count}) and output.bytes (${bytes}) disagree: ${count} events are not ${bytes} bytes of output`;
 }
 function parseCheckpoint(text, location) {
-    let doc;
-    try {
-        doc = JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark an editor added is harmless
-    }
-    catch {
-        doc = undefined;
-    }
-    const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
+    const doc = parseDocument(text);
+    const problem = doc ? problemOf(doc) : "it is not a JSON object";
     if (problem) {
         throw new CheckpointRefusedError("unreadable", `The checkpoint ${location} is unreadable: ${problem}.`);
     }
@@ -31719,9 +31932,6 @@ function skippingWritten(source, cursor) {
 ;// CONCATENATED MODULE: ./src/engine/record.ts
 
 
-
-
-
 /**
  * The record of the last complete backfill of one backup, read by `since: last-run`. It is written only
  * when a backfill completes, so an interrupted run never moves it: the next run covers that window again.
@@ -31737,13 +31947,6 @@ function identityId(identity) {
 class RecordUnreadableError extends Error {
     name = "RecordUnreadableError";
 }
-/** AWS keeps Health events for 90 days: a window that reaches further back has a gap nobody can fill. */
-const AWS_RETENTION_MS = 90 * 86_400_000;
-/**
- * How far a record's `until` may lie after AWS's now before it is suspect: AWS's time is learned from a
- * `Date` header with whole seconds, so a record written on AWS's clock is at most about a second ahead.
- */
-const CLOCK_TOLERANCE_MS = 60_000;
 function isTime(value) {
     return typeof value === "string" && !Number.isNaN(Date.parse(value));
 }
@@ -31781,18 +31984,9 @@ function record_problemOf(doc, identity) {
         return "run is not a string";
     return timesProblem(doc);
 }
-function parseObject(text) {
-    try {
-        const doc = JSON.parse(text.replace(/^\uFEFF/, ""));
-        return isObject(doc) ? doc : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
 /** The record in `text`, checked against the backup's identity; throws RecordUnreadableError. */
 function parseRecord(text, location, identity) {
-    const doc = parseObject(text);
+    const doc = parseDocument(text);
     const problem = doc ? record_problemOf(doc, identity) : "it is not a JSON object";
     if (problem)
         throw new RecordUnreadableError(`The last-run record ${location} is unreadable: ${problem}.`);
@@ -31800,7 +31994,7 @@ function parseRecord(text, location, identity) {
 }
 /** A version 1 record of the query with fingerprint `fingerprint`; throws RecordUnreadableError. */
 function parseLegacyRecord(text, location, fingerprint) {
-    const doc = parseObject(text);
+    const doc = parseDocument(text);
     let problem = doc ? timesProblem(doc) : "it is not a JSON object";
     if (doc && doc.version !== 1)
         problem = `version ${JSON.stringify(doc.version)} is not 1`;
@@ -31814,6 +32008,22 @@ function parseLegacyRecord(text, location, fingerprint) {
 function serializeRecord(record) {
     return `${JSON.stringify(record, null, 2)}\n`;
 }
+
+;// CONCATENATED MODULE: ./src/engine/window.ts
+
+
+
+/**
+ * The lastUpdatedTime window of a new backfill: where it ends (worked out here, once) and where it
+ * starts, from the query or from the record of the last complete run, and why.
+ */
+/** AWS keeps Health events for 90 days: a window that reaches further back has a gap nobody can fill. */
+const AWS_RETENTION_MS = 90 * 86_400_000;
+/**
+ * How far a record's `until` may lie after AWS's now before it is suspect: AWS's time is learned from a
+ * `Date` header with whole seconds, so a record written on AWS's clock is at most about a second ahead.
+ */
+const CLOCK_TOLERANCE_MS = 60_000;
 /**
  * The window of a new backfill (epoch ms; `from` undefined: no lower bound) and why. Never narrower than
  * the record allows: only AWS's own 90 days cut it, and that is reported as a gap. A later attempt of
@@ -31822,7 +32032,7 @@ function serializeRecord(record) {
  */
 function resolveWindow(query, options, inputs) {
     const { found, now } = inputs;
-    const until = query.bounds.until === undefined ? now : timeOf(query.bounds.until, now);
+    const until = untilOf(query.bounds.until, now);
     if (query.since !== LAST_RUN) {
         const from = query.bounds.since === undefined ? undefined : timeOf(query.bounds.since, now);
         return { from, until, basis: { kind: "query" } };
@@ -31870,43 +32080,6 @@ function isWarning(window) {
     if (b.kind === "first-since")
         return b.problem !== undefined || b.retainedFrom !== undefined;
     return b.kind === "gap" || b.kind === "future";
-}
-function adopted(record) {
-    return record.adoptedFrom === undefined
-        ? ""
-        : ` That record was kept by release 0.1.0 (${record.adoptedFrom}) and is this backup's from now on.`;
-}
-/** One sentence on where the window starts, for the log and the summary (the same words for both doors). */
-function describeBasis(window, now) {
-    const b = window.basis;
-    const from = window.from ?? "everything AWS keeps (90 days)";
-    switch (b.kind) {
-        case "query":
-            return `Window (lastUpdatedTime): ${from} to ${window.to}.`;
-        case "checkpoint":
-            return `Window (lastUpdatedTime), pinned in the checkpoint: ${from} to ${window.to}.`;
-        case "record":
-            return (`Window (lastUpdatedTime): ${from} to ${window.to}, continuing the last complete run ` +
-                `(until ${b.record.until}, completed ${b.record.completedAt}) less ${describeDuration(b.overlapMs)} of overlap.` +
-                adopted(b.record));
-        case "first-since": {
-            const why = b.problem === undefined ? "" : ` (${b.problem.replace(/\.$/, "")})`;
-            const retained = b.retainedFrom === undefined
-                ? ""
-                : ` That is further back than the 90 days AWS keeps Health events: nothing updated before ${b.retainedFrom} can be fetched.`;
-            return `No earlier complete run found${why}: backing up from ${from} (${INPUT.firstSince} ${b.firstSince}) to ${window.to}.${retained}`;
-        }
-        case "repeat":
-            return (`Window (lastUpdatedTime): ${from} to ${window.to}, the same window as the earlier attempt of this run that completed ` +
-                `(${b.record.completedAt}): a re-run backs up the same delta again, and the merge absorbs it.`);
-        case "future":
-            return (`The last complete run's record ends at ${b.record.until}, after AWS's current time ${b.awsNow}: it was written on a clock that ran fast, ` +
-                `so events updated since it may never have been fetched. Backing up again from where that run started, ${from}, to ${window.to}.`);
-        case "gap":
-            return (`The last complete run of this query ended at ${b.lostFrom}, ${describeDuration(now - Date.parse(b.lostFrom))} ago, ` +
-                `but AWS keeps Health events for 90 days: events updated between ${b.lostFrom} and ${b.lostTo} can no longer be fetched. ` +
-                `Backing up what AWS still has, from ${from} to ${window.to}.`);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/coverage.ts
@@ -32176,6 +32349,7 @@ function join(lines) {
 
 
 
+
 /** A plan that continues the checkpoint's backfill by time from the end of its output, and says so. */
 async function byTime(at, deps, why) {
     const cursor = await deps.sink.tail(at.bytes);
@@ -32243,7 +32417,7 @@ async function fresh(options, deps, replaces) {
     const now = (deps.awsClock ?? deps.clock)();
     const { from, until, basis } = resolveWindow(query, options.lastRun, { found, now, run: options.run });
     const request = {
-        ...resolveRequest(query, now, { from, until }),
+        ...resolveRequest(query, { from, until }),
         region: deps.regions?.start ?? query.region,
     };
     const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };
@@ -32492,6 +32666,200 @@ function explain(error, at, deps) {
     return new BackfillFailedError(sentence(errorMessage(error)), failureClass, saved, { cause: error });
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/util/lock.ts
+
+
+
+
+
+
+/** A holder on another machine is presumed gone when its lock was not refreshed for this long. */
+const STALE_AFTER_MS = 10 * 60_000;
+const REFRESH_MS = 60_000;
+function processIdentity(pid) {
+    try {
+        const boot = (0,external_node_fs_.readFileSync)("/proc/sys/kernel/random/boot_id", "utf8").trim();
+        const stat = (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, "utf8");
+        // Field 22 (starttime) counts from the end of the command name, which may hold spaces.
+        const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+        return start ? `${boot}:${start}` : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function isRunning(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === "EPERM";
+    }
+}
+/**
+ * Why the holder of a lock is certainly gone, so the lock can be taken over; undefined while it may
+ * still hold it. A lock that is not ours to read (garbage, another program's) is taken over only when
+ * nobody changed it for as long as another machine's holder is trusted.
+ */
+function goneBecause({ holder, modifiedMs, size }, now) {
+    const quiet = now - modifiedMs > STALE_AFTER_MS;
+    const minutes = STALE_AFTER_MS / 60_000;
+    if (!holder) {
+        // An empty file is an exclusive create cut short.
+        if (size === 0 && now - modifiedMs > 5_000)
+            return "it is empty, a creation cut short";
+        if (!quiet)
+            return undefined;
+        return `it does not name a holder this program wrote and was not changed for ${minutes} minutes`;
+    }
+    const who = `its holder (pid ${holder.pid} on ${holder.host})`;
+    if (holder.host !== (0,external_node_os_.hostname)()) {
+        return quiet ? `${who} did not refresh it for ${minutes} minutes` : undefined;
+    }
+    if (!isRunning(holder.pid))
+        return `${who} is no longer running`;
+    const identity = processIdentity(holder.pid);
+    const reused = holder.process !== undefined && identity !== undefined && identity !== holder.process;
+    return reused ? `${who} is no longer running (its pid now belongs to another process)` : undefined;
+}
+function describe(found, path, now) {
+    const { holder } = found;
+    if (holder) {
+        return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds the lock ${path}.`;
+    }
+    if (found.size === 0)
+        return `The lock ${path} is being taken by another process.`;
+    const left = Math.max(1, Math.ceil((found.modifiedMs + STALE_AFTER_MS - now) / 60_000));
+    return `The lock ${path} does not name a holder this program wrote; it is taken over once nobody has changed it for ${STALE_AFTER_MS / 60_000} minutes (in ${left} more).`;
+}
+async function readHolder(path) {
+    const [text, info] = await Promise.all([(0,promises_.readFile)(path, "utf8"), (0,promises_.stat)(path)]);
+    let holder;
+    try {
+        holder = JSON.parse(text);
+    }
+    catch {
+        holder = undefined;
+    }
+    return {
+        text,
+        holder: typeof holder?.pid === "number" ? holder : undefined,
+        modifiedMs: info.mtimeMs,
+        size: info.size,
+    };
+}
+/** Creates `path` holding `contents`, or fails with EEXIST; the file never exists half-written. */
+async function createWhole(path, contents) {
+    const temp = `${path}.${process.pid}.tmp`;
+    const file = await (0,promises_.open)(temp, "w");
+    try {
+        await file.writeFile(contents);
+    }
+    finally {
+        await file.close();
+    }
+    try {
+        await (0,promises_.link)(temp, path);
+    }
+    catch (error) {
+        const code = error.code;
+        // Some file systems cannot hard-link: fall back to an exclusive create.
+        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS")
+            throw error;
+        const direct = await (0,promises_.open)(path, "wx");
+        await direct.writeFile(contents).finally(() => direct.close());
+    }
+    finally {
+        await (0,promises_.unlink)(temp).catch(() => { });
+    }
+}
+/**
+ * Removes the temp files of lock creations that a kill cut short (`<lock>.<pid>.tmp`): those of a pid
+ * no longer running here. One that names a holder on another machine is left to that machine; an empty
+ * one whose pid lives elsewhere may be removed, and its creator then simply tries again.
+ */
+async function removeAbandonedTemps(path) {
+    const dir = (0,external_node_path_.dirname)(path);
+    const prefix = `${(0,external_node_path_.basename)(path)}.`;
+    const names = await (0,promises_.readdir)(dir).catch(() => []);
+    for (const name of names) {
+        const pid = name.startsWith(prefix) ? /^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+        if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid)))
+            continue;
+        const temp = (0,external_node_path_.join)(dir, name);
+        const found = await readHolder(temp).catch(() => undefined);
+        if (found?.holder !== undefined && found.holder.host !== (0,external_node_os_.hostname)())
+            continue;
+        await (0,promises_.unlink)(temp).catch(() => { });
+    }
+}
+/**
+ * Takes the lock `<file>.lock`, or throws LockedError naming the holder. The lock is refreshed while
+ * held (so another machine can tell it is alive) and removed by `release`.
+ */
+async function acquireLock(file, options) {
+    const path = `${file}.lock`;
+    const clock = options.clock ?? Date.now;
+    const identity = processIdentity(process.pid);
+    const me = {
+        pid: process.pid,
+        host: (0,external_node_os_.hostname)(),
+        ...(identity === undefined ? {} : { process: identity }),
+        since: new Date(clock()).toISOString(),
+        purpose: options.purpose,
+    };
+    const mine = `${JSON.stringify(me)}\n`;
+    await removeAbandonedTemps(path);
+    for (let tries = 0;; tries++) {
+        try {
+            await createWhole(path, mine);
+            break;
+        }
+        catch (error) {
+            const code = error.code;
+            // ENOENT: another machine's run removed our temp file as a leftover (see removeAbandonedTemps).
+            if (code === "ENOENT" && tries < 2)
+                continue;
+            if (code !== "EEXIST")
+                throw error;
+        }
+        const found = await readHolder(path).catch((error) => {
+            if (isMissing(error))
+                return undefined; // released meanwhile: try again
+            throw error;
+        });
+        const why = found && goneBecause(found, clock());
+        if (found && (tries >= 2 || why === undefined)) {
+            throw new LockedError(describe(found, path, clock()));
+        }
+        // Remove the stale lock only if it is still the one judged stale: another run may have taken
+        // it over meanwhile.
+        if (found && (await (0,promises_.readFile)(path, "utf8").catch(() => "")) === found.text) {
+            await (0,promises_.unlink)(path).catch((error) => {
+                if (!isMissing(error))
+                    throw error;
+            });
+            options.onStale?.(`Took over the lock ${path}: ${why}.`);
+        }
+    }
+    const timer = setInterval(() => {
+        const now = new Date(clock());
+        (0,promises_.utimes)(path, now, now).catch(() => { });
+    }, REFRESH_MS);
+    timer.unref();
+    return {
+        path,
+        release: async () => {
+            clearInterval(timer);
+            if ((await (0,promises_.readFile)(path, "utf8").catch(() => "")) === mine)
+                await (0,promises_.unlink)(path).catch(() => { });
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/util/lines.ts
 
 const lines_CHUNK = 1 << 20;
@@ -32538,7 +32906,7 @@ async function forEachLine(path, each) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sinks/archive.ts
+;// CONCATENATED MODULE: ./src/local/archive.ts
 
 
 
@@ -32557,7 +32925,7 @@ function archive_problemOf(text) {
         doc = JSON.parse(text);
     }
     catch (error) {
-        return `is not JSON (${error.message})`;
+        return `is not JSON (${errorMessage(error)})`;
     }
     if (!isObject(doc))
         return "is not a JSON object";
@@ -32799,7 +33167,30 @@ function mergeStep(archive, delta, done) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/sinks/ndjson-sink.ts
+;// CONCATENATED MODULE: ./src/local/checkpoint-file.ts
+
+
+/** The checkpoint as a local JSON file, replaced atomically after every page. */
+class FileCheckpointStore {
+    location;
+    #probe;
+    constructor(path, probe) {
+        this.location = path;
+        this.#probe = probe;
+    }
+    async load() {
+        const text = await readIfThere(this.location);
+        return text === undefined ? undefined : parseCheckpoint(text, this.location);
+    }
+    save(checkpoint) {
+        return writeFileAtomic(this.location, serializeCheckpoint(checkpoint), this.#probe);
+    }
+    clear() {
+        return removeFile(realPath(this.location)); // where save wrote it: a link stays
+    }
+}
+
+;// CONCATENATED MODULE: ./src/local/output.ts
 
 
 
@@ -33030,30 +33421,8 @@ function spliced(record) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/stores/file-store.ts
+;// CONCATENATED MODULE: ./src/local/record-file.ts
 
-
-/** The checkpoint as a local JSON file, replaced atomically after every page. */
-class FileCheckpointStore {
-    location;
-    #probe;
-    constructor(path, probe) {
-        this.location = path;
-        this.#probe = probe;
-    }
-    async load() {
-        const text = await readIfThere(this.location);
-        return text === undefined ? undefined : parseCheckpoint(text, this.location);
-    }
-    save(checkpoint) {
-        return writeFileAtomic(this.location, serializeCheckpoint(checkpoint), this.#probe);
-    }
-    clear() {
-        return removeFile(realPath(this.location)); // where save wrote it: a link stays
-    }
-}
-
-;// CONCATENATED MODULE: ./src/stores/record-file.ts
 
 
 
@@ -33155,13 +33524,10 @@ async function claimedElsewhere(path, identity) {
     return undefined;
 }
 function parseOther(text) {
-    try {
-        const doc = JSON.parse(text ?? "null");
-        return doc?.version === RECORD_VERSION && typeof doc.identity === "object" ? doc : undefined;
-    }
-    catch {
-        return undefined;
-    }
+    const doc = parseDocument(text);
+    return doc?.version === RECORD_VERSION && isObject(doc.identity)
+        ? doc
+        : undefined;
 }
 /**
  * How long before its record a backup's destination (the archive, else the output) was last written:
@@ -33194,201 +33560,7 @@ async function notThisBackup(legacy, old) {
     return undefined;
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./src/util/lock.ts
-
-
-
-
-
-
-/** A holder on another machine is presumed gone when its lock was not refreshed for this long. */
-const STALE_AFTER_MS = 10 * 60_000;
-const REFRESH_MS = 60_000;
-function processIdentity(pid) {
-    try {
-        const boot = (0,external_node_fs_.readFileSync)("/proc/sys/kernel/random/boot_id", "utf8").trim();
-        const stat = (0,external_node_fs_.readFileSync)(`/proc/${pid}/stat`, "utf8");
-        // Field 22 (starttime) counts from the end of the command name, which may hold spaces.
-        const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-        return start ? `${boot}:${start}` : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function isRunning(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === "EPERM";
-    }
-}
-/**
- * Why the holder of a lock is certainly gone, so the lock can be taken over; undefined while it may
- * still hold it. A lock that is not ours to read (garbage, another program's) is taken over only when
- * nobody changed it for as long as another machine's holder is trusted.
- */
-function goneBecause({ holder, modifiedMs, size }, now) {
-    const quiet = now - modifiedMs > STALE_AFTER_MS;
-    const minutes = STALE_AFTER_MS / 60_000;
-    if (!holder) {
-        // An empty file is an exclusive create cut short.
-        if (size === 0 && now - modifiedMs > 5_000)
-            return "it is empty, a creation cut short";
-        if (!quiet)
-            return undefined;
-        return `it does not name a holder this program wrote and was not changed for ${minutes} minutes`;
-    }
-    const who = `its holder (pid ${holder.pid} on ${holder.host})`;
-    if (holder.host !== (0,external_node_os_.hostname)()) {
-        return quiet ? `${who} did not refresh it for ${minutes} minutes` : undefined;
-    }
-    if (!isRunning(holder.pid))
-        return `${who} is no longer running`;
-    const identity = processIdentity(holder.pid);
-    const reused = holder.process !== undefined && identity !== undefined && identity !== holder.process;
-    return reused ? `${who} is no longer running (its pid now belongs to another process)` : undefined;
-}
-function describe(found, path, now) {
-    const { holder } = found;
-    if (holder) {
-        return `${holder.purpose} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds the lock ${path}.`;
-    }
-    if (found.size === 0)
-        return `The lock ${path} is being taken by another process.`;
-    const left = Math.max(1, Math.ceil((found.modifiedMs + STALE_AFTER_MS - now) / 60_000));
-    return `The lock ${path} does not name a holder this program wrote; it is taken over once nobody has changed it for ${STALE_AFTER_MS / 60_000} minutes (in ${left} more).`;
-}
-async function readHolder(path) {
-    const [text, info] = await Promise.all([(0,promises_.readFile)(path, "utf8"), (0,promises_.stat)(path)]);
-    let holder;
-    try {
-        holder = JSON.parse(text);
-    }
-    catch {
-        holder = undefined;
-    }
-    return {
-        text,
-        holder: typeof holder?.pid === "number" ? holder : undefined,
-        modifiedMs: info.mtimeMs,
-        size: info.size,
-    };
-}
-/** Creates `path` holding `contents`, or fails with EEXIST; the file never exists half-written. */
-async function createWhole(path, contents) {
-    const temp = `${path}.${process.pid}.tmp`;
-    const file = await (0,promises_.open)(temp, "w");
-    try {
-        await file.writeFile(contents);
-    }
-    finally {
-        await file.close();
-    }
-    try {
-        await (0,promises_.link)(temp, path);
-    }
-    catch (error) {
-        const code = error.code;
-        // Some file systems cannot hard-link: fall back to an exclusive create.
-        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS")
-            throw error;
-        const direct = await (0,promises_.open)(path, "wx");
-        await direct.writeFile(contents).finally(() => direct.close());
-    }
-    finally {
-        await (0,promises_.unlink)(temp).catch(() => { });
-    }
-}
-/**
- * Removes the temp files of lock creations that a kill cut short (`<lock>.<pid>.tmp`): those of a pid
- * no longer running here. One that names a holder on another machine is left to that machine; an empty
- * one whose pid lives elsewhere may be removed, and its creator then simply tries again.
- */
-async function removeAbandonedTemps(path) {
-    const dir = (0,external_node_path_.dirname)(path);
-    const prefix = `${(0,external_node_path_.basename)(path)}.`;
-    const names = await (0,promises_.readdir)(dir).catch(() => []);
-    for (const name of names) {
-        const pid = name.startsWith(prefix) ? /^(\d+)\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
-        if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid)))
-            continue;
-        const temp = (0,external_node_path_.join)(dir, name);
-        const found = await readHolder(temp).catch(() => undefined);
-        if (found?.holder !== undefined && found.holder.host !== (0,external_node_os_.hostname)())
-            continue;
-        await (0,promises_.unlink)(temp).catch(() => { });
-    }
-}
-/**
- * Takes the lock `<file>.lock`, or throws LockedError naming the holder. The lock is refreshed while
- * held (so another machine can tell it is alive) and removed by `release`.
- */
-async function acquireLock(file, options) {
-    const path = `${file}.lock`;
-    const clock = options.clock ?? Date.now;
-    const identity = processIdentity(process.pid);
-    const me = {
-        pid: process.pid,
-        host: (0,external_node_os_.hostname)(),
-        ...(identity === undefined ? {} : { process: identity }),
-        since: new Date(clock()).toISOString(),
-        purpose: options.purpose,
-    };
-    const mine = `${JSON.stringify(me)}\n`;
-    await removeAbandonedTemps(path);
-    for (let tries = 0;; tries++) {
-        try {
-            await createWhole(path, mine);
-            break;
-        }
-        catch (error) {
-            const code = error.code;
-            // ENOENT: another machine's run removed our temp file as a leftover (see removeAbandonedTemps).
-            if (code === "ENOENT" && tries < 2)
-                continue;
-            if (code !== "EEXIST")
-                throw error;
-        }
-        const found = await readHolder(path).catch((error) => {
-            if (isMissing(error))
-                return undefined; // released meanwhile: try again
-            throw error;
-        });
-        const why = found && goneBecause(found, clock());
-        if (found && (tries >= 2 || why === undefined)) {
-            throw new LockedError(describe(found, path, clock()));
-        }
-        // Remove the stale lock only if it is still the one judged stale: another run may have taken
-        // it over meanwhile.
-        if (found && (await (0,promises_.readFile)(path, "utf8").catch(() => "")) === found.text) {
-            await (0,promises_.unlink)(path).catch((error) => {
-                if (!isMissing(error))
-                    throw error;
-            });
-            options.onStale?.(`Took over the lock ${path}: ${why}.`);
-        }
-    }
-    const timer = setInterval(() => {
-        const now = new Date(clock());
-        (0,promises_.utimes)(path, now, now).catch(() => { });
-    }, REFRESH_MS);
-    timer.unref();
-    return {
-        path,
-        release: async () => {
-            clearInterval(timer);
-            if ((await (0,promises_.readFile)(path, "utf8").catch(() => "")) === mine)
-                await (0,promises_.unlink)(path).catch(() => { });
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/files.ts
+;// CONCATENATED MODULE: ./src/local/files.ts
 
 
 
@@ -33606,76 +33778,7 @@ async function backfillInto(config, files, run) {
     return { result, merged };
 }
 
-;// CONCATENATED MODULE: ./src/format.ts
-
-
-/** "63%" (rounded down, so 100% means done). */
-function percent(covered) {
-    return `${Math.floor(covered * 100)}%`;
-}
-function seconds(ms) {
-    return `${(ms / 1000).toFixed(1)} s`;
-}
-function ago(iso, now) {
-    return `${describeDuration(Math.max(0, now - Date.parse(iso)))} ago`;
-}
-function rate(p) {
-    return p.elapsedMs > 0 ? `${number.format(Math.round((p.newEvents * 1000) / p.elapsedMs))} events/s` : "";
-}
-/** "~12 s left", "~3 min left", "~1.5 h left": an estimate, said as one. */
-function timeLeft(ms) {
-    if (ms < 90_000)
-        return `~${Math.max(1, Math.round(ms / 1000))} s left`;
-    if (ms < 5_400_000)
-        return `~${Math.round(ms / 60_000)} min left`;
-    return `~${(ms / 3_600_000).toFixed(1)} h left`;
-}
-/** "42% of the window, ~3 s left", or nothing before the first event. */
-function coverageText(p) {
-    const c = p.coverage;
-    if (c === undefined)
-        return "";
-    return `${percent(c.covered)} of the window${c.leftMs === undefined ? "" : `, ${timeLeft(c.leftMs)}`}`;
-}
-/** "Stopped at 63% of the window (events back to ...)" for an attempt that did not complete. */
-function stoppedText(p) {
-    const c = p?.coverage;
-    if (c === undefined || c.covered >= 1)
-        return undefined;
-    return `Stopped at ${percent(c.covered)} of the window (events written back to lastUpdatedTime ${c.reached}).`;
-}
-function mergedText(m, archive) {
-    return (`Merged into ${archive}: ${number.format(m.added)} new and ${number.format(m.updated)} updated events; ` +
-        `it holds ${number.format(m.events)} events, newest lastUpdatedTime first.`);
-}
-/** `option` as the user writes it: `--since last-run` in a terminal, `since: last-run` in a workflow. */
-function recordedText(r, location, option) {
-    return `Recorded as the last complete run (until ${r.until}) in ${location}: the next ${option} continues from there.`;
-}
-function resumeLine(r, now) {
-    return (`Resuming from page ${r.page}: ${count(r.events, "event")} already written, ` +
-        `token received at ${r.tokenReceivedAt} (${ago(r.tokenReceivedAt, now)}); checkpoint ${r.location}`);
-}
-/** An expired checkpoint of a `since: last-run` backup that a new backfill replaces. */
-function setAsideText(s) {
-    return (`The checkpoint ${s.location} is ${describeDuration(s.ageMs)} old (its token was received at ${s.tokenReceivedAt}), too old to resume. ` +
-        `The last complete run's record has not moved, so this run backs up that window again from the first page; ` +
-        `the ${count(s.events, "event")} of ${count(s.pages, "page")} in ${s.output} are replaced when the first page arrives.`);
-}
-/** A resumed backfill that continues by time instead of by its checkpoint's token. */
-function continuedText(c) {
-    const why = c.reason === "region-changed"
-        ? `The active AWS Health region changed from ${c.regions?.from} to ${c.regions?.to}, and a pagination token belongs to the region that issued it: continuing by time in ${c.regions?.to}`
-        : c.reason === "expired"
-            ? `The checkpoint ${c.location} is ${describeDuration(c.ageMs ?? 0)} old (its token was received at ${c.tokenReceivedAt}): continuing by time, as expired: continue asks`
-            : `The API refused the pagination token of the checkpoint ${c.location} (received ${c.tokenReceivedAt}; ${c.detail ?? "InvalidPaginationToken"}): continuing by time instead`;
-    const where = c.cursor === undefined
-        ? "from the end of the window, as nothing was written yet"
-        : `from the last event written (lastUpdatedTime ${c.cursor.lastUpdatedTime}, leaving out the ${count(c.cursor.skip.length, "event")} of that instant already written)`;
-    return `${why}, ${where}. Events updated while the backfill was stopped have left its window; the next run picks them up.`;
-}
-
-;// CONCATENATED MODULE: ./src/sinks/tally.ts
+;// CONCATENATED MODULE: ./src/local/tally.ts
 
 function tally_bump(map, key) {
     map.set(key, (map.get(key) ?? 0) + 1);
@@ -33714,16 +33817,6 @@ async function tallyOutput(path, topServices = 5) {
     }))
         .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1));
     return { events, byCategory, byStatus: ranked(statuses), topServices: ranked(services, topServices) };
-}
-/** "issue 12 (open 2, closed 10) · scheduledChange 3 (upcoming 3)", for a log line. */
-function describeTally(t) {
-    if (t.events === 0)
-        return "no events";
-    const categories = t.byCategory
-        .map((c) => `${c.name} ${c.count} (${c.byStatus.map(([s, n]) => `${s} ${n}`).join(", ")})`)
-        .join(" · ");
-    const services = t.topServices.map(([s, n]) => `${s} ${n}`).join(", ");
-    return `${categories}; top services: ${services}`;
 }
 
 ;// CONCATENATED MODULE: external "node:v8"
@@ -33798,7 +33891,6 @@ const REFUSED = {
     "output-short": "Restore the output file, or start again from the first page with --restart.",
     "output-changed": "Restore the output file, or start again from the first page with --restart.",
     "token-refused": "Start again from the first page with --restart.",
-    "ambiguous-leg": "Start again from the first page with --restart.",
 };
 function progress(saved) {
     return saved && saved.pages > 0 ? `progress is saved after page ${saved.pages} in ${saved.location}` : "";
@@ -33981,7 +34073,6 @@ what the message names); 130 interrupted.
 ;// CONCATENATED MODULE: ./src/cli/progress.ts
 
 
-
 /** Progress on stderr: one live line on a terminal, a line per page otherwise. */
 class CliReporter {
     #write;
@@ -34005,7 +34096,7 @@ class CliReporter {
         this.line(`↻ ${resumeLine(info, this.#clock())}`);
     }
     restarted(location) {
-        this.line(`Discarded the checkpoint ${location} (restart); starting from the first page.`);
+        this.line(restartText(location));
     }
     continued(info) {
         this.line(`⚠ ${continuedText(info)}`);
@@ -34018,26 +34109,20 @@ class CliReporter {
     }
     page(p) {
         this.last = p;
-        const covered = coverageText(p);
-        const text = `${count(p.events, "event")} · ${count(p.pages, "page")} · ${rate(p)} · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`;
         if (this.#live) {
-            this.#write(`\r\x1b[K  ${text}`);
+            this.#write(`\r\x1b[K  ${progressText(p)}`);
             this.#dirty = true;
         }
         else {
-            this.#write(`page ${p.pages}: ${text}\n`);
+            this.#write(`${pageLine(p)}\n`);
         }
     }
     done(r, output) {
-        const resumed = r.resumed
-            ? ` (${number.format(r.newEvents)} in this run, resumed from page ${r.resumed.page})`
-            : "";
-        this.line(`✓ Complete: ${count(r.events, "event")} in ${count(r.pages, "page")}${resumed}, ${seconds(r.elapsedMs)}. ` +
-            `Output: ${output}. Checkpoint removed.`);
+        this.line(`${completeText(r, output, true)}. Checkpoint removed.`);
     }
     /** What the output holds, by category and status, and the top services. */
     delta(t) {
-        this.line(`  Events by category (status): ${describeTally(t)}.`);
+        this.line(`  ${tallyText(t)}`);
     }
     stopped() {
         const text = stoppedText(this.last);
@@ -34160,7 +34245,7 @@ async function run(argv = process.argv.slice(2), io = processIo()) {
             reporter?.stopped();
         io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
         if (debug || !isExpected(error))
-            io.stderr(`${error?.stack ?? ""}\n${debugCause(error)}`);
+            io.stderr(`${error instanceof Error ? (error.stack ?? "") : ""}\n${debugCause(error)}`);
     }
     finally {
         process.off("SIGINT", onSignal);
@@ -34179,7 +34264,7 @@ function debugCause(error) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5538);
+/* harmony import */ var _cli_run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9328);
 
 await (0,_cli_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

@@ -43,7 +43,10 @@ export class LockedError extends Error {
   readonly failureClass = "transient";
 }
 
-/** Why a checkpoint cannot be used. Each front door words what to do about each. */
+/**
+ * Why a checkpoint cannot be used. Each front door words what to do about each. A front door may raise
+ * reasons of its own (the action's cache: see CacheRefusalReason in action/cache/restore.ts).
+ */
 export type RefusalReason =
   | "unreadable"
   | "other-query"
@@ -51,17 +54,15 @@ export type RefusalReason =
   | "expired"
   | "output-short"
   | "output-changed"
-  | "token-refused"
-  /** An Actions cache entry of an earlier release that may belong to another matrix leg. */
-  | "ambiguous-leg";
+  | "token-refused";
 
 /** The checkpoint exists but cannot be used; a person must decide (`restart`). Nothing was deleted. */
-export class CheckpointRefusedError extends Error {
+export class CheckpointRefusedError<Reason extends string = RefusalReason> extends Error {
   override name = "CheckpointRefusedError";
   readonly failureClass = "checkpoint";
-  readonly reason: RefusalReason;
+  readonly reason: Reason;
 
-  constructor(reason: RefusalReason, message: string, options?: ErrorOptions) {
+  constructor(reason: Reason, message: string, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
   }

@@ -38243,7 +38243,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3545:
+/***/ 1430:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41393,7 +41393,7 @@ const EXIT_CODE = {
     interrupted: 130,
 };
 /** Invalid input or usage: the user must change something. */
-class errors_UsageError extends (/* unused pure expression or super */ null && (Error)) {
+class UsageError extends (/* unused pure expression or super */ null && (Error)) {
     name = "UsageError";
     failureClass = "input";
 }
@@ -41491,7 +41491,7 @@ function sentence(text) {
     return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 /** A value the user gave, shortened for a one-line message. */
-function errors_shorten(value, max = 80) {
+function shorten(value, max = 80) {
     const quoted = JSON.stringify(value);
     return quoted.length <= max ? quoted : `${quoted.slice(0, max - 5)}…" (${value.length} characters)`;
 }
@@ -41500,102 +41500,88 @@ function redactUrl(value) {
     return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, "$1");
 }
 
-;// CONCATENATED MODULE: ./src/config/parse.ts
-
-/** Strict value parsers. Each error names the input, the value (shortened) and what is allowed. */
+;// CONCATENATED MODULE: ./src/util/json.ts
+/**
+ * JSON as the product reads and writes it: the object check, canonical JSON (sorted keys, for hashes),
+ * the one parser of a JSON document (a checkpoint, a record, a cache entry) and the duplicate-key check
+ * of a filter.
+ */
 /** Whether a parsed JSON value is an object: not null, not an array. */
 function isObject(value) {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function fail(name, value, allowed) {
-    throw new UsageError(`Invalid ${name}: ${shorten(value)}. ${allowed}`);
-}
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^(\d{1,9})(s|m|h|d)$/;
-/** Longer than any window AWS Health keeps, short enough that date arithmetic stays in range. */
-const MAX_DURATION_MS = 36_500 * UNIT_MS.d;
-function isDuration(value) {
-    return DURATION.test(value.trim());
-}
-function parseDuration(name, value, maxMs = MAX_DURATION_MS) {
-    const match = DURATION.exec(value.trim());
-    const ms = match ? Number(match[1]) * UNIT_MS[match[2]] : Number.NaN;
-    if (!(ms <= maxMs)) {
-        fail(name, value, `Write a duration as a whole number and a unit (90s, 15m, 36h or 90d), at most ${describeMax(maxMs)}.`);
+/** JSON with sorted keys, so equal values always hash alike. */
+function canonicalJson(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(",")}]`;
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
     }
-    return ms;
-}
-function describeMax(ms) {
-    const [unit, size] = Object.entries(UNIT_MS)
-        .reverse()
-        .find(([, size]) => ms % size === 0) ?? ["s", 1000];
-    return `${ms / size}${unit}`;
-}
-function parseBoolean(name, value) {
-    const v = value.trim().toLowerCase();
-    if (v === "true")
-        return true;
-    if (v === "false" || v === "")
-        return false;
-    return fail(name, value, "Allowed: true or false.");
-}
-function parseInteger(name, value, min, max) {
-    const v = value.trim();
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-        fail(name, value, `Allowed: a whole number from ${min} to ${max}.`);
-    }
-    return Number(v);
-}
-function parseChoice(name, value, choices) {
-    const v = value.trim();
-    if (!choices.includes(v))
-        fail(name, value, `Allowed: ${choices.join(", ")}.`);
-    return v;
-}
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
-/** Days in a month of the proleptic Gregorian calendar. */
-function daysIn(year, month) {
-    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+    return JSON.stringify(value);
 }
 /**
- * An ISO 8601 time as epoch milliseconds, or undefined when it is not one or names a time that does
- * not exist (2026-02-30, 24:30) or lies before 1970. A time without a zone is UTC.
+ * The JSON object a document file holds, or undefined when it holds anything else (not JSON, an array,
+ * nothing). A byte-order mark an editor added is harmless. Callers say what is wrong in their own words.
  */
-function parseIsoTime(value) {
-    const m = ISO_TIME.exec(value.trim());
-    if (!m)
+function json_parseDocument(text) {
+    if (text === undefined)
         return undefined;
-    const [year, month, day, hour, minute, second, , offH, offM] = m.slice(1).map((p) => Number(p ?? 0));
-    const exists = month >= 1 &&
-        month <= 12 &&
-        day >= 1 &&
-        day <= daysIn(year, month) &&
-        hour <= 23 &&
-        minute <= 59 &&
-        second <= 59 &&
-        offH <= 23 &&
-        offM <= 59;
-    const v = value.trim();
-    const ms = Date.parse(/T.*(Z|[+-]\d{2}:?\d{2})$/.test(v) || !v.includes("T") ? v : `${v}Z`);
-    return exists && ms >= 0 ? ms : undefined;
+    try {
+        const doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+        return isObject(doc) ? doc : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
-function timeOf(bound, now) {
-    return "ago" in bound ? now - bound.ago : bound.at;
+/**
+ * The first key that appears twice in one object of `json`, or undefined. JSON.parse silently keeps
+ * the last of them, so a member written twice would lose the first without a word (issue 15). A loop
+ * with its own stack, not recursion: any nesting depth is fine. Only for text JSON.parse accepted.
+ */
+function duplicateKey(json) {
+    // One entry per open object (its keys so far) or array (undefined).
+    const open = [];
+    let atKey = false;
+    for (let i = 0; i < json.length; i++) {
+        const c = json[i];
+        if (c === '"') {
+            const end = stringEnd(json, i);
+            const keys = open.at(-1);
+            if (atKey && keys) {
+                const key = JSON.parse(json.slice(i, end + 1));
+                if (keys.has(key))
+                    return key;
+                keys.add(key);
+            }
+            atKey = false;
+            i = end;
+        }
+        else if (c === "{") {
+            open.push(new Set());
+            atKey = true;
+        }
+        else if (c === "[") {
+            open.push(undefined);
+        }
+        else if (c === "}" || c === "]") {
+            open.pop();
+        }
+        else if (c === ",") {
+            atKey = open.at(-1) !== undefined;
+        }
+    }
+    return undefined;
 }
-const TIME_ALLOWED = "Write an ISO 8601 time that exists, from 1970 on (2026-08-01T00:00:00Z), or a duration back from now (90d, 36h).";
-/** An ISO 8601 time or a duration back from the start; `allowed` says what else the input takes. */
-function parseBound(name, value, allowed = TIME_ALLOWED) {
-    const v = value.trim();
-    if (isDuration(v))
-        return { ago: parseDuration(name, v) };
-    const ms = parseIsoTime(v);
-    if (ms === undefined)
-        fail(name, value, allowed);
-    return { at: ms };
-}
-/** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
-function parseTime(name, value, now) {
-    return timeOf(parseBound(name, value), now);
+/** Where the string that opens at `start` closes (its quote), past escapes. */
+function stringEnd(json, start) {
+    let i = start + 1;
+    while (json[i] !== '"')
+        i += json[i] === "\\" ? 2 : 1;
+    return i;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/checkpoint.ts
@@ -41658,14 +41644,8 @@ function countsProblem(count, bytes) {
     return `processedCount (${count}) and output.bytes (${bytes}) disagree: ${count} events are not ${bytes} bytes of output`;
 }
 function checkpoint_parseCheckpoint(text, location) {
-    let doc;
-    try {
-        doc = JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark an editor added is harmless
-    }
-    catch {
-        doc = undefined;
-    }
-    const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
+    const doc = json_parseDocument(text);
+    const problem = doc ? problemOf(doc) : "it is not a JSON object";
     if (problem) {
         throw new errors_CheckpointRefusedError("unreadable", `The checkpoint ${location} is unreadable: ${problem}.`);
     }
@@ -41790,7 +41770,7 @@ function linkTarget(path) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/stores/file-store.ts
+;// CONCATENATED MODULE: ./src/local/checkpoint-file.ts
 
 
 /** The checkpoint as a local JSON file, replaced atomically after every page. */
@@ -51449,7 +51429,7 @@ const validateISODuration = /^(-|\+)?P(?:([-+]?[0-9,.]*)Y)?(?:([-+]?[0-9,.]*)M)?
  * @param value - The value to be validated for ISO 8601 duration format.
  * @internal
  */
-function utils_isDuration(value) {
+function isDuration(value) {
     return validateISODuration.test(value);
 }
 const validUuidRegex = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/i;
@@ -51977,7 +51957,7 @@ function serializeDateTypes(typeName, value, objectName) {
             value = dateToUnixTime(value);
         }
         else if (typeName.match(/^TimeSpan$/i) !== null) {
-            if (!utils_isDuration(value)) {
+            if (!isDuration(value)) {
                 throw new Error(`${objectName} must be a string in ISO 8601 format. Instead was "${value}".`);
             }
         }
@@ -95777,14 +95757,14 @@ NetworkError.isNetworkErrorCode = (code) => {
         'EHOSTUNREACH'
     ].includes(code);
 };
-class shared_errors_UsageError extends Error {
+class errors_UsageError extends Error {
     constructor() {
         const message = `Cache storage quota has been hit. Unable to upload any new cache entries.\nMore info on storage limits: https://docs.github.com/en/billing/managing-billing-for-github-actions/about-billing-for-github-actions#calculating-minute-and-storage-spending`;
         super(message);
         this.name = 'UsageError';
     }
 }
-shared_errors_UsageError.isUsageErrorMessage = (msg) => {
+errors_UsageError.isUsageErrorMessage = (msg) => {
     if (!msg)
         return false;
     return msg.includes('insufficient usage');
@@ -97522,8 +97502,8 @@ class CacheServiceClient {
                     isRetryable = this.isRetryableHttpStatusCode(statusCode);
                     errorMessage = `Failed request: (${statusCode}) ${response.message.statusMessage}`;
                     if (body.msg) {
-                        if (shared_errors_UsageError.isUsageErrorMessage(body.msg)) {
-                            throw new shared_errors_UsageError();
+                        if (errors_UsageError.isUsageErrorMessage(body.msg)) {
+                            throw new errors_UsageError();
                         }
                         errorMessage = `${errorMessage}: ${body.msg}`;
                     }
@@ -97544,7 +97524,7 @@ class CacheServiceClient {
                     if (error instanceof SyntaxError) {
                         core_debug(`Raw Body: ${rawBody}`);
                     }
-                    if (error instanceof shared_errors_UsageError) {
+                    if (error instanceof errors_UsageError) {
                         throw error;
                     }
                     if (error instanceof RateLimitError) {
@@ -98481,7 +98461,7 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
-;// CONCATENATED MODULE: ./src/action/cache-failure.ts
+;// CONCATENATED MODULE: ./src/action/cache/failure.ts
 /**
  * What went wrong with a cache call, said plainly. `@actions/cache` ends most failed saves with
  * "Unable to reserve cache with key K, another job may be creating this cache", for a rate limit, an
@@ -98531,7 +98511,7 @@ class CacheWarnings {
 
 // EXTERNAL MODULE: external "node:async_hooks"
 var external_node_async_hooks_ = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: ./src/action/cache-log.ts
+;// CONCATENATED MODULE: ./src/action/cache/log.ts
 
 
 /**
@@ -98574,7 +98554,7 @@ function quietly(output, fn) {
     return gathering.run(output, fn);
 }
 /** Workflow command data escaping (https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts). */
-function cache_log_escapeData(text) {
+function log_escapeData(text) {
     return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 function unescapeData(text) {
@@ -98588,7 +98568,7 @@ function unescapeData(text) {
 function shown(line) {
     const command = /^::([\w-]+)( [^:]*)?::(.*)$/.exec(line);
     if (!command)
-        return `::debug::${cache_log_escapeData(line)}`;
+        return `::debug::${log_escapeData(line)}`;
     const [, name, , data] = command;
     if (name === "debug")
         return line;
@@ -98622,7 +98602,7 @@ function routeCacheOutput(stream = process.stdout) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/action/cache.ts
+;// CONCATENATED MODULE: ./src/action/cache/api.ts
 
 
 
@@ -98671,7 +98651,8 @@ function actionsCache() {
     return isFeatureAvailable() ? quietCache : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/action/entry.ts
+;// CONCATENATED MODULE: ./src/action/cache/entry.ts
+
 
 
 
@@ -98753,13 +98734,7 @@ function segmentProblem(value, bytes) {
  */
 function parseCachedEntry(text, key) {
     const where = `${key} (Actions cache)`;
-    let doc;
-    try {
-        doc = JSON.parse(text);
-    }
-    catch {
-        doc = undefined;
-    }
+    const doc = parseDocument(text);
     if (doc?.complete === true)
         return { kind: "complete", marker: doc };
     const unreadable = (problem) => new CheckpointRefusedError("unreadable", `The checkpoint ${where} is unreadable: ${problem}.`);
@@ -98778,21 +98753,9 @@ function parseCachedEntry(text, key) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/action/state.ts
-/** Names of the state the main step hands to the post step (`STATE_<name>`). */
-const STATE = {
-    /** The local checkpoint and the output, as the inputs named them. */
-    checkpoint: "checkpoint",
-    output: "output",
-    /** Where the entries of this backfill are staged (entry.ts), with the manifest of what is stored. */
-    entryDir: "entry-dir",
-    postKey: "post-key",
-    finished: "finished",
-};
-
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/action/segments.ts
+;// CONCATENATED MODULE: ./src/action/cache/segments.ts
 
 
 
@@ -98843,7 +98806,7 @@ async function placeSegment(file, segment, target, position) {
     return sha256 === segment.sha256 ? undefined : `its segment ${segment.key} does not match its SHA-256`;
 }
 
-;// CONCATENATED MODULE: ./src/action/uploads.ts
+;// CONCATENATED MODULE: ./src/action/cache/uploads.ts
 
 
 
@@ -98904,6 +98867,18 @@ async function readManifest(files) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/action/state.ts
+/** Names of the state the main step hands to the post step (`STATE_<name>`). */
+const STATE = {
+    /** The local checkpoint and the output, as the inputs named them. */
+    checkpoint: "checkpoint",
+    output: "output",
+    /** Where the entries of this backfill are staged (cache/entry.ts), with the manifest of what is stored. */
+    entryDir: "entry-dir",
+    postKey: "post-key",
+    finished: "finished",
+};
+
 ;// CONCATENATED MODULE: ./src/action/post.ts
 
 
@@ -98959,7 +98934,7 @@ async function run(deps = { cache: actionsCache() }) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3545);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1430);
 
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 

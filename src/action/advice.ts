@@ -6,6 +6,7 @@ import {
   LockedError,
   type RefusalReason,
 } from "../errors.ts";
+import type { CacheRefusalReason } from "./cache/restore.ts";
 
 /** What the cache holds for a re-run of this attempt; undefined where there is no Actions cache. */
 export interface CacheProgress {
@@ -16,7 +17,7 @@ export interface CacheProgress {
 const NEW_RUN =
   "Start a new workflow run (not a re-run) to back up from the first page, or set `restart: true`.";
 
-const REFUSED: Record<RefusalReason, string> = {
+const REFUSED: Record<RefusalReason | CacheRefusalReason, string> = {
   unreadable: `The checkpoint restored from the cache cannot be read. ${NEW_RUN}`,
   "other-query": `The inputs differ from the ones that wrote the checkpoint. ${NEW_RUN}`,
   "other-output": `Set \`output\` back to the path the checkpoint names, or: ${NEW_RUN}`,
@@ -36,7 +37,8 @@ function rerun(cache: CacheProgress | undefined): string {
 
 /** The remedy for an Action user: no flags, only what a workflow and the Actions UI offer. */
 export function whatToDo(error: unknown, cache: CacheProgress | undefined): string {
-  if (error instanceof CheckpointRefusedError) return `Nothing was deleted. ${REFUSED[error.reason]}`;
+  if (error instanceof CheckpointRefusedError)
+    return `Nothing was deleted. ${REFUSED[error.reason as RefusalReason | CacheRefusalReason]}`;
   if (error instanceof LockedError) {
     return "Another backfill on this runner writes the same files: give each step its own `output`.";
   }

@@ -1,9 +1,10 @@
 import * as core from "@actions/core";
 import type { BackfillResult } from "../engine/backfill.ts";
-import { describeBasis, type RunRecord, type Window } from "../engine/record.ts";
-import { mergedText, number, recordedText } from "../format.ts";
-import type { MergeResult } from "../sinks/archive.ts";
-import { describeTally, type Tally, tallyOutput } from "../sinks/tally.ts";
+import type { RunRecord } from "../engine/record.ts";
+import type { Window } from "../engine/window.ts";
+import { describeBasis, mergedText, number, recordedText, tallyText } from "../format.ts";
+import type { MergeResult } from "../local/archive.ts";
+import { type Tally, tallyOutput } from "../local/tally.ts";
 import { cell } from "./summary.ts";
 
 /** The job summary's part about what this run backed up: the window, the events by kind, the archive. */
@@ -65,7 +66,7 @@ export async function reportDelta(
   },
 ): Promise<string> {
   const tally = await tallyOutput(o.output);
-  core.info(`Events by category (status): ${describeTally(tally)}.`);
+  core.info(tallyText(tally));
   if (o.stored) core.info(o.stored);
   if (o.merged) core.info(mergedText(o.merged.result, o.merged.archive));
   return deltaSummary({

@@ -1,27 +1,27 @@
 import * as core from "@actions/core";
-import { DEFAULT_OUTPUT } from "../config/config.ts";
-import { INPUT, LAST_RUN } from "../config/names.ts";
+import { DEFAULTS, INPUT, LAST_RUN } from "../config/names.ts";
 import { cnameLookup, connect, identifyBackup } from "../connect.ts";
 import type { BackfillResult, Progress } from "../engine/backfill.ts";
 import type { BackupIdentity, RunRecordStore } from "../engine/record.ts";
 import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../errors.ts";
-import { backfillInto, type LocalFiles, openLocalFiles } from "../files.ts";
-import { count, seconds, stoppedText, storedText } from "../format.ts";
+import { completeText, stoppedText, storedText } from "../format.ts";
+import type { MergeResult } from "../local/archive.ts";
+import { backfillInto, type LocalFiles, openLocalFiles } from "../local/files.ts";
 import { openS3Backup, type S3Backup } from "../s3/backup.ts";
 import { S3RecordStore } from "../s3/record-store.ts";
-import type { MergeResult } from "../sinks/archive.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
-import { actionsCache, type CacheApi } from "./cache.ts";
-import { routeCacheOutput } from "./cache-log.ts";
-import { type CacheSide, openCacheSide } from "./cache-side.ts";
-import type { Cleanup } from "./cleanup.ts";
+import { actionsCache, type CacheApi } from "./cache/api.ts";
+import type { Cleanup } from "./cache/cleanup.ts";
+import { type CacheRecordStore, openRecordStore } from "./cache/last-run.ts";
+import { routeCacheOutput } from "./cache/log.ts";
+import { type CacheSide, openCacheSide } from "./cache/side.ts";
 import { reportDelta } from "./delta-summary.ts";
-import { type RunContext, readRunContext } from "./env.ts";
+import { readRunContext } from "./env.ts";
 import { type ActionConfig, readActionConfig } from "./inputs.ts";
-import { type CacheRecordStore, openRecordStore } from "./record.ts";
 import { ActionReporter } from "./reporter.ts";
 import { STATE } from "./state.ts";
+import { type StepIdentity, stepIdentity } from "./step.ts";
 import { failureSummary, successSummary } from "./summary.ts";
 
 /** What the main step takes from outside the process; tests pass their own. */
@@ -90,14 +90,12 @@ async function lastRunRecords(
   files: LocalFiles,
   identity: BackupIdentity,
   cache: CacheSide | undefined,
-  ctx: RunContext,
+  step: StepIdentity,
 ): Promise<CacheRecordStore> {
   const { config } = action;
   return openRecordStore(await files.openRecords(identity), cache?.api, {
-    ...action,
-    query: config.query,
+    step,
     output: config.output,
-    ctx,
     warnings: cache?.warnings,
   });
 }
@@ -114,7 +112,7 @@ async function backfillWith(
   action: ActionConfig,
   files: LocalFiles,
   cache: CacheSide | undefined,
-  ctx: RunContext,
+  step: StepIdentity,
   signal: AbortSignal,
   reporter: ActionReporter,
 ): Promise<Completed> {
@@ -125,23 +123,24 @@ async function backfillWith(
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
     const lastRun = config.query.since === LAST_RUN;
-    const place = { workflow: ctx.workflow, workspace: ctx.workspace };
+    const place = { workflow: step.ctx.workflow, workspace: step.ctx.workspace };
     const identity =
       lastRun || config.archive ? await identifyBackup(config, connection, place, signal) : undefined;
     // Checked before the first AWS Health call: the bucket, the permissions, the archive's lines.
     if (config.archive && identity) {
-      s3 = await openS3Backup({ ...config, archive: config.archive }, identity, { signal, run: ctx.runId });
+      const run = step.ctx.runId;
+      s3 = await openS3Backup({ ...config, archive: config.archive }, identity, { signal, run });
     }
     let records: RunRecordStore | undefined;
     if (lastRun && identity)
-      records = s3?.records ?? (await lastRunRecords(action, files, identity, cache, ctx));
+      records = s3?.records ?? (await lastRunRecords(action, files, identity, cache, step));
     const { result, merged } = await backfillInto(config, files, {
       source: connection.source,
       reporter,
       signal,
       awsClock: connection.clock.now,
       regions: { start: connection.region, active: connection.activeRegion },
-      run: ctx.runId,
+      run: step.ctx.runId,
       // A re-run continues a checkpoint of its own run: an expired one fails loudly, whatever the query.
       expiredLastRun: "refuse",
       ...(cache && { store: cache.store }),
@@ -180,9 +179,9 @@ async function backfillStep(
     const action = readInputs();
     const files = await openLocalFiles(action.config, { onStale: core.info });
     try {
-      const ctx = readRunContext();
-      const cache = openCacheSide(api, action, files.store, ctx);
-      return await backfillWith(action, files, cache, ctx, signal, reporter).catch(
+      const step = stepIdentity(action, readRunContext());
+      const cache = openCacheSide(api, action, files.store, step);
+      return await backfillWith(action, files, cache, step, signal, reporter).catch(
         async (error: unknown): Promise<Failed> => {
           // Failure and cancellation always save, whatever the interval, and wait for the upload.
           await cache?.store.flush();
@@ -199,9 +198,7 @@ async function backfillStep(
 
 async function reportComplete(ended: Completed): Promise<void> {
   const { result, output } = ended;
-  core.info(
-    `✓ Complete: ${count(result.events, "event")} in ${count(result.pages, "page")}, ${seconds(result.elapsedMs)}. Output: ${output}`,
-  );
+  core.info(completeText(result, output));
   const delta = await reportDelta(result, {
     output,
     merged: ended.merged,
@@ -255,7 +252,7 @@ function setOutputs(output: string, ended: Ended, reporter: ActionReporter): voi
 export async function run(deps: MainDeps = { cache: actionsCache() }): Promise<void> {
   keepHeapSmall();
   // The path is known even when another input is invalid, so later steps can still find the file.
-  const output = core.getInput(INPUT.output).trim() || DEFAULT_OUTPUT;
+  const output = core.getInput(INPUT.output).trim() || DEFAULTS.output;
   const cancel = cancelOnSignals(deps.cache);
   const unroute = routeCacheOutput();
   const reporter = new ActionReporter();

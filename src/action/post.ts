@@ -1,11 +1,11 @@
 import * as core from "@actions/core";
 import { errorMessage } from "../errors.ts";
-import { FileCheckpointStore } from "../stores/file-store.ts";
-import { actionsCache, type CacheApi } from "./cache.ts";
-import { routeCacheOutput } from "./cache-log.ts";
-import { entryFiles } from "./entry.ts";
+import { FileCheckpointStore } from "../local/checkpoint-file.ts";
+import { actionsCache, type CacheApi } from "./cache/api.ts";
+import { entryFiles } from "./cache/entry.ts";
+import { routeCacheOutput } from "./cache/log.ts";
+import { readManifest, uploadCheckpoint } from "./cache/uploads.ts";
 import { STATE } from "./state.ts";
-import { readManifest, uploadCheckpoint } from "./uploads.ts";
 
 /**
  * Uploads the newest local checkpoint, with the output bytes the cache does not hold yet, when the

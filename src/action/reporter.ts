@@ -1,7 +1,7 @@
 import * as core from "@actions/core";
 import type { Progress, Reporter } from "../engine/backfill.ts";
-import { describeBasis, isWarning, type Window } from "../engine/record.ts";
-import { continuedText, count, coverageText, resumeLine, seconds, setAsideText } from "../format.ts";
+import { isWarning, type Window } from "../engine/window.ts";
+import { continuedText, describeBasis, pageLine, restartText, resumeLine, setAsideText } from "../format.ts";
 
 /** Logs progress and remembers the last page saved, for the outputs of a step that fails. */
 export class ActionReporter implements Reporter {
@@ -9,8 +9,7 @@ export class ActionReporter implements Reporter {
   windowed: Window | undefined;
 
   resumed: Reporter["resumed"] = (info) => core.info(`↻ ${resumeLine(info, Date.now())}`);
-  restarted: Reporter["restarted"] = (location) =>
-    core.info(`Restart: the checkpoint ${location} is discarded when the first page arrives.`);
+  restarted: Reporter["restarted"] = (location) => core.info(restartText(location));
   setAside: Reporter["setAside"] = (info) => core.warning(setAsideText(info));
   continued: Reporter["continued"] = (info) => core.warning(continuedText(info));
   window = (window: Window) => {
@@ -19,9 +18,6 @@ export class ActionReporter implements Reporter {
   };
   page = (progress: Progress) => {
     this.last = progress;
-    const covered = coverageText(progress);
-    core.info(
-      `page ${progress.pages}: ${count(progress.events, "event")} · ${seconds(progress.elapsedMs)}${covered ? ` · ${covered}` : ""}`,
-    );
+    core.info(pageLine(progress, true));
   };
 }

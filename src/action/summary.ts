@@ -1,8 +1,8 @@
 import type { BackfillResult } from "../engine/backfill.ts";
 import { windowOf } from "../engine/request.ts";
-import { number, seconds } from "../format.ts";
-import type { UploadStats } from "./cache-store.ts";
-import type { Cleanup } from "./cleanup.ts";
+import { number, seconds, size } from "../format.ts";
+import type { Cleanup } from "./cache/cleanup.ts";
+import type { UploadStats } from "./cache/store.ts";
 
 /** Text in a Markdown table cell: a "|" would end the cell. */
 export function cell(text: string): string {
@@ -11,13 +11,6 @@ export function cell(text: string): string {
 
 function table(rows: [string, string][]): string {
   return ["| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`)].join("\n");
-}
-
-/** Bytes the way a person reads them. */
-export function size(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 export interface SummaryContext {

@@ -21,7 +21,6 @@ const REFUSED: Record<RefusalReason, string> = {
   "output-short": "Restore the output file, or start again from the first page with --restart.",
   "output-changed": "Restore the output file, or start again from the first page with --restart.",
   "token-refused": "Start again from the first page with --restart.",
-  "ambiguous-leg": "Start again from the first page with --restart.",
 };
 
 function progress(saved: Saved | undefined): string {
@@ -34,7 +33,8 @@ function capitalized(text: string): string {
 
 /** The remedy after the message, worded for the script; empty when the message says it all. */
 export function whatToDo(error: unknown): string {
-  if (error instanceof CheckpointRefusedError) return ` Nothing was deleted. ${REFUSED[error.reason]}`;
+  if (error instanceof CheckpointRefusedError)
+    return ` Nothing was deleted. ${REFUSED[error.reason as RefusalReason]}`;
   if (error instanceof InterruptedError) return error.saved ? " Run the same command again to resume." : "";
   if (error instanceof LockedError) return " Wait for that run to end (or stop it), then run again.";
   if (error instanceof FinishFailedError) {

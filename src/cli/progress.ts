@@ -6,19 +6,20 @@ import type {
   ResumeInfo,
   SetAsideInfo,
 } from "../engine/backfill.ts";
-import { describeBasis, isWarning, type Window } from "../engine/record.ts";
+import { isWarning, type Window } from "../engine/window.ts";
 import {
+  completeText,
   continuedText,
-  count,
-  coverageText,
-  number,
-  rate,
+  describeBasis,
+  pageLine,
+  progressText,
+  restartText,
   resumeLine,
-  seconds,
   setAsideText,
   stoppedText,
+  tallyText,
 } from "../format.ts";
-import { describeTally, type Tally } from "../sinks/tally.ts";
+import type { Tally } from "../local/tally.ts";
 
 /** Progress on stderr: one live line on a terminal, a line per page otherwise. */
 export class CliReporter implements Reporter {
@@ -46,7 +47,7 @@ export class CliReporter implements Reporter {
   }
 
   restarted(location: string): void {
-    this.line(`Discarded the checkpoint ${location} (restart); starting from the first page.`);
+    this.line(restartText(location));
   }
 
   continued(info: ContinueInfo): void {
@@ -63,29 +64,21 @@ export class CliReporter implements Reporter {
 
   page(p: Progress): void {
     this.last = p;
-    const covered = coverageText(p);
-    const text = `${count(p.events, "event")} · ${count(p.pages, "page")} · ${rate(p)} · ${seconds(p.elapsedMs)}${covered ? ` · ${covered}` : ""}`;
     if (this.#live) {
-      this.#write(`\r\x1b[K  ${text}`);
+      this.#write(`\r\x1b[K  ${progressText(p)}`);
       this.#dirty = true;
     } else {
-      this.#write(`page ${p.pages}: ${text}\n`);
+      this.#write(`${pageLine(p)}\n`);
     }
   }
 
   done(r: BackfillResult, output: string): void {
-    const resumed = r.resumed
-      ? ` (${number.format(r.newEvents)} in this run, resumed from page ${r.resumed.page})`
-      : "";
-    this.line(
-      `✓ Complete: ${count(r.events, "event")} in ${count(r.pages, "page")}${resumed}, ${seconds(r.elapsedMs)}. ` +
-        `Output: ${output}. Checkpoint removed.`,
-    );
+    this.line(`${completeText(r, output, true)}. Checkpoint removed.`);
   }
 
   /** What the output holds, by category and status, and the top services. */
   delta(t: Tally): void {
-    this.line(`  Events by category (status): ${describeTally(t)}.`);
+    this.line(`  ${tallyText(t)}`);
   }
 
   stopped(): void {

@@ -10,10 +10,10 @@ import {
   isExpected,
   sentence,
 } from "../errors.ts";
-import { backfillInto, openLocalFiles } from "../files.ts";
 import { mergedText, recordedText, storedText } from "../format.ts";
+import { backfillInto, openLocalFiles } from "../local/files.ts";
+import { tallyOutput } from "../local/tally.ts";
 import { openS3Backup, type S3Backup } from "../s3/backup.ts";
-import { tallyOutput } from "../sinks/tally.ts";
 import type { Probe } from "../util/fs.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
@@ -133,7 +133,8 @@ export async function run(
     // A failure after completion (the merge) is no stop: the window was covered.
     if (!(error instanceof FinishFailedError)) reporter?.stopped();
     io.stderr(`health-backfill: ${sentence(errorMessage(error))}${whatToDo(error)}\n`);
-    if (debug || !isExpected(error)) io.stderr(`${(error as Error)?.stack ?? ""}\n${debugCause(error)}`);
+    if (debug || !isExpected(error))
+      io.stderr(`${error instanceof Error ? (error.stack ?? "") : ""}\n${debugCause(error)}`);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

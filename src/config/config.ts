@@ -1,8 +1,8 @@
 import { errorMessage, redactUrl, shorten, UsageError } from "../errors.ts";
-import { parseS3Location, type S3Location } from "../s3/location.ts";
 import { type EventFilter, parseFilter } from "./filter.ts";
 import {
   AUTO_REGION,
+  DEFAULTS,
   DETAILS,
   type Details,
   EXPIRED,
@@ -24,7 +24,9 @@ import {
   parseInteger,
   type TimeBound,
   timeOf,
+  untilOf,
 } from "./parse.ts";
+import { parseS3Location, type S3Location } from "./s3-location.ts";
 
 /**
  * The query as configured: it identifies the backfill. `since` and `until` stay as written (`90d`), so
@@ -94,10 +96,6 @@ export interface ConfigContext {
 }
 
 export const DEFAULT_SIMULATED_EVENTS = 2000;
-export const DEFAULT_OUTPUT = "health-events.ndjson";
-/** AWS keeps Health events for 90 days: the default first window of `since: last-run`. */
-export const DEFAULT_FIRST_SINCE = "90d";
-export const DEFAULT_OVERLAP = "15m";
 /** An overlap longer than this would re-download more than a day of every daily run. */
 const MAX_OVERLAP_MS = 86_400_000;
 
@@ -137,7 +135,7 @@ function parseSince(since: string): TimeBound {
 }
 
 function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undefined): Query {
-  const scope = parseChoice(INPUT.scope, raw.scope || "organization", SCOPES);
+  const scope = parseChoice(INPUT.scope, raw.scope || DEFAULTS.scope, SCOPES);
   const since = optional(raw.since);
   const until = optional(raw.until);
   const bounds: Query["bounds"] = Object.freeze({
@@ -145,7 +143,7 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undef
     ...(until === undefined ? {} : { until: parseBound(INPUT.until, until) }),
   });
   const from = bounds.since && timeOf(bounds.since, ctx.now);
-  const to = bounds.until ? timeOf(bounds.until, ctx.now) : ctx.now;
+  const to = untilOf(bounds.until, ctx.now);
   if (from !== undefined && from >= to) {
     throw new UsageError(
       `Invalid ${INPUT.since}: ${shorten(since ?? "")} is not before ${INPUT.until} (${new Date(to).toISOString()}).`,
@@ -164,12 +162,12 @@ function parseQuery(raw: RawInputs, ctx: ConfigContext, simulate: number | undef
   }
   return {
     scope,
-    region: parseChoice(INPUT.region, raw.region || AUTO_REGION, [AUTO_REGION, ...HEALTH_REGIONS]),
+    region: parseChoice(INPUT.region, raw.region || DEFAULTS.region, [AUTO_REGION, ...HEALTH_REGIONS]),
     ...(since === undefined ? {} : { since }),
     ...(until === undefined ? {} : { until }),
     filter: readFilter(raw.filter, scope, ctx),
-    pageSize: parseInteger(INPUT.pageSize, raw["page-size"] || "100", 1, 100),
-    details: parseChoice(INPUT.details, raw.details || "description", DETAILS),
+    pageSize: parseInteger(INPUT.pageSize, raw["page-size"] || DEFAULTS["page-size"], 1, 100),
+    details: parseChoice(INPUT.details, raw.details || DEFAULTS.details, DETAILS),
     ...(locale === undefined ? {} : { locale }),
     ...(simulate === undefined ? {} : { source: `simulated:${simulate}` }),
     bounds,
@@ -196,11 +194,11 @@ function parseEndpoint(value: string | undefined): string | undefined {
 
 /** `overlap` and `first-since`, checked whether or not `since` is `last-run`: a typo fails every time. */
 function parseLastRun(raw: RawInputs, query: Query, ctx: ConfigContext): LastRunOptions {
-  const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULT_OVERLAP, MAX_OVERLAP_MS);
-  const firstSince = optional(raw["first-since"]) ?? DEFAULT_FIRST_SINCE;
+  const overlapMs = parseDuration(INPUT.overlap, raw.overlap || DEFAULTS.overlap, MAX_OVERLAP_MS);
+  const firstSince = optional(raw["first-since"]) ?? DEFAULTS["first-since"];
   const firstSinceBound = parseBound(INPUT.firstSince, firstSince);
   const from = timeOf(firstSinceBound, ctx.now);
-  const to = query.bounds.until ? timeOf(query.bounds.until, ctx.now) : ctx.now;
+  const to = untilOf(query.bounds.until, ctx.now);
   // Only a last-run query starts there; for others first-since is checked for its form alone.
   if (query.since === LAST_RUN && from >= to) {
     throw new UsageError(
@@ -227,7 +225,7 @@ function parseArchive(raw: RawInputs, mergeInto: string | undefined): S3Location
 export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
   const simulate = parseSimulate(raw.simulate);
   const query = parseQuery(raw, ctx, simulate);
-  const output = optional(raw.output) ?? DEFAULT_OUTPUT;
+  const output = optional(raw.output) ?? DEFAULTS.output;
   const endpoint = simulate === undefined ? parseEndpoint(ctx.endpoint) : undefined;
   const mergeInto = optional(raw["merge-into"]);
   const archive = parseArchive(raw, mergeInto);
@@ -241,9 +239,12 @@ export function parseConfig(raw: RawInputs, ctx: ConfigContext): Config {
     query: Object.freeze(query),
     output,
     checkpoint: optional(raw.checkpoint) ?? `${output}.checkpoint.json`,
-    maxCheckpointAgeMs: parseDuration(INPUT.maxCheckpointAge, raw["max-checkpoint-age"] || "24h"),
-    expired: parseChoice(INPUT.expired, raw.expired || "fail", EXPIRED),
-    restart: parseBoolean(INPUT.restart, raw.restart ?? "false"),
+    maxCheckpointAgeMs: parseDuration(
+      INPUT.maxCheckpointAge,
+      raw["max-checkpoint-age"] || DEFAULTS["max-checkpoint-age"],
+    ),
+    expired: parseChoice(INPUT.expired, raw.expired || DEFAULTS.expired, EXPIRED),
+    restart: parseBoolean(INPUT.restart, raw.restart ?? DEFAULTS.restart),
     ...(simulate === undefined ? {} : { simulate }),
     ...(endpoint === undefined ? {} : { endpoint }),
     lastRun: parseLastRun(raw, query, ctx),

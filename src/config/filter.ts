@@ -1,7 +1,7 @@
-import { shorten, UsageError } from "../errors.ts";
-import { duplicateKey } from "./json.ts";
+import { errorMessage, shorten, UsageError } from "../errors.ts";
+import { duplicateKey, isObject } from "../util/json.ts";
 import { INPUT, type Scope } from "./names.ts";
-import { isObject, parseIsoTime } from "./parse.ts";
+import { parseIsoTime } from "./parse.ts";
 
 /**
  * The `filter` input: further members of OrganizationEventFilter / EventFilter, validated against the
@@ -195,7 +195,7 @@ function checkFilter(json: string, scope: Scope): EventFilter {
     raw = JSON.parse(json);
   } catch (error) {
     if (error instanceof RangeError) throw error;
-    bad(`not valid JSON (${(error as Error).message}).`);
+    bad(`not valid JSON (${errorMessage(error)}).`);
   }
   if (!isObject(raw)) bad("must be a JSON object.");
   const twice = duplicateKey(json);

@@ -1,4 +1,4 @@
-/** Input names, shared by action inputs and CLI flags (`page-size` and `--page-size`). */
+/** Input names shared by action inputs and CLI flags (`page-size` and `--page-size`). */
 export const INPUT = {
   scope: "scope",
   region: "region",
@@ -14,13 +14,17 @@ export const INPUT = {
   expired: "expired",
   restart: "restart",
   simulate: "simulate",
-  checkpointKey: "checkpoint-key",
-  cacheSaveInterval: "cache-save-interval",
   overlap: "overlap",
   firstSince: "first-since",
   mergeInto: "merge-into",
   archive: "archive",
   layout: "layout",
+} as const;
+
+/** Inputs only the action has: its Actions cache, and what the runner expands (matrix, token). */
+export const ACTION_INPUT = {
+  checkpointKey: "checkpoint-key",
+  cacheSaveInterval: "cache-save-interval",
   matrix: "matrix",
   githubToken: "github-token",
 } as const;
@@ -29,6 +33,45 @@ export const INPUT = {
 export const LAST_RUN = "last-run";
 
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
+export type ActionInputName = (typeof ACTION_INPUT)[keyof typeof ACTION_INPUT];
+
+/**
+ * Every input's default, as action.yml declares it (test/unit/action-yml.test.ts compares them) and as
+ * the script uses it for a flag left out. "" is none, or one worked out from another input (the
+ * checkpoint beside the output).
+ */
+export const DEFAULTS = {
+  [INPUT.scope]: "organization",
+  [INPUT.region]: "auto",
+  [INPUT.since]: "",
+  [INPUT.until]: "",
+  [INPUT.filter]: "{}",
+  [INPUT.pageSize]: "100",
+  [INPUT.details]: "description",
+  [INPUT.locale]: "",
+  [INPUT.output]: "health-events.ndjson",
+  [INPUT.checkpoint]: "",
+  [INPUT.maxCheckpointAge]: "24h",
+  [INPUT.expired]: "fail",
+  [INPUT.restart]: "false",
+  [INPUT.simulate]: "false",
+  [INPUT.overlap]: "15m",
+  /** AWS keeps Health events for 90 days: the default first window of `since: last-run`. */
+  [INPUT.firstSince]: "90d",
+  [INPUT.mergeInto]: "",
+  [INPUT.archive]: "",
+  [INPUT.layout]: "standard",
+} as const satisfies Record<InputName, string>;
+
+/** The action-only inputs' defaults; the runner expands the matrix and the token before the action reads them. */
+export const ACTION_DEFAULTS = {
+  [ACTION_INPUT.checkpointKey]: "health-backfill",
+  [ACTION_INPUT.cacheSaveInterval]: "30s",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+  [ACTION_INPUT.matrix]: "${{ toJSON(matrix) }}",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+  [ACTION_INPUT.githubToken]: "${{ github.token }}",
+} as const satisfies Record<ActionInputName, string>;
 
 export const SCOPES = ["organization", "account"] as const;
 export type Scope = (typeof SCOPES)[number];

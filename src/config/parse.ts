@@ -2,11 +2,6 @@ import { shorten, UsageError } from "../errors.ts";
 
 /** Strict value parsers. Each error names the input, the value (shortened) and what is allowed. */
 
-/** Whether a parsed JSON value is an object: not null, not an array. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export function fail(name: string, value: string, allowed: string): never {
   throw new UsageError(`Invalid ${name}: ${shorten(value)}. ${allowed}`);
 }
@@ -124,7 +119,10 @@ export function parseBound(name: string, value: string, allowed = TIME_ALLOWED):
   return { at: ms };
 }
 
-/** An ISO 8601 time or a duration back from `now`, as epoch milliseconds. */
-export function parseTime(name: string, value: string, now: number): number {
-  return timeOf(parseBound(name, value), now);
+/**
+ * Where a window ends: `until` as configured, else `now`. The one rule, for the engine's window (at
+ * AWS's now when a backfill starts) and for the checks of the inputs against it (when they are read).
+ */
+export function untilOf(until: TimeBound | undefined, now: number): number {
+  return until === undefined ? now : timeOf(until, now);
 }

@@ -22,13 +22,11 @@ import {
   RecordUnreadableError,
   type RunRecord,
   type RunRecordStore,
-  recordOf,
-  resolveWindow,
-  type Window,
 } from "./record.ts";
 import { fingerprint, type ResolvedRequest, resolveRequest, windowOf } from "./request.ts";
 import type { OutputSink } from "./sink.ts";
 import { type EventSource, InvalidTokenError } from "./source.ts";
+import { recordOf, resolveWindow, type Window } from "./window.ts";
 
 export interface BackfillOptions {
   readonly query: Query;
@@ -254,7 +252,7 @@ async function fresh(options: BackfillOptions, deps: BackfillDeps, replaces: boo
   const now = (deps.awsClock ?? deps.clock)();
   const { from, until, basis } = resolveWindow(query, options.lastRun, { found, now, run: options.run });
   const request = {
-    ...resolveRequest(query, now, { from, until }),
+    ...resolveRequest(query, { from, until }),
     region: deps.regions?.start ?? query.region,
   };
   const window = { ...windowOf(request), to: new Date(until).toISOString(), basis };

@@ -1,5 +1,5 @@
-import { isObject } from "../config/parse.ts";
 import { CheckpointRefusedError } from "../errors.ts";
+import { isObject, parseDocument } from "../util/json.ts";
 import type { Cursor } from "./continuation.ts";
 import type { ResolvedRequest } from "./request.ts";
 
@@ -102,13 +102,8 @@ function countsProblem(count: number, bytes: number): string | undefined {
 }
 
 export function parseCheckpoint(text: string, location: string): Checkpoint {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark an editor added is harmless
-  } catch {
-    doc = undefined;
-  }
-  const problem = isObject(doc) ? problemOf(doc) : "it is not a JSON object";
+  const doc = parseDocument(text);
+  const problem = doc ? problemOf(doc) : "it is not a JSON object";
   if (problem) {
     throw new CheckpointRefusedError("unreadable", `The checkpoint ${location} is unreadable: ${problem}.`);
   }

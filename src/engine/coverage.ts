@@ -1,4 +1,4 @@
-import { AWS_RETENTION_MS } from "./record.ts";
+import { AWS_RETENTION_MS } from "./window.ts";
 
 /** How far back through its window a backfill has come, and how long the rest may take. */
 export interface Coverage {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Query } from "../config/config.ts";
 import type { EventFilter, TimeRange } from "../config/filter.ts";
 import { AUTO_REGION, type Details, type Scope } from "../config/names.ts";
-import { timeOf } from "../config/parse.ts";
+import { canonicalJson } from "../util/json.ts";
 
 /**
  * The request a backfill sends, resolved once at the first attempt (`90d` becomes a date, `until`
@@ -17,22 +17,14 @@ export interface ResolvedRequest {
   readonly locale?: string;
 }
 
-/**
- * The request of a backfill that starts at `now`. `window` is the lastUpdatedTime window when something
- * other than the query decides it (`since: last-run`, AWS's clock); otherwise `since` and `until` as
- * written decide, resolved at `now`.
- */
+/** The request of a new backfill of `query` over `window` (epoch ms; see resolveWindow in window.ts). */
 export function resolveRequest(
   query: Query,
-  now: number,
-  window?: { readonly from: number | undefined; readonly until: number },
+  window: { readonly from: number | undefined; readonly until: number },
 ): ResolvedRequest {
-  const { since, until } = query.bounds;
-  const lower = window ? window.from : since === undefined ? undefined : timeOf(since, now);
-  const upper = window ? window.until : until === undefined ? now : timeOf(until, now);
   const range: TimeRange = {
-    ...(lower === undefined ? {} : { from: new Date(lower).toISOString() }),
-    to: new Date(upper).toISOString(),
+    ...(window.from === undefined ? {} : { from: new Date(window.from).toISOString() }),
+    to: new Date(window.until).toISOString(),
   };
   // The organization filter has one range, the account filter a list of ranges (https://docs.aws.amazon.com/health/latest/APIReference/API_OrganizationEventFilter.html, API_EventFilter.html).
   const filter: EventFilter =
@@ -47,18 +39,6 @@ export function resolveRequest(
     details: query.details,
     ...(query.locale === undefined ? {} : { locale: query.locale }),
   };
-}
-
-/** JSON with sorted keys, so equal values always hash alike. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Identifies the backfill: same query as configured, same fingerprint, whatever day it runs. */

@@ -1,6 +1,6 @@
 /**
  * The output the engine writes to, beside the checkpoint store: the engine knows only this interface;
- * src/sinks/ndjson-sink.ts is the JSON Lines file behind it.
+ * src/local/output.ts is the JSON Lines file behind it.
  */
 import type { Cursor } from "./continuation.ts";
 

@@ -1,4 +1,5 @@
 import { resolveCname } from "node:dns/promises";
+import { errorMessage } from "../errors.ts";
 
 /**
  * AWS Health is active/passive: us-east-1 and us-east-2 both answer, but only the active one has the
@@ -36,8 +37,7 @@ export async function activeRegion(lookup: CnameLookup): Promise<ActiveRegion> {
       fallback: `${GLOBAL_HOST} names no Health region (${targets.join(", ") || "no CNAME"})`,
     };
   } catch (error) {
-    const code =
-      (error as { code?: string } | undefined)?.code ?? (error as Error | undefined)?.message ?? "";
+    const code = (error as { code?: string } | undefined)?.code ?? errorMessage(error);
     return { region: FALLBACK_REGION, fallback: `${GLOBAL_HOST} could not be resolved (${code})` };
   }
 }

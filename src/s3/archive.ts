@@ -16,12 +16,12 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Layout } from "../config/names.ts";
+import { keyOf, type S3Location } from "../config/s3-location.ts";
 import { type BackupIdentity, identityId } from "../engine/record.ts";
-import { ArchiveFile, type MergeResult } from "../sinks/archive.ts";
+import { ArchiveFile, type MergeResult } from "../local/archive.ts";
 import type { Probe } from "../util/fs.ts";
 import { explainS3Error, isNoSuchKey, lostRace, type S3Call } from "./client.ts";
 import { HEIDI_PREFIX, heidiObjects } from "./heidi.ts";
-import { keyOf, type S3Location } from "./location.ts";
 
 /**
  * `archive: s3://bucket/prefix`: the durable home of a scheduled backup.

@@ -1,11 +1,11 @@
 import { hostname } from "node:os";
 import type { Config } from "../config/config.ts";
+import type { S3Location } from "../config/s3-location.ts";
 import type { BackfillResult } from "../engine/backfill.ts";
 import type { BackupIdentity } from "../engine/record.ts";
 import type { Probe } from "../util/fs.ts";
 import { S3Archive, type S3Committed } from "./archive.ts";
 import { createS3Client } from "./client.ts";
-import type { S3Location } from "./location.ts";
 import { S3RecordStore } from "./record-store.ts";
 
 /** A backup into `archive: s3://…`, checked and ready: the commit step and the record beside it. */

@@ -1,7 +1,7 @@
 import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { INPUT } from "../config/names.ts";
+import type { S3Location } from "../config/s3-location.ts";
 import { errorMessage, SetupError, sentence, UsageError } from "../errors.ts";
-import type { S3Location } from "./location.ts";
 
 /**
  * The S3 client of an archive: the SDK's own credential chain (the credentials AWS Health uses,

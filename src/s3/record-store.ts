@@ -1,4 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { keyOf, type S3Location } from "../config/s3-location.ts";
 import {
   type BackupIdentity,
   identityId,
@@ -10,7 +11,6 @@ import {
 } from "../engine/record.ts";
 import type { Probe } from "../util/fs.ts";
 import { explainS3Error, isNoSuchKey, lostRace, type S3Call } from "./client.ts";
-import { keyOf, type S3Location } from "./location.ts";
 
 /** Attempts at moving the record while another run of the same backup moves it too. */
 const ATTEMPTS = 5;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -58,6 +58,27 @@ describe("the script", () => {
     }
     expect(read(dir)).toBe("precious\n");
     expect(read(dir, "out.ndjson.checkpoint.json")).toBe("{}");
+  });
+
+  it("a restart says the checkpoint goes when the first page arrives; one that fails before keeps it and says nothing else", async () => {
+    const s = await simulator({ events: 100, latencyMs: 1 });
+    const { dir, args } = await killedAfterFourPages(s);
+    const checkpoint = read(dir, "out.ndjson.checkpoint.json");
+    const output = read(dir);
+    const failed = await runScript([...args, "--restart"], { cwd: dir, env: awsEnv("http://127.0.0.1:1") });
+    expect(failed.code, failed.stderr).toBe(4);
+    expect(failed.stderr).toContain(
+      "Restart: the checkpoint out.ndjson.checkpoint.json is discarded when the first page arrives.",
+    );
+    // Nothing was discarded, so no line may say it was.
+    expect(failed.stderr).not.toMatch(/Discarded|discarded(?! when the first page arrives)/);
+    expect(read(dir, "out.ndjson.checkpoint.json")).toBe(checkpoint);
+    expect(read(dir)).toBe(output);
+    const done = await runScript([...args, "--restart"], { cwd: dir, env: awsEnv(s.url) });
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(/is discarded when the first page arrives\.\n[\s\S]*\npage 1: /);
+    expect(existsSync(join(dir, "out.ndjson.checkpoint.json"))).toBe(false);
+    expect(arnsOf(read(dir))).toHaveLength(100);
   });
 
   it("prints help with every flag", async () => {

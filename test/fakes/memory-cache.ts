@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { CacheApi, RestoreResult, SaveResult } from "../../src/action/cache.ts";
+import type { CacheApi, RestoreResult, SaveResult } from "../../src/action/cache/api.ts";
 
 interface Stored {
   readonly key: string;

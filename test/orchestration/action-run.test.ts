@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CacheApi } from "../../src/action/cache.ts";
+import type { CacheApi } from "../../src/action/cache/api.ts";
 import { run } from "../../src/action/main.ts";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
 import { MemoryCache } from "../fakes/memory-cache.ts";

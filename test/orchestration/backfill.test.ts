@@ -6,8 +6,8 @@ import { parseConfig } from "../../src/config/config.ts";
 import { backfill, type Reporter, type ResumeInfo } from "../../src/engine/backfill.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
 import { BackfillFailedError, CheckpointRefusedError, InterruptedError } from "../../src/errors.ts";
-import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
+import { NdjsonFileSink } from "../../src/local/output.ts";
 import { fails } from "../support/usage.ts";
 import { MemorySource } from "./memory-source.ts";
 

@@ -7,8 +7,8 @@ import { parseConfig } from "../../src/config/config.ts";
 import { backfill, type ContinueInfo, type Reporter } from "../../src/engine/backfill.ts";
 import { parseCheckpoint } from "../../src/engine/checkpoint.ts";
 import { CheckpointRefusedError } from "../../src/errors.ts";
-import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
+import { NdjsonFileSink } from "../../src/local/output.ts";
 import { fails } from "../support/usage.ts";
 import { TimedSource } from "./timed-source.ts";
 

@@ -3,8 +3,8 @@ import { Budget } from "../../src/engine/budget.ts";
 import type { ResolvedRequest } from "../../src/engine/request.ts";
 import { createPacedClient } from "../../src/health/client.ts";
 import { HealthSource } from "../../src/health/source.ts";
+import { NdjsonFileSink } from "../../src/local/output.ts";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
-import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
 import { expectedRecord } from "../support/expected.ts";
 
 // One page of a wide organization: 400 accounts, events that reach up to all of them, up to 12

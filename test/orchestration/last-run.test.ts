@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/config.ts";
 import { type BackfillDeps, backfill, type Reporter } from "../../src/engine/backfill.ts";
-import { identityId, type RunRecord, type Window } from "../../src/engine/record.ts";
+import { identityId, type RunRecord } from "../../src/engine/record.ts";
 import { backedUpFingerprint, windowOf } from "../../src/engine/request.ts";
+import type { Window } from "../../src/engine/window.ts";
 import { BackfillFailedError, exitCodeOf, FinishFailedError, UsageError } from "../../src/errors.ts";
-import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
-import { FileRecordStore, recordPath } from "../../src/stores/record-file.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
+import { NdjsonFileSink } from "../../src/local/output.ts";
+import { FileRecordStore, recordPath } from "../../src/local/record-file.ts";
 import { fails } from "../support/usage.ts";
 import { MemorySource } from "./memory-source.ts";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { INPUT } from "../../src/config/names.ts";
+import { ACTION_DEFAULTS, ACTION_INPUT, DEFAULTS, INPUT } from "../../src/config/names.ts";
 
 /** The `inputs:` block of action.yml: name -> its indented lines. */
 function inputsOf(yaml: string): Map<string, string> {
@@ -15,11 +15,20 @@ describe("action.yml", () => {
   const inputs = inputsOf(readFileSync("action.yml", "utf8"));
 
   it("declares exactly the inputs the action reads, each with a description and a string default", () => {
-    expect([...inputs.keys()].sort()).toEqual(Object.values(INPUT).sort());
+    expect([...inputs.keys()].sort()).toEqual(
+      [...Object.values(INPUT), ...Object.values(ACTION_INPUT)].sort(),
+    );
     for (const [name, body] of inputs) {
       expect(body, name).toMatch(/^ {4}description: .+$/m);
       expect(body, name).toMatch(/^ {4}default: "[^"\n]*"$/m);
     }
+  });
+
+  it("declares each input's default as the table in src/config/names.ts says", () => {
+    const declared = Object.fromEntries(
+      [...inputs].map(([name, body]) => [name, /^ {4}default: "([^"\n]*)"$/m.exec(body)?.[1]]),
+    );
+    expect(declared).toEqual({ ...DEFAULTS, ...ACTION_DEFAULTS });
   });
 
   it("passes the matrix and the job's token by default, as the runner expands them", () => {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.ts";
-import { ArchiveFile } from "../../src/sinks/archive.ts";
-import { tallyOutput } from "../../src/sinks/tally.ts";
+import { ArchiveFile } from "../../src/local/archive.ts";
+import { tallyOutput } from "../../src/local/tally.ts";
 import { NODE24 } from "../support/runner.ts";
 
 let dir: string;
@@ -149,7 +149,7 @@ describe("merge-into", () => {
     writeFileSync(archive, `${lines.join("\n")}\n`);
     writeFileSync(delta, jsonl([ev("arn:000001", 5000, "update")]));
     const script = `
-      const { ArchiveFile } = await import(${JSON.stringify(resolve("src/sinks/archive.ts"))});
+      const { ArchiveFile } = await import(${JSON.stringify(resolve("src/local/archive.ts"))});
       const file = new ArchiveFile(${JSON.stringify(archive)});
       await file.prepare();
       console.log(JSON.stringify(await file.merge(${JSON.stringify(delta)})));`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CacheWarnings, describeCacheFailure } from "../../src/action/cache-failure.ts";
+import { CacheWarnings, describeCacheFailure } from "../../src/action/cache/failure.ts";
 
 /** The library's last words for a failed save: the same for a rate limit, a 5xx and a refused connection. */
 const reserve = (key: string) =>

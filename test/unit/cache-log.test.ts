@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { saveCache } from "@actions/cache";
 import { describe, expect, it } from "vitest";
-import { quietCache } from "../../src/action/cache.ts";
-import { CacheOutput, quietly, routeCacheOutput } from "../../src/action/cache-log.ts";
+import { quietCache } from "../../src/action/cache/api.ts";
+import { CacheOutput, quietly, routeCacheOutput } from "../../src/action/cache/log.ts";
 import { capture, withFakeCache, writeTree } from "../fakes/cache/harness.ts";
 
 const fake = withFakeCache();

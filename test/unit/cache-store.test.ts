@@ -2,11 +2,17 @@ import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CacheSyncedStore } from "../../src/action/cache-store.ts";
-import { chainHash, EMPTY_SHA256, entryDir, entryFiles, type SegmentList } from "../../src/action/entry.ts";
-import { cacheKeys } from "../../src/action/keys.ts";
+import {
+  chainHash,
+  EMPTY_SHA256,
+  entryDir,
+  entryFiles,
+  type SegmentList,
+} from "../../src/action/cache/entry.ts";
+import { cacheKeys } from "../../src/action/cache/keys.ts";
+import { CacheSyncedStore } from "../../src/action/cache/store.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
 import { MemoryCache } from "../fakes/memory-cache.ts";
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type CleanupOptions, deleteEntries } from "../../src/action/cleanup.ts";
+import { type CleanupOptions, deleteEntries } from "../../src/action/cache/cleanup.ts";
 import { type FakeCacheService, startFakeCacheService } from "../fakes/cache-service.ts";
 
 /** The REST calls run against the fake cache service's REST endpoints, with GitHub's permission check. */

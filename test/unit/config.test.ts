@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { parseFilter } from "../../src/config/filter.ts";
-import { parseDuration, parseTime } from "../../src/config/parse.ts";
+import { parseBound, parseDuration, timeOf } from "../../src/config/parse.ts";
 import { fingerprint, resolveRequest } from "../../src/engine/request.ts";
+import { resolveWindow } from "../../src/engine/window.ts";
 import { describeDuration } from "../../src/format.ts";
 import { usage } from "../support/usage.ts";
 
@@ -79,9 +80,10 @@ describe("configuration", () => {
   it("accepts durations, ISO times, booleans, simulate forms and @file filters", () => {
     expect(parseDuration("x", "90s")).toBe(90_000);
     expect(parseDuration("x", "36h")).toBe(36 * 3600_000);
-    expect(parseTime("since", "90d", NOW)).toBe(NOW - 90 * 86_400_000);
-    expect(parseTime("since", "2026-08-01T00:00:00Z", NOW)).toBe(Date.parse("2026-08-01T00:00:00Z"));
-    expect(parseTime("since", "2026-08-01", NOW)).toBe(Date.parse("2026-08-01T00:00:00Z"));
+    const at = (value: string) => timeOf(parseBound("since", value), NOW);
+    expect(at("90d")).toBe(NOW - 90 * 86_400_000);
+    expect(at("2026-08-01T00:00:00Z")).toBe(Date.parse("2026-08-01T00:00:00Z"));
+    expect(at("2026-08-01")).toBe(Date.parse("2026-08-01T00:00:00Z"));
     expect(parse({ restart: "true" }).restart).toBe(true);
     expect(parse({ simulate: "true" }).simulate).toBe(2000);
     expect(parse({ simulate: "500" }).simulate).toBe(500);
@@ -139,12 +141,16 @@ describe("filter", () => {
 
 describe("request and fingerprint", () => {
   it("resolves since/until once and pins until at the first attempt", () => {
-    const org = resolveRequest(parse({ since: "90d" }).query, NOW);
+    const window = (raw: RawInputs) => {
+      const { query, lastRun } = parse(raw);
+      return [query, resolveWindow(query, lastRun, { found: undefined, now: NOW })] as const;
+    };
+    const org = resolveRequest(...window({ since: "90d" }));
     expect(org.filter.lastUpdatedTime).toEqual({
       from: new Date(NOW - 90 * 86_400_000).toISOString(),
       to: new Date(NOW).toISOString(),
     });
-    const account = resolveRequest(parse({ scope: "account", since: "1d" }).query, NOW);
+    const account = resolveRequest(...window({ scope: "account", since: "1d" }));
     expect(account.filter.lastUpdatedTimes).toEqual([
       { from: new Date(NOW - 86_400_000).toISOString(), to: new Date(NOW).toISOString() },
     ]);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonItems } from "../../src/engine/source.ts";
-import { NdjsonFileSink } from "../../src/sinks/ndjson-sink.ts";
+import { NdjsonFileSink } from "../../src/local/output.ts";
 
 const sink = new NdjsonFileSink("unused.ndjson");
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -16,7 +16,7 @@ import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { identityId } from "../../src/engine/record.ts";
 import { backedUpFingerprint } from "../../src/engine/request.ts";
 import { CheckpointRefusedError, exitCodeOf, LockedError, UsageError } from "../../src/errors.ts";
-import { openLocalFiles } from "../../src/files.ts";
+import { openLocalFiles } from "../../src/local/files.ts";
 
 /** The files of a scheduled backup: checked before anything is touched, each locked while in use. */
 const config = (raw: RawInputs) => parseConfig(raw, { now: Date.now(), readFile: () => "" });

@@ -2,15 +2,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseCli } from "../../src/cli/args.ts";
 import { HELP } from "../../src/cli/help.ts";
-import { INPUT } from "../../src/config/names.ts";
+import { ACTION_INPUT, INPUT } from "../../src/config/names.ts";
 
-/** The two front doors name things alike: action.yml, the INPUT object, the flags and --help. */
-const ACTION_ONLY: readonly string[] = [
-  INPUT.checkpointKey,
-  INPUT.cacheSaveInterval,
-  INPUT.matrix,
-  INPUT.githubToken,
-];
+/** The two front doors name things alike: action.yml, the INPUT objects, the flags and --help. */
+const ACTION_ONLY: readonly string[] = Object.values(ACTION_INPUT);
 
 function section(yaml: string, name: string): string[] {
   const body = yaml.split(/^(?=\S)/m).find((part) => part.startsWith(`${name}:`)) ?? "";
@@ -20,15 +15,19 @@ function section(yaml: string, name: string): string[] {
 describe("inputs and flags", () => {
   const yaml = readFileSync("action.yml", "utf8");
 
-  it("action.yml declares exactly the inputs of the INPUT object", () => {
-    expect(section(yaml, "inputs").sort()).toEqual(Object.values(INPUT).sort());
+  it("action.yml declares exactly the inputs of the INPUT and ACTION_INPUT objects", () => {
+    expect(section(yaml, "inputs").sort()).toEqual([...Object.values(INPUT), ...ACTION_ONLY].sort());
   });
 
   it("every input but the cache's is a script flag with the same name, listed in --help", () => {
-    for (const name of Object.values(INPUT).filter((n) => !ACTION_ONLY.includes(n))) {
+    for (const name of Object.values(INPUT)) {
       expect(parseCli([`--${name}=x`]).inputs[name], name).toBe("x");
       expect(HELP, name).toContain(`--${name}`);
     }
+  });
+
+  it("the action-only inputs are no script flags", () => {
+    for (const name of ACTION_ONLY) expect(() => parseCli([`--${name}=x`]), name).toThrow(/--help/);
   });
 
   it("action.yml declares the window outputs", () => {

@@ -16,8 +16,8 @@ function importsUnder(dir: string): { file: string; spec: string }[] {
 }
 
 describe("the layout tells the architecture", () => {
-  it("the engine and the checkpoint stores know nothing of the action (or of GitHub)", () => {
-    for (const dir of ["src/engine", "src/stores", "src/sinks"]) {
+  it("the engine and the local files know nothing of the action (or of GitHub)", () => {
+    for (const dir of ["src/engine", "src/local"]) {
       const imports = importsUnder(dir);
       expect(imports.length).toBeGreaterThan(0);
       const bad = imports.filter(({ spec }) => /(^|\/)action(\/|\.ts$)|^@actions\//.test(spec));
@@ -25,8 +25,11 @@ describe("the layout tells the architecture", () => {
     }
   });
 
-  it("the cache-backed store lives with the action", () => {
-    expect(readdirSync("src/stores").sort()).toEqual(["file-store.ts", "record-file.ts"]);
-    expect(readdirSync("src/action")).toContain("cache-store.ts");
+  it("the cache-backed store lives with the action, in its own folder", () => {
+    expect(readdirSync("src/local")).toEqual(
+      expect.arrayContaining(["checkpoint-file.ts", "record-file.ts"]),
+    );
+    expect(readdirSync("src/action/cache")).toContain("store.ts");
+    expect(readdirSync("src/action").filter((f) => f.startsWith("cache") && f !== "cache")).toEqual([]);
   });
 });

@@ -7,20 +7,18 @@ import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { CoverageMeter } from "../../src/engine/coverage.ts";
 import {
   type BackupIdentity,
-  describeBasis,
   identityId,
-  isWarning,
   parseLegacyRecord,
   parseRecord,
   RECORD_VERSION,
   RecordUnreadableError,
   type RunRecord,
-  resolveWindow,
   serializeRecord,
 } from "../../src/engine/record.ts";
 import { backedUpFingerprint } from "../../src/engine/request.ts";
-import { percent } from "../../src/format.ts";
-import { FileRecordStore, recordPath } from "../../src/stores/record-file.ts";
+import { isWarning, resolveWindow } from "../../src/engine/window.ts";
+import { describeBasis, percent } from "../../src/format.ts";
+import { FileRecordStore, recordPath } from "../../src/local/record-file.ts";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 const HOUR = 3_600_000;

@@ -13,13 +13,13 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CacheSyncedStore } from "../../src/action/cache-store.ts";
-import { type Chain, entryDir, entryFiles } from "../../src/action/entry.ts";
-import { cacheKeys, earlierReleaseRun } from "../../src/action/keys.ts";
-import { type RestoreOptions, restoreProgress } from "../../src/action/restore.ts";
+import { type Chain, entryDir, entryFiles } from "../../src/action/cache/entry.ts";
+import { cacheKeys, earlierReleaseRun } from "../../src/action/cache/keys.ts";
+import { type RestoreOptions, restoreProgress } from "../../src/action/cache/restore.ts";
+import { CacheSyncedStore } from "../../src/action/cache/store.ts";
 import type { Checkpoint } from "../../src/engine/checkpoint.ts";
 import { CheckpointRefusedError } from "../../src/errors.ts";
-import { FileCheckpointStore } from "../../src/stores/file-store.ts";
+import { FileCheckpointStore } from "../../src/local/checkpoint-file.ts";
 import { MemoryCache } from "../fakes/memory-cache.ts";
 
 /** One runner: a workspace and a RUNNER_TEMP at fixed paths, wiped between attempts. */

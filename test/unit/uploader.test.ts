@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LatestOnlyQueue } from "../../src/action/uploader.ts";
+import { LatestOnlyQueue } from "../../src/action/cache/uploader.ts";
 
 describe("one upload at a time, the newest waiting", () => {
   it("runs one job at a time; a newer job replaces the one waiting; idle waits for all", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheKeys, keyPart } from "../../src/action/keys.ts";
+import { cacheKeys, keyPart } from "../../src/action/cache/keys.ts";
 import { parseConfig, type RawInputs } from "../../src/config/config.ts";
 import { parseFilter } from "../../src/config/filter.ts";
 import type { Scope } from "../../src/config/names.ts";

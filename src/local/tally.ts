@@ -56,13 +56,3 @@ export async function tallyOutput(path: string, topServices = 5): Promise<Tally>
     .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1));
   return { events, byCategory, byStatus: ranked(statuses), topServices: ranked(services, topServices) };
 }
-
-/** "issue 12 (open 2, closed 10) · scheduledChange 3 (upcoming 3)", for a log line. */
-export function describeTally(t: Tally): string {
-  if (t.events === 0) return "no events";
-  const categories = t.byCategory
-    .map((c) => `${c.name} ${c.count} (${c.byStatus.map(([s, n]) => `${s} ${n}`).join(", ")})`)
-    .join(" · ");
-  const services = t.topServices.map(([s, n]) => `${s} ${n}`).join(", ");
-  return `${categories}; top services: ${services}`;
-}

@@ -13,6 +13,7 @@ import {
   serializeRecord,
 } from "../engine/record.ts";
 import { type Probe, readIfThere, realPath, removeLeftoverTemps, writeFileAtomic } from "../util/fs.ts";
+import { isObject, parseDocument } from "../util/json.ts";
 import { forEachLine } from "../util/lines.ts";
 
 const PREFIX = "health-backfill.last-run.";
@@ -136,12 +137,10 @@ async function claimedElsewhere(path: string, identity: BackupIdentity): Promise
 }
 
 function parseOther(text: string | undefined): RunRecord | undefined {
-  try {
-    const doc = JSON.parse(text ?? "null") as RunRecord | null;
-    return doc?.version === RECORD_VERSION && typeof doc.identity === "object" ? doc : undefined;
-  } catch {
-    return undefined;
-  }
+  const doc = parseDocument(text);
+  return doc?.version === RECORD_VERSION && isObject(doc.identity)
+    ? (doc as unknown as RunRecord)
+    : undefined;
 }
 
 /**

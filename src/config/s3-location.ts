@@ -1,5 +1,5 @@
-import { INPUT } from "../config/names.ts";
 import { shorten, UsageError } from "../errors.ts";
+import { INPUT } from "./names.ts";
 
 /**
  * `archive: s3://bucket/prefix`: where a backup keeps its archive, its dated deltas and the record of

@@ -1,9 +1,9 @@
 import { chmod, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { INPUT } from "../config/names.ts";
-import { isObject } from "../config/parse.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { isMissing, type Probe, realPath, removeLeftoverTemps, syncDirectory } from "../util/fs.ts";
+import { isObject } from "../util/json.ts";
 import { forEachLine, type Line } from "../util/lines.ts";
 
 /**
@@ -47,7 +47,7 @@ function problemOf(text: string): string | { arn: string; t: number } {
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return `is not JSON (${(error as Error).message})`;
+    return `is not JSON (${errorMessage(error)})`;
   }
   if (!isObject(doc)) return "is not a JSON object";
   if (typeof doc.arn !== "string" || doc.arn === "") return 'has no "arn"';

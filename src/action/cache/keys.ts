@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../engine/request.ts";
-import type { RunContext } from "./env.ts";
+import { canonicalJson } from "../../util/json.ts";
+import type { RunContext } from "../env.ts";
 
 /**
  * Cache keys. Keys are immutable, so every upload gets a new one; a re-run asks for the prefix of its
@@ -46,9 +46,9 @@ export function legPart(matrix: string): string {
   return keyPart(canonical, false);
 }
 
-/** Whether the job runs as one leg of a matrix. */
-export function isMatrixLeg(matrix: string): boolean {
-  return legPart(matrix) !== "null";
+/** Whether the job runs as one leg of a matrix, from its leg part (see legPart). */
+export function isMatrixLeg(leg: string): boolean {
+  return leg !== "null";
 }
 
 export function cacheKeys(prefix: string, ctx: RunContext, leg: string, fingerprint: string): CacheKeys {

@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors.ts";
+import { errorMessage } from "../../errors.ts";
 
 /**
  * Deletes the cache entries of a completed backfill through the REST API

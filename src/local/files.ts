@@ -1,26 +1,26 @@
 import type { Stats } from "node:fs";
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Config } from "./config/config.ts";
-import { INPUT } from "./config/names.ts";
+import type { Config } from "../config/config.ts";
+import { INPUT } from "../config/names.ts";
 import {
   type BackfillDeps,
   type BackfillOptions,
   type BackfillResult,
   backfill,
   type Reporter,
-} from "./engine/backfill.ts";
-import type { CheckpointStore } from "./engine/checkpoint.ts";
-import { type BackupIdentity, identityId, type RunRecordStore } from "./engine/record.ts";
-import { releasedFingerprint } from "./engine/request.ts";
-import type { EventSource } from "./engine/source.ts";
-import { CheckpointRefusedError, UsageError } from "./errors.ts";
-import { ArchiveFile, type MergeResult, mergeStep } from "./sinks/archive.ts";
-import { NdjsonFileSink } from "./sinks/ndjson-sink.ts";
-import { FileCheckpointStore } from "./stores/file-store.ts";
-import { FileRecordStore, recordPath } from "./stores/record-file.ts";
-import { isMissing, type Probe, realPath, removeLeftoverTemps } from "./util/fs.ts";
-import { acquireLock, type Lock } from "./util/lock.ts";
+} from "../engine/backfill.ts";
+import type { CheckpointStore } from "../engine/checkpoint.ts";
+import { type BackupIdentity, identityId, type RunRecordStore } from "../engine/record.ts";
+import { releasedFingerprint } from "../engine/request.ts";
+import type { EventSource } from "../engine/source.ts";
+import { CheckpointRefusedError, UsageError } from "../errors.ts";
+import { isMissing, type Probe, realPath, removeLeftoverTemps } from "../util/fs.ts";
+import { acquireLock, type Lock } from "../util/lock.ts";
+import { ArchiveFile, type MergeResult, mergeStep } from "./archive.ts";
+import { FileCheckpointStore } from "./checkpoint-file.ts";
+import { NdjsonFileSink } from "./output.ts";
+import { FileRecordStore, recordPath } from "./record-file.ts";
 
 /**
  * The output and the checkpoint of one backfill, checked and locked; with `merge-into` the archive (read

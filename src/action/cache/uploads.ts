@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import type { Checkpoint } from "../engine/checkpoint.ts";
-import { errorMessage } from "../errors.ts";
-import { writeFileAtomic } from "../util/fs.ts";
-import type { CacheApi } from "./cache.ts";
+import type { Checkpoint } from "../../engine/checkpoint.ts";
+import { errorMessage } from "../../errors.ts";
+import { writeFileAtomic } from "../../util/fs.ts";
+import type { CacheApi } from "./api.ts";
 import {
   type Chain,
   type CompletionMarker,

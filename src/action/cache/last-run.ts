@@ -1,13 +1,17 @@
 import { existsSync } from "node:fs";
 import * as core from "@actions/core";
-import type { Query } from "../config/config.ts";
-import { identityId, RecordUnreadableError, type RunRecord, type RunRecordStore } from "../engine/record.ts";
-import { releasedFingerprint } from "../engine/request.ts";
-import { type FileRecordStore, recordPath } from "../stores/record-file.ts";
-import type { CacheApi } from "./cache.ts";
-import { CacheWarnings } from "./cache-failure.ts";
-import type { RunContext } from "./env.ts";
-import { keyPart, legPart } from "./keys.ts";
+import {
+  identityId,
+  RecordUnreadableError,
+  type RunRecord,
+  type RunRecordStore,
+} from "../../engine/record.ts";
+import { type FileRecordStore, recordPath } from "../../local/record-file.ts";
+import type { RunContext } from "../env.ts";
+import type { StepIdentity } from "../step.ts";
+import type { CacheApi } from "./api.ts";
+import { CacheWarnings } from "./failure.ts";
+import { keyPart } from "./keys.ts";
 
 /**
  * Cache keys of the last-run record: its own, per job, matrix leg and backup (the identity's id: the
@@ -35,9 +39,9 @@ export function earlierReleaseRecordPrefix(
   prefix: string,
   ctx: RunContext,
   leg: string,
-  query: Query,
+  releasedFingerprint: string,
 ): string {
-  return `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${releasedFingerprint(query)}-`;
+  return `${keyPart(prefix)}-last-run-${keyPart(ctx.job, false)}-${leg}-${releasedFingerprint}-`;
 }
 
 export interface CacheRecordOptions {
@@ -50,7 +54,7 @@ export interface CacheRecordOptions {
   readonly attempt: number;
   readonly clock: () => number;
   readonly log: (message: string) => void;
-  /** A cache failure: `reason` says what happened (one warning per reason, see cache-failure.ts). */
+  /** A cache failure: `reason` says what happened (one warning per reason, see failure.ts). */
   readonly warn: (reason: string, message: string) => void;
 }
 
@@ -137,24 +141,21 @@ export class CacheRecordStore implements RunRecordStore {
 export function openRecordStore(
   local: FileRecordStore,
   cache: CacheApi | undefined,
-  step: {
-    readonly checkpointKey: string;
-    readonly matrix: string;
-    readonly query: Query;
+  o: {
+    readonly step: StepIdentity;
     readonly output: string;
-    readonly ctx: RunContext;
-    /** The step's cache warnings (see cache-side.ts), so the record adds none of a kind already told. */
+    /** The step's cache warnings (see side.ts), so the record adds none of a kind already told. */
     readonly warnings?: CacheWarnings | undefined;
   },
 ): CacheRecordStore {
-  const leg = legPart(step.matrix);
-  const warnings = step.warnings ?? new CacheWarnings(core);
+  const { step } = o;
+  const warnings = o.warnings ?? new CacheWarnings(core);
   return new CacheRecordStore(local, {
     cache,
-    keys: recordKeys(step.checkpointKey, step.ctx, leg, identityId(local.identity)),
+    keys: recordKeys(step.checkpointKey, step.ctx, step.leg, identityId(local.identity)),
     earlierRelease: {
-      prefix: earlierReleaseRecordPrefix(step.checkpointKey, step.ctx, leg, step.query),
-      path: recordPath(step.output, releasedFingerprint(step.query)),
+      prefix: earlierReleaseRecordPrefix(step.checkpointKey, step.ctx, step.leg, step.releasedFingerprint),
+      path: recordPath(o.output, step.releasedFingerprint),
     },
     attempt: step.ctx.attempt,
     clock: Date.now,

@@ -1,18 +1,17 @@
 import * as core from "@actions/core";
-import type { BackfillResult } from "../engine/backfill.ts";
-import { fingerprint, releasedFingerprint } from "../engine/request.ts";
-import type { FileCheckpointStore } from "../stores/file-store.ts";
-import type { CacheApi } from "./cache.ts";
-import { CacheWarnings } from "./cache-failure.ts";
-import { type CacheLog, CacheSyncedStore } from "./cache-store.ts";
+import type { BackfillResult } from "../../engine/backfill.ts";
+import { size } from "../../format.ts";
+import type { FileCheckpointStore } from "../../local/checkpoint-file.ts";
+import type { ActionConfig } from "../inputs.ts";
+import { STATE } from "../state.ts";
+import type { StepIdentity } from "../step.ts";
+import type { CacheApi } from "./api.ts";
 import { type Cleanup, deleteEntries } from "./cleanup.ts";
 import { type EntryFiles, entryDir, entryFiles } from "./entry.ts";
-import type { RunContext } from "./env.ts";
-import type { ActionConfig } from "./inputs.ts";
-import { type CacheKeys, cacheKeys, earlierReleaseRun, isMatrixLeg, legPart } from "./keys.ts";
+import { CacheWarnings } from "./failure.ts";
+import { type CacheKeys, cacheKeys, earlierReleaseRun } from "./keys.ts";
 import { type Restored, restoreProgress, setAsideEarlierRun } from "./restore.ts";
-import { STATE } from "./state.ts";
-import { size } from "./summary.ts";
+import { type CacheLog, CacheSyncedStore } from "./store.ts";
 
 const LOG: CacheLog = { info: core.info, warning: core.warning, debug: core.debug };
 
@@ -48,16 +47,16 @@ export class CacheSide {
   readonly #files: EntryFiles;
   readonly #local: FileCheckpointStore;
   readonly #action: ActionConfig;
-  readonly #ctx: RunContext;
+  readonly #step: StepIdentity;
 
-  constructor(api: CacheApi, action: ActionConfig, local: FileCheckpointStore, ctx: RunContext) {
+  constructor(api: CacheApi, action: ActionConfig, local: FileCheckpointStore, step: StepIdentity) {
     const { config } = action;
     this.api = api;
-    this.#keys = cacheKeys(action.checkpointKey, ctx, legPart(action.matrix), fingerprint(config.query));
-    this.#files = entryFiles(entryDir(ctx.runnerTemp, this.#keys.run));
+    this.#keys = cacheKeys(step.checkpointKey, step.ctx, step.leg, step.fingerprint);
+    this.#files = entryFiles(entryDir(step.ctx.runnerTemp, this.#keys.run));
     this.#local = local;
     this.#action = action;
-    this.#ctx = ctx;
+    this.#step = step;
     this.store = new CacheSyncedStore(local, {
       cache: api,
       keys: this.#keys,
@@ -88,11 +87,11 @@ export class CacheSide {
       files: this.#files,
       local: this.#local,
       output: config.output,
-      attempt: this.#ctx.attempt,
+      attempt: this.#step.ctx.attempt,
       earlier: {
-        run: earlierReleaseRun(this.#action.checkpointKey, this.#ctx, releasedFingerprint(config.query)),
+        run: earlierReleaseRun(this.#step.checkpointKey, this.#step.ctx, this.#step.releasedFingerprint),
         paths: [config.checkpoint, config.output],
-        matrixLeg: isMatrixLeg(this.#action.matrix),
+        matrixLeg: this.#step.matrixLeg,
       },
     });
     if (restored.kind === "failed") this.warnings.tell(restored.reason, describeRestore(restored));
@@ -107,8 +106,8 @@ export class CacheSide {
   async finish(result: BackfillResult): Promise<Cleanup> {
     const marker = await this.store.complete(result.events, result.pages);
     const cleanup = await deleteEntries({
-      apiUrl: this.#ctx.apiUrl,
-      repository: this.#ctx.repository,
+      apiUrl: this.#step.ctx.apiUrl,
+      repository: this.#step.ctx.repository,
       token: this.#action.githubToken,
       prefix: this.#keys.run,
       last: marker,
@@ -137,7 +136,7 @@ export function openCacheSide(
   api: CacheApi | undefined,
   action: ActionConfig,
   local: FileCheckpointStore,
-  ctx: RunContext,
+  step: StepIdentity,
 ): CacheSide | undefined {
   if (!api) {
     core.warning(
@@ -145,7 +144,7 @@ export function openCacheSide(
     );
     return undefined;
   }
-  const side = new CacheSide(api, action, local, ctx);
+  const side = new CacheSide(api, action, local, step);
   side.handToPostStep();
   return side;
 }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { CHECKPOINT_VERSION, type Checkpoint, parseCheckpoint } from "../engine/checkpoint.ts";
-import { CheckpointRefusedError } from "../errors.ts";
+import { CHECKPOINT_VERSION, type Checkpoint, parseCheckpoint } from "../../engine/checkpoint.ts";
+import { CheckpointRefusedError } from "../../errors.ts";
+import { parseDocument } from "../../util/json.ts";
 
 /**
  * One cache entry per upload, two files: the checkpoint, and the segment this upload added (the
@@ -156,12 +157,7 @@ function segmentProblem(value: unknown, bytes: number): string | undefined {
  */
 export function parseCachedEntry(text: string, key: string): CachedEntry {
   const where = `${key} (Actions cache)`;
-  let doc: Record<string, unknown> | undefined;
-  try {
-    doc = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    doc = undefined;
-  }
+  const doc = parseDocument(text);
   if (doc?.complete === true) return { kind: "complete", marker: doc as unknown as CompletionMarker };
   const unreadable = (problem: string) =>
     new CheckpointRefusedError("unreadable", `The checkpoint ${where} is unreadable: ${problem}.`);

@@ -1,8 +1,9 @@
-import type { Checkpoint, CheckpointStore } from "../engine/checkpoint.ts";
-import type { FileCheckpointStore } from "../stores/file-store.ts";
-import type { CacheApi } from "./cache.ts";
-import { CacheWarnings } from "./cache-failure.ts";
+import type { Checkpoint, CheckpointStore } from "../../engine/checkpoint.ts";
+import { kB } from "../../format.ts";
+import type { FileCheckpointStore } from "../../local/checkpoint-file.ts";
+import type { CacheApi } from "./api.ts";
 import { type Chain, EMPTY_CHAIN, type EntryFiles } from "./entry.ts";
+import { CacheWarnings } from "./failure.ts";
 import type { CacheKeys } from "./keys.ts";
 import { LatestOnlyQueue } from "./uploader.ts";
 import { type Uploaded, uploadCheckpoint, uploadMarker, writeManifest } from "./uploads.ts";
@@ -38,8 +39,6 @@ export interface UploadStats {
   outputBytes: number;
   lastKey: string | undefined;
 }
-
-const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 
 /**
  * The local checkpoint file, mirrored into the Actions cache as an append-only log so a re-run on a

@@ -1,13 +1,13 @@
 import * as cache from "@actions/cache";
-import { errorMessage } from "../errors.ts";
-import { describeCacheFailure } from "./cache-failure.ts";
-import { CacheOutput, quietly } from "./cache-log.ts";
+import { errorMessage } from "../../errors.ts";
+import { describeCacheFailure } from "./failure.ts";
+import { CacheOutput, quietly } from "./log.ts";
 
 export interface SaveResult {
   readonly stored: boolean;
   /** Size of the compressed archive sent, when the library said. */
   readonly archiveBytes?: number | undefined;
-  /** Why it was not stored, said plainly (see cache-failure.ts). */
+  /** Why it was not stored, said plainly (see failure.ts). */
   readonly reason?: string | undefined;
 }
 
@@ -20,7 +20,7 @@ export interface RestoreResult {
 }
 
 /**
- * The slice of @actions/cache the action uses, quiet (see cache-log.ts) and never throwing: a cache
+ * The slice of @actions/cache the action uses, quiet (see log.ts) and never throwing: a cache
  * that fails is a warning for the caller to word. Unit and orchestration tests pass another; e2e tests
  * use this one. Where the runner offers no cache service there is none: the action's steps take a
  * `CacheApi | undefined`, and `undefined` is the one way they say "no cache".

@@ -1,9 +1,10 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CheckpointRefusedError, errorMessage } from "../errors.ts";
-import type { FileCheckpointStore } from "../stores/file-store.ts";
-import { isMissing } from "../util/fs.ts";
-import type { CacheApi } from "./cache.ts";
+import { CheckpointRefusedError, errorMessage } from "../../errors.ts";
+import type { FileCheckpointStore } from "../../local/checkpoint-file.ts";
+import { isMissing } from "../../util/fs.ts";
+import { parseDocument } from "../../util/json.ts";
+import type { CacheApi } from "./api.ts";
 import {
   type Chain,
   chainHash,
@@ -135,12 +136,15 @@ async function rebuild(
  * this job's checkpoint and whole output, restored as they are; the engine reads checkpoint version 1.
  * In a matrix they may be another leg's (that release kept no leg in the key): refused, never guessed.
  */
+/** The refusal only the Actions cache raises: an earlier release's entry that may be another matrix leg's. */
+export type CacheRefusalReason = "ambiguous-leg";
+
 async function fromEarlierRelease(o: RestoreOptions): Promise<Restored> {
   const { run, paths, matrixLeg } = o.earlier;
   if (matrixLeg) {
     const found = await o.cache.restore(paths, run, { lookupOnly: true });
     if (found.key === undefined) return { kind: "fresh", firstAttempt: false };
-    throw new CheckpointRefusedError(
+    throw new CheckpointRefusedError<CacheRefusalReason>(
       "ambiguous-leg",
       `The earlier attempt of this run saved its checkpoint (${found.key}) with release 0.1.0, whose cache keys do not tell matrix legs apart, so it may be another leg's.`,
     );
@@ -157,11 +161,7 @@ async function fromEarlierRelease(o: RestoreOptions): Promise<Restored> {
 
 /** Release 0.1.0 marked a completed backfill with `{"complete": true, ...}` in place of the checkpoint. */
 function isEarlierMarker(text: string): boolean {
-  try {
-    return (JSON.parse(text) as { complete?: unknown } | null)?.complete === true;
-  } catch {
-    return false;
-  }
+  return parseDocument(text)?.complete === true;
 }
 
 /**
