@@ -183,3 +183,44 @@ describe("durations in messages", () => {
     expect(describeDuration(102 * 86_400_000 + 5)).toBe("102 days");
   });
 });
+
+describe("archive and layout", () => {
+  it("reads s3://bucket/prefix, with or without slashes, and the bucket alone", () => {
+    expect(parse({ archive: "s3://my-bucket/health/org/" }).archive).toEqual({
+      bucket: "my-bucket",
+      prefix: "health/org",
+      url: "s3://my-bucket/health/org",
+    });
+    expect(parse({ archive: "s3://my-bucket" }).archive).toEqual({
+      bucket: "my-bucket",
+      prefix: "",
+      url: "s3://my-bucket",
+    });
+    expect(parse({}).archive).toBeUndefined();
+    expect(parse({}).layout).toBe("standard");
+    expect(parse({ archive: "s3://b-1/x", layout: "heidi" }).layout).toBe("heidi");
+  });
+
+  it("refuses what is no S3 location, names the input and what is allowed", () => {
+    expect(usage(() => parse({ archive: "archive.ndjson" }))).toBe(
+      'Invalid archive: "archive.ndjson". Allowed: s3://bucket or s3://bucket/prefix (a bucket name of 3 to 63 characters a-z 0-9 . -); a local JSON Lines archive is merge-into.',
+    );
+    expect(usage(() => parse({ archive: "s3://My_Bucket/x" }))).toMatch(
+      /^Invalid archive: "My_Bucket" is not a bucket name\./,
+    );
+    expect(usage(() => parse({ archive: "s3://bucket/a//b" }))).toMatch(
+      /^Invalid archive: the prefix "a\/\/b" has an empty, \. or \.\. folder\./,
+    );
+    expect(usage(() => parse({ archive: "s3://bucket/../b" }))).toMatch(/has an empty, \. or \.\. folder/);
+  });
+
+  it("refuses two archives, and heidi without an S3 archive", () => {
+    expect(usage(() => parse({ archive: "s3://bucket/x", "merge-into": "a.ndjson" }))).toBe(
+      'Invalid archive: s3://bucket/x and merge-into "a.ndjson" are both set. Allowed: one archive, in S3 (archive) or in a local file (merge-into).',
+    );
+    expect(usage(() => parse({ layout: "heidi" }))).toMatch(
+      /^Invalid layout: heidi writes into an S3 archive, and archive is empty\./,
+    );
+    expect(usage(() => parse({ archive: "s3://bucket/x", layout: "athena" }))).toMatch(/^Invalid layout: /);
+  });
+});
