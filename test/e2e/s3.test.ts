@@ -168,11 +168,11 @@ describe("archive: s3://, the script", () => {
     held.release();
     const late = await first;
     expect(late.code, late.stderr).toBe(0);
+    const both = [...latestState(prod), ...latestState(staging)].sort();
+    expect(stateOf(await archived()).sort()).toEqual(both);
     const writes = s3.requests.filter((r) => r.op === "PutObject" && r.key === ARCHIVE_KEY);
     // In order of arrival: prod's first write (held, then refused), staging's, prod's second.
     expect(writes.map((w) => w.status)).toEqual([412, 200, 200]);
-    const both = [...latestState(prod), ...latestState(staging)].sort();
-    expect(stateOf(await archived()).sort()).toEqual(both);
     expect((await records()).map((r) => r.identity.account).sort()).toEqual([PROD.account, STAGING.account]);
   }, 60_000);
 
