@@ -1,7 +1,8 @@
 // npm run bench: the backfill against the simulator with a fixed latency and per-family rate limit.
 // Prints, per scenario: wall time, the lower bound the latency and rate limit allow, their ratio, the
 // share of throttled requests; then peak memory (RSS high-water mark) at 10,000 and 100,000 events, and
-// for a narrow and a wide organization (events that reach up to all of 1,500 accounts).
+// for a narrow and a wide organization (events that reach up to all of 1,500 accounts); last, the S3
+// archive's merge and upload of 100,000 events against merge-into plus a plain upload (bench/s3.ts).
 // The simulator runs in this process; the backfill is the bundled script in a child process, as users run it.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../src/simulator/server.ts";
 import { checkOutput, type OutputCheck } from "../test/support/expected.ts";
+import { s3Bench } from "./s3.ts";
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const RATE = Number(process.env.BENCH_RATE_LIMIT ?? 100);
@@ -204,7 +206,7 @@ async function wide(shape: "narrow" | "wide"): Promise<Run> {
 console.log(
   `simulator latency ${LATENCY_MS} ms per call, rate limit ${RATE}/s per API family; script: node ${[...NODE_FLAGS, ""].join(" ")}${RUNTIMES.node.at(-1)} (${process.version})`,
 );
-// BENCH_ONLY=none|description|memory|wide runs one part.
+// BENCH_ONLY=none|description|memory|wide|s3 runs one part.
 const only = process.env.BENCH_ONLY;
 if (!only || only === "none") await scenario("none");
 if (!only || only === "description") await scenario("description");
@@ -235,3 +237,5 @@ if (!only || only === "wide") {
     `memory ratio wide / narrow organization, ${WIDE_EVENTS} events: peak RSS ${(broad.peakRssMb / narrow.peakRssMb).toFixed(2)} (target <= 2)`,
   );
 }
+// The S3 archive's merge and upload against merge-into plus a plain upload (bench/s3.ts).
+if (!only || only === "s3") await s3Bench();
