@@ -44020,10 +44020,10 @@ function lostRace(error) {
     const name = error?.name ?? "";
     return name === "PreconditionFailed" || name === "ConditionalRequestConflict" || statusOf(error) === 412;
 }
-/** No such object (GetObject, HeadObject). */
+/** No such object (GetObject, HeadObject; PutObject with If-Match). */
 function isNoSuchKey(error) {
     const name = error?.name ?? "";
-    return name === "NoSuchKey" || name === "NotFound";
+    return name === "NoSuchKey" || name === "NotFound" || (name !== "NoSuchBucket" && statusOf(error) === 404);
 }
 /**
  * What S3 answered, as a fact with a class (see src/errors.ts): a missing bucket is the input's (exit 2);
@@ -44334,7 +44334,32 @@ class S3Archive {
             const check = await client.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: location.bucket, Key: started }), o);
             return check.Body?.transformToString();
         });
+        if (this.#o.layout === "heidi")
+            await this.#checkHeidiWrite();
         this.#copy = await this.#download();
+    }
+    /**
+     * Layout heidi writes at the bucket's root, outside the prefix: checked without writing there, by a
+     * write that S3 refuses after it authorised it (If-Match on an object that does not exist: 404, or
+     * 403 when the write is not allowed). Its name starts with a dot, which Athena skips, should a server
+     * ignore the condition.
+     */
+    async #checkHeidiWrite() {
+        const key = `${HEIDI_PREFIX}.health-backfill-access-check`;
+        const put = new client_s3_dist_cjs.PutObjectCommand({
+            Bucket: this.#o.location.bucket,
+            Key: key,
+            Body: "",
+            IfMatch: '"00000000000000000000000000000000"',
+        });
+        try {
+            await this.#o.client.send(put, { abortSignal: this.#o.signal });
+        }
+        catch (error) {
+            if (isNoSuchKey(error) || lostRace(error))
+                return;
+            throw explainS3Error(error, this.#call("s3:PutObject", key));
+        }
     }
     /** The archive's current ETag; undefined when there is none yet. */
     async #etag() {

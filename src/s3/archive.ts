@@ -11,6 +11,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -129,7 +130,30 @@ export class S3Archive {
       const check = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: started }), o);
       return check.Body?.transformToString();
     });
+    if (this.#o.layout === "heidi") await this.#checkHeidiWrite();
     this.#copy = await this.#download();
+  }
+
+  /**
+   * Layout heidi writes at the bucket's root, outside the prefix: checked without writing there, by a
+   * write that S3 refuses after it authorised it (If-Match on an object that does not exist: 404, or
+   * 403 when the write is not allowed). Its name starts with a dot, which Athena skips, should a server
+   * ignore the condition.
+   */
+  async #checkHeidiWrite(): Promise<void> {
+    const key = `${HEIDI_PREFIX}.health-backfill-access-check`;
+    const put = new PutObjectCommand({
+      Bucket: this.#o.location.bucket,
+      Key: key,
+      Body: "",
+      IfMatch: '"00000000000000000000000000000000"',
+    });
+    try {
+      await this.#o.client.send(put, { abortSignal: this.#o.signal });
+    } catch (error) {
+      if (isNoSuchKey(error) || lostRace(error)) return;
+      throw explainS3Error(error, this.#call("s3:PutObject", key));
+    }
   }
 
   /** The archive's current ETag; undefined when there is none yet. */

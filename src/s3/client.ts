@@ -43,10 +43,10 @@ export function lostRace(error: unknown): boolean {
   return name === "PreconditionFailed" || name === "ConditionalRequestConflict" || statusOf(error) === 412;
 }
 
-/** No such object (GetObject, HeadObject). */
+/** No such object (GetObject, HeadObject; PutObject with If-Match). */
 export function isNoSuchKey(error: unknown): boolean {
   const name = (error as { name?: string } | null | undefined)?.name ?? "";
-  return name === "NoSuchKey" || name === "NotFound";
+  return name === "NoSuchKey" || name === "NotFound" || (name !== "NoSuchBucket" && statusOf(error) === 404);
 }
 
 /**

@@ -402,6 +402,23 @@ describe("archive: s3://, refusals before the first AWS Health call", () => {
     });
   }
 
+  it("layout heidi and no write where HEIDI reads: exit 4 before any Health call, and nothing written there", async () => {
+    const sim = await simulator();
+    s3.deny(["PutObject"], { key: /^DataCollection-data\// });
+    const run = await backup(sim.url, dirOf(), { args: [...ARGS, "--layout", "heidi"] });
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toMatch(
+      /s3:PutObject s3:\/\/backups\/DataCollection-data\/heidi\.health\/\.health-backfill-access-check was denied: .*Grant the credentials s3:PutObject on arn:aws:s3:::backups\/DataCollection-data\//,
+    );
+    expect(listCalls(sim)).toBe(0);
+    s3.clearFaults();
+    // Allowed, the check writes nothing there either.
+    expect((await backup(sim.url, dirOf(), { args: [...ARGS, "--layout", "heidi"] })).code).toBe(0);
+    expect((await s3.keys(BUCKET, "DataCollection-data/")).filter((k) => k.includes("access-check"))).toEqual(
+      [],
+    );
+  });
+
   it("a bucket that does not exist: exit 2 naming it", async () => {
     const sim = await simulator();
     const dir = dirOf();
