@@ -44497,7 +44497,7 @@ class S3Archive {
                 Metadata: { "written-by": encodeURIComponent(this.#o.writer) },
                 ...params,
             },
-            partSize: PART_SIZE,
+            partSize: this.#o.partSize ?? PART_SIZE,
             queueSize: 4,
             abortController: controller,
         });

@@ -70,6 +70,8 @@ export interface S3ArchiveOptions {
   readonly signal: AbortSignal;
   /** Crash tests: named points of the commit (see cli/run.ts). */
   readonly probe?: Probe | undefined;
+  /** Bytes per part of a multipart upload (default 16 MiB; S3's least is 5 MiB). */
+  readonly partSize?: number | undefined;
 }
 
 /** `2026-12-04T17:30:00.000Z` as `20261204T173000Z`: sortable, and no colon in a key. */
@@ -302,7 +304,7 @@ export class S3Archive {
         Metadata: { "written-by": encodeURIComponent(this.#o.writer) },
         ...params,
       },
-      partSize: PART_SIZE,
+      partSize: this.#o.partSize ?? PART_SIZE,
       queueSize: 4,
       abortController: controller,
     });
