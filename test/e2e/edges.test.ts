@@ -11,13 +11,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { createServer as createNetServer, type Socket } from "node:net";
+import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../src/simulator/server.ts";
-import { awsEnv, runScript, type ScriptResult } from "../support/script.ts";
+import { hungEndpoint } from "../support/endpoints.ts";
+import { awsEnv, lastLine, runScript, type ScriptResult } from "../support/script.ts";
 
 /**
  * The edges of the script (issue "Nothing lost, nothing hung"): what a failed start, a second run,
@@ -45,54 +45,6 @@ const snapshot = (dir: string) =>
       f.isDirectory() ? "(folder)" : readFileSync(join(dir, f.name)).toString("base64"),
     ]),
   );
-
-/** One line on stderr that is the refusal, ending with one full stop. */
-function lastLine(run: ScriptResult): string {
-  const line = run.stderr.trim().split("\n").at(-1) ?? "";
-  expect(line).toMatch(/^health-backfill: /);
-  expect(line).toMatch(/[^.]\.$/);
-  expect(line).not.toMatch(/\.\.(\s|$)/);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  return line;
-}
-
-/** An endpoint that accepts connections and never answers. */
-async function hungEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer(() => {});
-  server.on("connection", (s) => sockets.add(s));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
-/** An endpoint that answers at once with headers and then one byte every 5 s, forever. */
-async function tricklingEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
-  const timers = new Set<NodeJS.Timeout>();
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
-    res.write("{");
-    const timer = setInterval(() => res.write(" "), 5_000);
-    timers.add(timer);
-    res.on("close", () => clearInterval(timer));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      for (const t of timers) clearInterval(t);
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 describe("files the user already has", () => {
   it("a complete output survives every way a start can fail, byte for byte", async () => {
@@ -378,24 +330,6 @@ describe("files the user already has", () => {
 });
 
 describe("never hang, and say only what is true", () => {
-  it("a hung endpoint ends the run by itself: exit 1, naming the endpoint, output untouched", async () => {
-    const hung = await hungEndpoint();
-    const dir = dirOf();
-    writeFileSync(join(dir, "out.ndjson"), "yesterday's backup\n");
-    const started = Date.now();
-    const run = await runScript(OUT, { cwd: dir, env: awsEnv(hung.url) });
-    const took = Date.now() - started;
-    await hung.close();
-    expect(run.code, run.stderr).toBe(1);
-    expect(lastLine(run)).toMatch(
-      new RegExp(
-        `no answer from ${hung.url} in time, after every retry \\(TimeoutError\\)\\. No page was saved yet: run the same command again to retry\\.$`,
-      ),
-    );
-    expect(took).toBeLessThan(180_000);
-    expect(readFileSync(join(dir, "out.ndjson"), "utf8")).toBe("yesterday's backup\n");
-  }, 200_000);
-
   it("a 5xx past every retry names the operation and the endpoint: exit 1, run again", async () => {
     sim = await startSimulator({ events: 50, seed: 11, latencyMs: 1, errorRate: 1 });
     const run = await runScript(FAST, { cwd: dirOf(), env: awsEnv(sim.url) });
@@ -406,21 +340,6 @@ describe("never hang, and say only what is true", () => {
       ),
     );
   }, 60_000);
-
-  it("an endpoint that trickles a byte every 5 s ends the run too: exit 1 within 3 minutes, naming it", async () => {
-    const trickle = await tricklingEndpoint();
-    const dir = dirOf();
-    const started = Date.now();
-    const run = await runScript(OUT, { cwd: dir, env: awsEnv(trickle.url) });
-    const took = Date.now() - started;
-    await trickle.close();
-    expect(run.code, run.stderr).toBe(1);
-    expect(lastLine(run)).toMatch(
-      new RegExp(`no answer from ${trickle.url} in time, after every retry \\(TimeoutError\\)\\.`),
-    );
-    expect(took).toBeLessThan(180_000);
-    expect(existsSync(join(dir, "out.ndjson"))).toBe(false);
-  }, 200_000);
 
   it("SIGTERM before the first page does not claim progress was saved", async () => {
     const hung = await hungEndpoint();

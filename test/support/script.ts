@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { expect } from "vitest";
 import { NODE24, ROOT, TEST_BUNDLE } from "./runner.ts";
 
 /** The three ways users run the script, from a checkout at `root` (this one by default). */
@@ -88,4 +89,14 @@ export function runScript(args: string[], o: ScriptOptions): Promise<ScriptResul
       resolveRun({ code, signal, stdout, stderr });
     }),
   );
+}
+
+/** One line on stderr that is the refusal, ending with one full stop. */
+export function lastLine(run: ScriptResult): string {
+  const line = run.stderr.trim().split("\n").at(-1) ?? "";
+  expect(line).toMatch(/^health-backfill: /);
+  expect(line).toMatch(/[^.]\.$/);
+  expect(line).not.toMatch(/\.\.(\s|$)/);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  return line;
 }
