@@ -44629,6 +44629,7 @@ function laterOrSame(text, store, record) {
 
 
 
+
 /**
  * Opens the S3 archive of `identity` and checks it before the first AWS Health call: the bucket, every
  * permission, the archive's lines (see S3Archive.prepare).
@@ -44669,6 +44670,25 @@ async function openS3Backup(config, identity, options) {
         committed: () => committed,
         close,
     };
+}
+/**
+ * Before the first AWS Health call, for either front door: the backup's identity when `since: last-run`
+ * or an S3 archive needs it, the S3 archive checked, and the last-run record, in S3 beside an S3 archive,
+ * else where the front door keeps it (`localRecords`).
+ */
+async function openBackupStores(config, identify, localRecords, options) {
+    const lastRun = config.query.since === LAST_RUN;
+    if (!lastRun && config.archive === undefined)
+        return { s3: undefined, records: undefined };
+    const identity = await identify();
+    const s3 = config.archive && (await openS3Backup({ ...config, archive: config.archive }, identity, options));
+    try {
+        return { s3, records: lastRun ? (s3?.records ?? (await localRecords(identity))) : undefined };
+    }
+    catch (error) {
+        await s3?.close();
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:v8"
@@ -45002,7 +45022,6 @@ class CliReporter {
 
 
 
-
 const processIo = () => ({
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -45035,12 +45054,9 @@ async function execute(config, reporter, signal) {
         try {
             reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
             const { archive } = files;
-            const lastRun = config.query.since === LAST_RUN;
-            const identity = lastRun || config.archive ? await identifyBackup(config, connection, {}, signal) : undefined;
-            // Checked before the first AWS Health call: the bucket, the permissions, the archive's lines.
-            if (config.archive && identity)
-                s3 = await openS3Backup({ ...config, archive: config.archive }, identity, { signal, probe });
-            const records = lastRun && identity ? (s3?.records ?? (await files.openRecords(identity))) : undefined;
+            const stores = await openBackupStores(config, () => identifyBackup(config, connection, {}, signal), (identity) => files.openRecords(identity), { signal, probe });
+            s3 = stores.s3;
+            const { records } = stores;
             const { result, merged } = await backfillInto(config, files, {
                 source: connection.source,
                 reporter,

@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import { DEFAULTS, INPUT, LAST_RUN } from "../config/names.ts";
+import { DEFAULTS, INPUT } from "../config/names.ts";
 import { cnameLookup, connect, identifyBackup } from "../connect.ts";
 import type { BackfillResult, Progress } from "../engine/backfill.ts";
 import type { BackupIdentity, RunRecordStore } from "../engine/record.ts";
@@ -7,7 +7,7 @@ import { errorMessage, FinishFailedError, InterruptedError, sentence } from "../
 import { completeText, stoppedText, storedText } from "../format.ts";
 import type { MergeResult } from "../local/archive.ts";
 import { backfillInto, type LocalFiles, openLocalFiles } from "../local/files.ts";
-import { openS3Backup, type S3Backup } from "../s3/backup.ts";
+import { openBackupStores, type S3Backup } from "../s3/backup.ts";
 import { S3RecordStore } from "../s3/record-store.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
@@ -122,18 +122,15 @@ async function backfillWith(
   let s3: S3Backup | undefined;
   try {
     core.info(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
-    const lastRun = config.query.since === LAST_RUN;
     const place = { workflow: step.ctx.workflow, workspace: step.ctx.workspace };
-    const identity =
-      lastRun || config.archive ? await identifyBackup(config, connection, place, signal) : undefined;
-    // Checked before the first AWS Health call: the bucket, the permissions, the archive's lines.
-    if (config.archive && identity) {
-      const run = step.ctx.runId;
-      s3 = await openS3Backup({ ...config, archive: config.archive }, identity, { signal, run });
-    }
-    let records: RunRecordStore | undefined;
-    if (lastRun && identity)
-      records = s3?.records ?? (await lastRunRecords(action, files, identity, cache, step));
+    const stores = await openBackupStores(
+      config,
+      () => identifyBackup(config, connection, place, signal),
+      (identity) => lastRunRecords(action, files, identity, cache, step),
+      { signal, run: step.ctx.runId },
+    );
+    s3 = stores.s3;
+    const { records } = stores;
     const { result, merged } = await backfillInto(config, files, {
       source: connection.source,
       reporter,

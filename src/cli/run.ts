@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { type Config, parseConfig } from "../config/config.ts";
-import { LAST_RUN } from "../config/names.ts";
 import { cnameLookup, connect, identifyBackup } from "../connect.ts";
 import {
   errorMessage,
@@ -13,7 +12,7 @@ import {
 import { mergedText, recordedText, storedText } from "../format.ts";
 import { backfillInto, openLocalFiles } from "../local/files.ts";
 import { tallyOutput } from "../local/tally.ts";
-import { openS3Backup, type S3Backup } from "../s3/backup.ts";
+import { openBackupStores, type S3Backup } from "../s3/backup.ts";
 import type { Probe } from "../util/fs.ts";
 import { keepHeapSmall } from "../util/heap.ts";
 import { whatToDo } from "./advice.ts";
@@ -59,13 +58,14 @@ async function execute(config: Config, reporter: CliReporter, signal: AbortSigna
     try {
       reporter.line(`Backfilling AWS Health events from ${connection.description} into ${config.output}`);
       const { archive } = files;
-      const lastRun = config.query.since === LAST_RUN;
-      const identity =
-        lastRun || config.archive ? await identifyBackup(config, connection, {}, signal) : undefined;
-      // Checked before the first AWS Health call: the bucket, the permissions, the archive's lines.
-      if (config.archive && identity)
-        s3 = await openS3Backup({ ...config, archive: config.archive }, identity, { signal, probe });
-      const records = lastRun && identity ? (s3?.records ?? (await files.openRecords(identity))) : undefined;
+      const stores = await openBackupStores(
+        config,
+        () => identifyBackup(config, connection, {}, signal),
+        (identity) => files.openRecords(identity),
+        { signal, probe },
+      );
+      s3 = stores.s3;
+      const { records } = stores;
       const { result, merged } = await backfillInto(config, files, {
         source: connection.source,
         reporter,

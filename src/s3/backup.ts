@@ -1,8 +1,9 @@
 import { hostname } from "node:os";
 import type { Config } from "../config/config.ts";
+import { LAST_RUN } from "../config/names.ts";
 import type { S3Location } from "../config/s3-location.ts";
 import type { BackfillResult } from "../engine/backfill.ts";
-import type { BackupIdentity } from "../engine/record.ts";
+import type { BackupIdentity, RunRecordStore } from "../engine/record.ts";
 import type { Probe } from "../util/fs.ts";
 import { S3Archive, type S3Committed } from "./archive.ts";
 import { createS3Client } from "./client.ts";
@@ -71,4 +72,34 @@ export async function openS3Backup(
     committed: () => committed,
     close,
   };
+}
+
+/** Where a backup keeps what outlives the run: its S3 archive, and the record `since: last-run` reads. */
+export interface BackupStores {
+  readonly s3: S3Backup | undefined;
+  readonly records: RunRecordStore | undefined;
+}
+
+/**
+ * Before the first AWS Health call, for either front door: the backup's identity when `since: last-run`
+ * or an S3 archive needs it, the S3 archive checked, and the last-run record, in S3 beside an S3 archive,
+ * else where the front door keeps it (`localRecords`).
+ */
+export async function openBackupStores(
+  config: Config,
+  identify: () => Promise<BackupIdentity>,
+  localRecords: (identity: BackupIdentity) => Promise<RunRecordStore>,
+  options: S3BackupOptions,
+): Promise<BackupStores> {
+  const lastRun = config.query.since === LAST_RUN;
+  if (!lastRun && config.archive === undefined) return { s3: undefined, records: undefined };
+  const identity = await identify();
+  const s3 =
+    config.archive && (await openS3Backup({ ...config, archive: config.archive }, identity, options));
+  try {
+    return { s3, records: lastRun ? (s3?.records ?? (await localRecords(identity))) : undefined };
+  } catch (error) {
+    await s3?.close();
+    throw error;
+  }
 }
