@@ -2,12 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { S3Location } from "../../src/config/s3-location.ts";
 import type { BackupIdentity } from "../../src/engine/record.ts";
 import { S3Archive } from "../../src/s3/archive.ts";
-import { S3_CREDENTIALS, startS3, type TestS3 } from "../support/s3.ts";
+import { startS3, type TestS3 } from "../support/s3.ts";
 
 /**
  * The archive when it goes up in parts. The product's parts are 16 MiB, so only an archive of over
@@ -31,12 +31,7 @@ let client: S3Client;
 let dir: string;
 beforeAll(async () => {
   s3 = await startS3(["bucket"]);
-  client = new S3Client({
-    region: "us-east-1",
-    endpoint: s3.url,
-    forcePathStyle: true,
-    credentials: S3_CREDENTIALS,
-  });
+  client = s3.layerClient();
   dir = await mkdtemp(join(tmpdir(), "s3-multipart-"));
 });
 afterAll(async () => {

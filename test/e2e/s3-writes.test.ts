@@ -2,14 +2,14 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupIdentity, RunRecord } from "../../src/engine/record.ts";
 import { identityId } from "../../src/engine/record.ts";
 import { S3RecordStore } from "../../src/s3/record-store.ts";
-import { S3_CREDENTIALS, startS3, type TestS3 } from "../support/s3.ts";
+import { startS3, type TestS3 } from "../support/s3.ts";
 
 /**
  * The conditional writes the S3 archive relies on. First the test layer itself (test/support/s3.ts in
@@ -20,12 +20,7 @@ let s3: TestS3;
 let client: S3Client;
 beforeAll(async () => {
   s3 = await startS3(["bucket"]);
-  client = new S3Client({
-    region: "us-east-1",
-    endpoint: s3.url,
-    forcePathStyle: true,
-    credentials: S3_CREDENTIALS,
-  });
+  client = s3.layerClient();
 });
 afterAll(async () => {
   client.destroy();

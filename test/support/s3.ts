@@ -96,6 +96,8 @@ export interface TestS3 {
   readonly requests: S3Request[];
   /** Environment for a child process that backs up into this server. */
   env(): Record<string, string>;
+  /** A new client that speaks to the layer, as a backfill's does; the caller destroys it. */
+  layerClient(): S3Client;
   /** `ops` on keys matching `key` (every key: undefined) answer 403 AccessDenied with `message`. */
   deny(ops: readonly S3Op[], options?: { key?: RegExp; message?: string }): void;
   /** The next `times` requests of `ops` answer `status` (500 InternalError by default). */
@@ -305,6 +307,8 @@ export async function startS3(
     url,
     client,
     requests,
+    layerClient: () =>
+      new S3Client({ region: "us-east-1", endpoint: url, forcePathStyle: true, credentials: S3_CREDENTIALS }),
     env: () => ({
       AWS_ENDPOINT_URL_S3: url,
       AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
