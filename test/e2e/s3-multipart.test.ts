@@ -140,6 +140,31 @@ describe("the S3 archive in parts", () => {
     ]);
   }, 60_000);
 
+  it("a 409 ConditionalRequestConflict at completion starts the upload again, and loses nothing", async () => {
+    // S3's answer when another write to the key is under way as the upload completes: re-initiate it.
+    s3.fail(["CompleteMultipartUpload"], {
+      key: /archive\.ndjson\.gz$/,
+      status: 409,
+      code: "ConditionalRequestConflict",
+    });
+    const before = await archived();
+    const a = archive();
+    await a.prepare();
+    const from = s3.requests.length;
+    const more = events("conflict", 30, "2026-11-04T12:00:00.000Z");
+    await a.commit(await delta(more), "2026-11-04T12:00:00.000Z");
+    await a.close();
+    const kept = await archived();
+    expect(kept.size).toBe(before.size + more.length);
+    for (const line of more) expect(kept.get((JSON.parse(line) as { arn: string }).arn)).toBe(line);
+    const starts = archiveWrites(from).filter((w) => w.startsWith("CreateMultipartUpload"));
+    expect(starts).toHaveLength(2);
+    expect(archiveWrites(from).filter((w) => w.startsWith("CompleteMultipartUpload"))).toEqual([
+      "CompleteMultipartUpload 409",
+      "CompleteMultipartUpload 200",
+    ]);
+  }, 60_000);
+
   it("cut off after its first part, leaves the archive as it was", async () => {
     const before = await s3.etag("bucket", ARCHIVE_KEY);
     const beforeText = await s3.text("bucket", ARCHIVE_KEY);
