@@ -44198,6 +44198,18 @@ function heidiRecords(line, context) {
     });
 }
 /**
+ * The ids of a line's records, as `heidiRecords` gives them (one per affected account, each of event,
+ * account and the exact lastUpdatedTime): how a record read back from HEIDI's folder is known again.
+ */
+function heidiIds(line, context) {
+    const arn = heidi_text(line.arn);
+    const lastUpdated = instant(line, "lastUpdatedTime");
+    if (arn === undefined || lastUpdated === undefined)
+        return [];
+    const at = lastUpdated.toISOString();
+    return accountsOf(line).map((affected) => versionId(arn, affected ?? context.account, at));
+}
+/**
  * The `date_created` partition of a line's records (`yyyy/MM/dd`): the UTC day of its lastUpdatedTime,
  * the day HEIDI's pipeline (Firehose, by arrival) would have filed that version under.
  */
@@ -44269,6 +44281,7 @@ async function* heidiObjects(lines, context, maxBytes = HEIDI_MAX_BYTES) {
 
 
 
+
 /**
  * `archive: s3://bucket/prefix`: the durable home of a scheduled backup.
  *
@@ -44276,6 +44289,8 @@ async function* heidiObjects(lines, context, maxBytes = HEIDI_MAX_BYTES) {
  *   prefix/archive/archive.ndjson.gz    the newest version of every event (as merge-into keeps it)
  *   prefix/state/<backup>.json          the record of the last complete run (S3RecordStore)
  *   prefix/state/<backup>.started.json  who started the last run, written to check access up front
+ *   prefix/state/<backup>.heidi-pending.json   with layout heidi: runs whose HEIDI objects may be stored
+ *       while the archive does not hold their versions yet (a kill, a failed archive write)
  *   DataCollection-data/heidi.health/YYYY/MM/DD/<window-to>-<backup>-<part>.json.gz   with layout heidi,
  *       at the bucket's root, where HEIDI's table reads (docs/heidi.md)
  *
@@ -44300,12 +44315,16 @@ class S3Archive {
     archiveKey;
     /** `s3://bucket/prefix/archive/archive.ndjson.gz`. */
     url;
+    #pendingKey;
+    /** Whether the pending runs of layout heidi are to be cleared once the archive is stored. */
+    #pending = false;
     #dir;
     #copy;
     constructor(options) {
         this.#o = options;
         this.archiveKey = keyOf(options.location, ARCHIVE_NAME);
         this.url = `s3://${options.location.bucket}/${this.archiveKey}`;
+        this.#pendingKey = keyOf(options.location, `state/${identityId(options.identity)}.heidi-pending.json`);
     }
     #call(action, key) {
         return { action, location: this.#o.location, ...(key === undefined ? {} : { key }) };
@@ -44335,31 +44354,40 @@ class S3Archive {
             return check.Body?.transformToString();
         });
         if (this.#o.layout === "heidi")
-            await this.#checkHeidiWrite();
+            await this.#checkHeidiAccess();
         this.#copy = await this.#download();
     }
     /**
-     * Layout heidi writes at the bucket's root, outside the prefix: checked without writing there, by a
-     * write that S3 refuses after it authorised it (If-Match on an object that does not exist: 404, or
-     * 403 when the write is not allowed). Its name starts with a dot, which Athena skips, should a server
-     * ignore the condition.
+     * Layout heidi writes at the bucket's root, outside the prefix, and reads back there what a run cut
+     * off wrote (see #heidi): checked without writing there. The write by a write that S3 refuses after
+     * it authorised it (If-Match on an object that does not exist: 404, or 403 when the write is not
+     * allowed); the read by reading that object that does not exist (404, or 403); the listing by a
+     * listing. The name starts with a dot, which Athena skips, should a server ignore the condition.
      */
-    async #checkHeidiWrite() {
+    async #checkHeidiAccess() {
+        const { client, location, signal } = this.#o;
         const key = `${HEIDI_PREFIX}.health-backfill-access-check`;
         const put = new client_s3_dist_cjs.PutObjectCommand({
-            Bucket: this.#o.location.bucket,
+            Bucket: location.bucket,
             Key: key,
             Body: "",
             IfMatch: '"00000000000000000000000000000000"',
         });
         try {
-            await this.#o.client.send(put, { abortSignal: this.#o.signal });
+            await client.send(put, { abortSignal: signal });
         }
         catch (error) {
-            if (isNoSuchKey(error) || lostRace(error))
-                return;
-            throw explainS3Error(error, this.#call("s3:PutObject", key));
+            if (!isNoSuchKey(error) && !lostRace(error))
+                throw explainS3Error(error, this.#call("s3:PutObject", key));
         }
+        try {
+            await client.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: location.bucket, Key: key }), { abortSignal: signal });
+        }
+        catch (error) {
+            if (!isNoSuchKey(error))
+                throw explainS3Error(error, this.#call("s3:GetObject", key));
+        }
+        await this.#send(this.#call("s3:ListBucket"), (o) => client.send(new client_s3_dist_cjs.ListObjectsV2Command({ Bucket: location.bucket, Prefix: HEIDI_PREFIX, MaxKeys: 1 }), o));
     }
     /** The archive's current ETag; undefined when there is none yet. */
     async #etag() {
@@ -44413,37 +44441,119 @@ class S3Archive {
         const heidi = this.#o.layout === "heidi" ? await this.#heidi(delta, name) : 0;
         const merged = await this.#replaceArchive(delta);
         probe?.("s3-archive-stored");
+        // The archive holds every version the pending runs wrote for HEIDI now: nothing is left to skip.
+        if (this.#pending)
+            await this.#writePending([]);
         return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi };
     }
     /**
      * Layout heidi: the versions of the delta the archive does not hold yet, as HEIDI's records, at the
      * bucket's root where HEIDI's table reads. HEIDI keeps every row it is given and picks the newest by
      * rank, which keeps ties: a version written twice (the overlap of `since: last-run`, a repeated
-     * window) would show twice, so what the archive holds already is left out.
+     * window) would show twice, so what the archive holds already is left out, and so is what an earlier
+     * run wrote there before it was cut off ahead of its archive: before its first object, a run names
+     * itself and the days it writes in the pending object, and the next run reads back what it finds
+     * under those names.
      */
     async #heidi(delta, name) {
         const etag = await this.#etag();
         if (this.#copy === undefined || this.#copy.etag !== etag)
             this.#copy = await this.#download();
         const { file } = this.#copy;
-        const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(delta), crlfDelay: Infinity });
-        const fresh = (async function* () {
-            for await (const line of lines)
-                if (line.trim() !== "" && file.lacks(line))
-                    yield line;
-        })();
         const context = {
             account: this.#o.identity.account,
             ...(this.#o.language && { language: this.#o.language }),
         };
+        const pending = await this.#readPending();
+        const written = await this.#writtenIds(pending);
+        const fresh = async function* () {
+            const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_.createReadStream)(delta), crlfDelay: Infinity });
+            for await (const line of lines) {
+                if (line.trim() === "" || !file.lacks(line))
+                    continue;
+                const ids = written.size === 0 ? [] : heidiIds(JSON.parse(line), context);
+                if (ids.length === 0 || !ids.every((id) => written.has(id)))
+                    yield line;
+            }
+        };
+        const days = new Set();
+        for await (const line of fresh())
+            days.add(heidiDay(JSON.parse(line)));
+        this.#pending = pending.length > 0;
+        if (days.size > 0) {
+            await this.#writePending([...pending, { name, days: [...days].sort() }]);
+            this.#pending = true;
+        }
         let objects = 0;
-        for await (const object of heidiObjects(fresh, context)) {
+        for await (const object of heidiObjects(fresh(), context)) {
             const key = `${HEIDI_PREFIX}${object.day}/${name}-${object.part}.json.gz`;
             await this.#put(key, external_node_stream_.Readable.from([object.body]), { ContentType: "application/json" });
             objects += 1;
+            this.#o.probe?.("s3-heidi-object");
         }
         this.#o.probe?.("s3-heidi-stored");
         return objects;
+    }
+    /** The runs of this backup cut off after writing for HEIDI and before their archive; [] when none. */
+    async #readPending() {
+        const { client, location } = this.#o;
+        const text = await this.#send(this.#call("s3:GetObject", this.#pendingKey), async (o) => {
+            try {
+                const got = await client.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: location.bucket, Key: this.#pendingKey }), o);
+                return await got.Body?.transformToString();
+            }
+            catch (error) {
+                if (isNoSuchKey(error))
+                    return undefined;
+                throw error;
+            }
+        });
+        const doc = parseDocument(text);
+        const runs = Array.isArray(doc?.runs) ? doc.runs : [];
+        return runs.flatMap((run) => isObject(run) &&
+            typeof run.name === "string" &&
+            /^[0-9A-Za-z-]+$/.test(run.name) &&
+            Array.isArray(run.days) &&
+            run.days.every((d) => typeof d === "string" && /^\d{4}\/\d{2}\/\d{2}$/.test(d))
+            ? [{ name: run.name, days: run.days }]
+            : []);
+    }
+    async #writePending(runs) {
+        const body = `${JSON.stringify({ runs })}\n`;
+        await this.#put(this.#pendingKey, external_node_stream_.Readable.from([Buffer.from(body)]), {
+            ContentType: "application/json",
+        });
+    }
+    /** The ids of the HEIDI records the pending runs stored: every object found under their names. */
+    async #writtenIds(runs) {
+        const { client, location } = this.#o;
+        const ids = new Set();
+        for (const run of runs) {
+            for (const day of run.days) {
+                const prefix = `${HEIDI_PREFIX}${day}/${run.name}-`;
+                let token;
+                do {
+                    const page = await this.#send(this.#call("s3:ListBucket"), (o) => client.send(new client_s3_dist_cjs.ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token }), o));
+                    for (const { Key: key } of page.Contents ?? []) {
+                        if (key === undefined)
+                            continue;
+                        const bytes = await this.#send(this.#call("s3:GetObject", key), async (o) => {
+                            const got = await client.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: location.bucket, Key: key }), o);
+                            return got.Body?.transformToByteArray();
+                        });
+                        for (const line of (0,external_node_zlib_.gunzipSync)(bytes ?? new Uint8Array())
+                            .toString("utf8")
+                            .split("\n")) {
+                            const record = parseDocument(line);
+                            if (typeof record?.id === "string")
+                                ids.add(record.id);
+                        }
+                    }
+                    token = page.NextContinuationToken;
+                } while (token);
+            }
+        }
+        return ids;
     }
     async #replaceArchive(delta) {
         for (let attempt = 1;; attempt++) {
@@ -45033,7 +45143,7 @@ const processIo = () => ({
  * page written ahead of its checkpoint), checkpoint-temp-written,
  * checkpoint-temp-synced, checkpoint-renamed; merge-line, merge-temp-synced, merge-renamed;
  * record-temp-written, record-temp-synced, record-renamed; with an S3 archive s3-delta-stored,
- * s3-heidi-stored, s3-archive-part, s3-archive-stored, s3-record-stored). Unset, nothing is probed.
+ * s3-heidi-object (each HEIDI object), s3-heidi-stored, s3-archive-part, s3-archive-stored, s3-record-stored). Unset, nothing is probed.
  */
 function killProbe(spec) {
     const match = /^([a-z0-9-]+):(\d+)$/.exec(spec ?? "");

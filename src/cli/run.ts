@@ -38,7 +38,7 @@ const processIo = (): Io => ({
  * page written ahead of its checkpoint), checkpoint-temp-written,
  * checkpoint-temp-synced, checkpoint-renamed; merge-line, merge-temp-synced, merge-renamed;
  * record-temp-written, record-temp-synced, record-renamed; with an S3 archive s3-delta-stored,
- * s3-heidi-stored, s3-archive-part, s3-archive-stored, s3-record-stored). Unset, nothing is probed.
+ * s3-heidi-object (each HEIDI object), s3-heidi-stored, s3-archive-part, s3-archive-stored, s3-record-stored). Unset, nothing is probed.
  */
 function killProbe(spec: string | undefined): Probe | undefined {
   const match = /^([a-z0-9-]+):(\d+)$/.exec(spec ?? "");

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createGunzip, createGzip } from "node:zlib";
+import { createGunzip, createGzip, gunzipSync } from "node:zlib";
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -21,8 +21,9 @@ import { keyOf, type S3Location } from "../config/s3-location.ts";
 import { type BackupIdentity, identityId } from "../engine/record.ts";
 import { ArchiveFile, type MergeResult } from "../local/archive.ts";
 import type { Probe } from "../util/fs.ts";
+import { isObject, parseDocument } from "../util/json.ts";
 import { explainS3Error, isNoSuchKey, lostRace, type S3Call } from "./client.ts";
-import { HEIDI_PREFIX, heidiObjects } from "./heidi.ts";
+import { HEIDI_PREFIX, type HeidiContext, heidiDay, heidiIds, heidiObjects } from "./heidi.ts";
 
 /**
  * `archive: s3://bucket/prefix`: the durable home of a scheduled backup.
@@ -31,6 +32,8 @@ import { HEIDI_PREFIX, heidiObjects } from "./heidi.ts";
  *   prefix/archive/archive.ndjson.gz    the newest version of every event (as merge-into keeps it)
  *   prefix/state/<backup>.json          the record of the last complete run (S3RecordStore)
  *   prefix/state/<backup>.started.json  who started the last run, written to check access up front
+ *   prefix/state/<backup>.heidi-pending.json   with layout heidi: runs whose HEIDI objects may be stored
+ *       while the archive does not hold their versions yet (a kill, a failed archive write)
  *   DataCollection-data/heidi.health/YYYY/MM/DD/<window-to>-<backup>-<part>.json.gz   with layout heidi,
  *       at the bucket's root, where HEIDI's table reads (docs/heidi.md)
  *
@@ -79,6 +82,12 @@ function compactTime(iso: string): string {
   return iso.replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
 }
 
+/** A run whose HEIDI objects may be stored under `<day>/<name>-<part>.json.gz` for each of `days`. */
+interface PendingRun {
+  readonly name: string;
+  readonly days: readonly string[];
+}
+
 /** A local copy of the archive, gunzipped, with the ETag of the version it was read from. */
 interface Copy {
   readonly etag: string | undefined;
@@ -90,6 +99,9 @@ export class S3Archive {
   readonly archiveKey: string;
   /** `s3://bucket/prefix/archive/archive.ndjson.gz`. */
   readonly url: string;
+  readonly #pendingKey: string;
+  /** Whether the pending runs of layout heidi are to be cleared once the archive is stored. */
+  #pending = false;
   #dir: string | undefined;
   #copy: Copy | undefined;
 
@@ -97,6 +109,7 @@ export class S3Archive {
     this.#o = options;
     this.archiveKey = keyOf(options.location, ARCHIVE_NAME);
     this.url = `s3://${options.location.bucket}/${this.archiveKey}`;
+    this.#pendingKey = keyOf(options.location, `state/${identityId(options.identity)}.heidi-pending.json`);
   }
 
   #call(action: S3Call["action"], key?: string): S3Call {
@@ -132,30 +145,40 @@ export class S3Archive {
       const check = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: started }), o);
       return check.Body?.transformToString();
     });
-    if (this.#o.layout === "heidi") await this.#checkHeidiWrite();
+    if (this.#o.layout === "heidi") await this.#checkHeidiAccess();
     this.#copy = await this.#download();
   }
 
   /**
-   * Layout heidi writes at the bucket's root, outside the prefix: checked without writing there, by a
-   * write that S3 refuses after it authorised it (If-Match on an object that does not exist: 404, or
-   * 403 when the write is not allowed). Its name starts with a dot, which Athena skips, should a server
-   * ignore the condition.
+   * Layout heidi writes at the bucket's root, outside the prefix, and reads back there what a run cut
+   * off wrote (see #heidi): checked without writing there. The write by a write that S3 refuses after
+   * it authorised it (If-Match on an object that does not exist: 404, or 403 when the write is not
+   * allowed); the read by reading that object that does not exist (404, or 403); the listing by a
+   * listing. The name starts with a dot, which Athena skips, should a server ignore the condition.
    */
-  async #checkHeidiWrite(): Promise<void> {
+  async #checkHeidiAccess(): Promise<void> {
+    const { client, location, signal } = this.#o;
     const key = `${HEIDI_PREFIX}.health-backfill-access-check`;
     const put = new PutObjectCommand({
-      Bucket: this.#o.location.bucket,
+      Bucket: location.bucket,
       Key: key,
       Body: "",
       IfMatch: '"00000000000000000000000000000000"',
     });
     try {
-      await this.#o.client.send(put, { abortSignal: this.#o.signal });
+      await client.send(put, { abortSignal: signal });
     } catch (error) {
-      if (isNoSuchKey(error) || lostRace(error)) return;
-      throw explainS3Error(error, this.#call("s3:PutObject", key));
+      if (!isNoSuchKey(error) && !lostRace(error))
+        throw explainS3Error(error, this.#call("s3:PutObject", key));
     }
+    try {
+      await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }), { abortSignal: signal });
+    } catch (error) {
+      if (!isNoSuchKey(error)) throw explainS3Error(error, this.#call("s3:GetObject", key));
+    }
+    await this.#send(this.#call("s3:ListBucket"), (o) =>
+      client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: HEIDI_PREFIX, MaxKeys: 1 }), o),
+    );
   }
 
   /** The archive's current ETag; undefined when there is none yet. */
@@ -214,6 +237,8 @@ export class S3Archive {
     const heidi = this.#o.layout === "heidi" ? await this.#heidi(delta, name) : 0;
     const merged = await this.#replaceArchive(delta);
     probe?.("s3-archive-stored");
+    // The archive holds every version the pending runs wrote for HEIDI now: nothing is left to skip.
+    if (this.#pending) await this.#writePending([]);
     return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi };
   }
 
@@ -221,28 +246,115 @@ export class S3Archive {
    * Layout heidi: the versions of the delta the archive does not hold yet, as HEIDI's records, at the
    * bucket's root where HEIDI's table reads. HEIDI keeps every row it is given and picks the newest by
    * rank, which keeps ties: a version written twice (the overlap of `since: last-run`, a repeated
-   * window) would show twice, so what the archive holds already is left out.
+   * window) would show twice, so what the archive holds already is left out, and so is what an earlier
+   * run wrote there before it was cut off ahead of its archive: before its first object, a run names
+   * itself and the days it writes in the pending object, and the next run reads back what it finds
+   * under those names.
    */
   async #heidi(delta: string, name: string): Promise<number> {
     const etag = await this.#etag();
     if (this.#copy === undefined || this.#copy.etag !== etag) this.#copy = await this.#download();
     const { file } = this.#copy;
-    const lines = createInterface({ input: createReadStream(delta), crlfDelay: Infinity });
-    const fresh = (async function* () {
-      for await (const line of lines) if (line.trim() !== "" && file.lacks(line)) yield line;
-    })();
-    const context = {
+    const context: HeidiContext = {
       account: this.#o.identity.account,
       ...(this.#o.language && { language: this.#o.language }),
     };
+    const pending = await this.#readPending();
+    const written = await this.#writtenIds(pending);
+    const fresh = async function* () {
+      const lines = createInterface({ input: createReadStream(delta), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (line.trim() === "" || !file.lacks(line)) continue;
+        const ids = written.size === 0 ? [] : heidiIds(JSON.parse(line) as Record<string, unknown>, context);
+        if (ids.length === 0 || !ids.every((id) => written.has(id))) yield line;
+      }
+    };
+    const days = new Set<string>();
+    for await (const line of fresh()) days.add(heidiDay(JSON.parse(line) as Record<string, unknown>));
+    this.#pending = pending.length > 0;
+    if (days.size > 0) {
+      await this.#writePending([...pending, { name, days: [...days].sort() }]);
+      this.#pending = true;
+    }
     let objects = 0;
-    for await (const object of heidiObjects(fresh, context)) {
+    for await (const object of heidiObjects(fresh(), context)) {
       const key = `${HEIDI_PREFIX}${object.day}/${name}-${object.part}.json.gz`;
       await this.#put(key, Readable.from([object.body]), { ContentType: "application/json" });
       objects += 1;
+      this.#o.probe?.("s3-heidi-object");
     }
     this.#o.probe?.("s3-heidi-stored");
     return objects;
+  }
+
+  /** The runs of this backup cut off after writing for HEIDI and before their archive; [] when none. */
+  async #readPending(): Promise<PendingRun[]> {
+    const { client, location } = this.#o;
+    const text = await this.#send(this.#call("s3:GetObject", this.#pendingKey), async (o) => {
+      try {
+        const got = await client.send(
+          new GetObjectCommand({ Bucket: location.bucket, Key: this.#pendingKey }),
+          o,
+        );
+        return await got.Body?.transformToString();
+      } catch (error) {
+        if (isNoSuchKey(error)) return undefined;
+        throw error;
+      }
+    });
+    const doc = parseDocument(text);
+    const runs = Array.isArray(doc?.runs) ? doc.runs : [];
+    return runs.flatMap((run): PendingRun[] =>
+      isObject(run) &&
+      typeof run.name === "string" &&
+      /^[0-9A-Za-z-]+$/.test(run.name) &&
+      Array.isArray(run.days) &&
+      run.days.every((d) => typeof d === "string" && /^\d{4}\/\d{2}\/\d{2}$/.test(d))
+        ? [{ name: run.name, days: run.days as string[] }]
+        : [],
+    );
+  }
+
+  async #writePending(runs: readonly PendingRun[]): Promise<void> {
+    const body = `${JSON.stringify({ runs })}\n`;
+    await this.#put(this.#pendingKey, Readable.from([Buffer.from(body)]), {
+      ContentType: "application/json",
+    });
+  }
+
+  /** The ids of the HEIDI records the pending runs stored: every object found under their names. */
+  async #writtenIds(runs: readonly PendingRun[]): Promise<Set<string>> {
+    const { client, location } = this.#o;
+    const ids = new Set<string>();
+    for (const run of runs) {
+      for (const day of run.days) {
+        const prefix = `${HEIDI_PREFIX}${day}/${run.name}-`;
+        let token: string | undefined;
+        do {
+          const page = await this.#send(this.#call("s3:ListBucket"), (o) =>
+            client.send(
+              new ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token }),
+              o,
+            ),
+          );
+          for (const { Key: key } of page.Contents ?? []) {
+            if (key === undefined) continue;
+            const bytes = await this.#send(this.#call("s3:GetObject", key), async (o) => {
+              const got = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }), o);
+              return got.Body?.transformToByteArray();
+            });
+            for (const line of gunzipSync(bytes ?? new Uint8Array())
+              .toString("utf8")
+              .split("\n")) {
+              const record = parseDocument(line);
+              if (typeof record?.id === "string") ids.add(record.id);
+            }
+          }
+          token = page.NextContinuationToken;
+        } while (token);
+      }
+    }
+    return ids;
   }
 
   async #replaceArchive(delta: string): Promise<MergeResult> {

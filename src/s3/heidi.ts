@@ -151,6 +151,18 @@ export function heidiRecords(line: Record<string, unknown>, context: HeidiContex
 }
 
 /**
+ * The ids of a line's records, as `heidiRecords` gives them (one per affected account, each of event,
+ * account and the exact lastUpdatedTime): how a record read back from HEIDI's folder is known again.
+ */
+export function heidiIds(line: Record<string, unknown>, context: HeidiContext): string[] {
+  const arn = text(line.arn);
+  const lastUpdated = instant(line, "lastUpdatedTime");
+  if (arn === undefined || lastUpdated === undefined) return [];
+  const at = lastUpdated.toISOString();
+  return accountsOf(line).map((affected) => versionId(arn, affected ?? context.account, at));
+}
+
+/**
  * The `date_created` partition of a line's records (`yyyy/MM/dd`): the UTC day of its lastUpdatedTime,
  * the day HEIDI's pipeline (Firehose, by arrival) would have filed that version under.
  */

@@ -259,6 +259,13 @@ describe("archive: s3://, the script", () => {
   }, 60_000);
 });
 
+/** The pending object of layout heidi (prefix/state/<backup>.heidi-pending.json), of the one backup. */
+async function pending(): Promise<string | undefined> {
+  const keys = (await s3.keys(BUCKET, `${PREFIX}/state/`)).filter((k) => k.endsWith(".heidi-pending.json"));
+  expect(keys).toHaveLength(1);
+  return s3.text(BUCKET, keys[0] as string);
+}
+
 /** Everything under HEIDI's folder, parsed back: one EventBridge record a line. */
 async function heidiRecords(): Promise<{ key: string; record: HeidiRecord }[]> {
   const out: { key: string; record: HeidiRecord }[] = [];
@@ -281,7 +288,7 @@ const rfc1123 = (x: unknown) => (typeof x === "string" ? Date.parse(x) : Number.
 const second = (d: Date) => Math.floor(d.getTime() / 1000) * 1000;
 
 describe("archive: s3:// with layout: heidi", () => {
-  it("every version once, where HEIDI's table reads, field by field as the simulator has it; a kill only repeats", async () => {
+  it("every version once, where HEIDI's table reads, field by field as the simulator has it, also through kills", async () => {
     const sim = await simulator();
     const dir = dirOf();
     const args = [...ARGS.map((a) => (a === "none" ? "entities" : a)), "--layout", "heidi"];
@@ -338,19 +345,28 @@ describe("archive: s3:// with layout: heidi", () => {
       );
       expect(entities.map((x) => x.entityArn).sort()).toEqual(own.map((x) => x.entityArn).sort());
     }
-    // Killed once its HEIDI objects are stored, before the archive: the next run writes that window's
-    // versions again (HEIDI then shows them twice until they change), never fewer.
-    clock = T1 + DAY + HOUR;
-    sim.advance();
-    const killed = await backup(sim.url, dir, {
-      args,
-      env: { HEALTH_BACKFILL_KILL_AT: "s3-heidi-stored:1" },
-    });
-    expect(killed.signal, killed.stderr).toBe("SIGKILL");
-    expect((await backup(sim.url, dir, { args })).code).toBe(0);
-    const after = new Set((await heidiRecords()).map(({ record: r }) => `${r.detail.eventArn} ${r.time}`));
+    // Cut off after its first HEIDI object, then after all of them, before the archive each time: the
+    // next run reads back what the cut-off run stored (its names are in the pending object) and writes
+    // only the rest.
+    for (const [i, point] of ["s3-heidi-object", "s3-heidi-stored"].entries()) {
+      clock = T1 + DAY + i * 2 * HOUR;
+      sim.advance();
+      const killed = await backup(sim.url, dir, { args, env: { HEALTH_BACKFILL_KILL_AT: `${point}:1` } });
+      expect(killed.signal, killed.stderr).toBe("SIGKILL");
+      expect(await pending()).toMatch(/^\{"runs":\[\{"name":/);
+      // The next run comes later, so its window ends later and its objects have names of their own.
+      clock += 10 * MINUTE;
+      const next = await backup(sim.url, dir, { args });
+      expect(next.code, next.stderr).toBe(0);
+      expect(await pending()).toBe('{"runs":[]}\n');
+    }
+    const after = (await heidiRecords()).map(
+      ({ record: r }) => `${r.detail.eventArn} ${r.account} ${r.time}`,
+    );
+    expect(new Set(after).size, "every version once, through both kills").toBe(after.length);
+    const have = new Set((await heidiRecords()).map(({ record: r }) => `${r.detail.eventArn} ${r.time}`));
     for (const e of sim.dataset)
-      expect(after.has(`${e.arn} ${e.lastUpdatedTime.toISOString().slice(0, 19)}Z`), e.arn).toBe(true);
+      expect(have.has(`${e.arn} ${e.lastUpdatedTime.toISOString().slice(0, 19)}Z`), e.arn).toBe(true);
     expect(stateOf(await archived())).toEqual(latestState(sim));
   }, 120_000);
 });
@@ -402,13 +418,22 @@ describe("archive: s3://, refusals before the first AWS Health call", () => {
     });
   }
 
-  it("layout heidi and no write where HEIDI reads: exit 4 before any Health call, and nothing written there", async () => {
+  it("layout heidi and no write or read where HEIDI reads: exit 4 before any Health call, and nothing written there", async () => {
     const sim = await simulator();
     s3.deny(["PutObject"], { key: /^DataCollection-data\// });
     const run = await backup(sim.url, dirOf(), { args: [...ARGS, "--layout", "heidi"] });
     expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toMatch(
       /s3:PutObject s3:\/\/backups\/DataCollection-data\/heidi\.health\/\.health-backfill-access-check was denied: .*Grant the credentials s3:PutObject on arn:aws:s3:::backups\/DataCollection-data\//,
+    );
+    expect(listCalls(sim)).toBe(0);
+    s3.clearFaults();
+    // It reads back there what a run cut off wrote: no read is refused the same way.
+    s3.deny(["GetObject"], { key: /^DataCollection-data\// });
+    const noRead = await backup(sim.url, dirOf(), { args: [...ARGS, "--layout", "heidi"] });
+    expect(noRead.code, noRead.stderr).toBe(4);
+    expect(noRead.stderr).toMatch(
+      /s3:GetObject s3:\/\/backups\/DataCollection-data\/heidi\.health\/\.health-backfill-access-check was denied: .*Grant the credentials s3:GetObject on arn:aws:s3:::backups\/DataCollection-data\//,
     );
     expect(listCalls(sim)).toBe(0);
     s3.clearFaults();

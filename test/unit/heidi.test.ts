@@ -1,6 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { HEIDI_PREFIX, heidiDay, heidiObjects, heidiRecords, rfc1123 } from "../../src/s3/heidi.ts";
+import { HEIDI_PREFIX, heidiDay, heidiIds, heidiObjects, heidiRecords, rfc1123 } from "../../src/s3/heidi.ts";
 import { descriptionForAccount, generateDataset, type SimEvent } from "../../src/simulator/dataset.ts";
 import { CALLER_ACCOUNT_ID } from "../../src/simulator/organization.ts";
 import { expectedRecord } from "../support/expected.ts";
@@ -182,6 +182,21 @@ describe("heidiRecords", () => {
     expect(ids({ ...ORG_LINE, details: [] })[0]).toBe(a);
     const [newer] = ids({ ...ORG_LINE, lastUpdatedTime: "2024-03-05T10:31:13.000Z" });
     expect(newer).not.toBe(a);
+  });
+
+  it("heidiIds names a line's records by their ids, so a record read back is known again", () => {
+    const ctx = { account: ACCOUNT };
+    const ofRecords = (line: Record<string, unknown>) =>
+      heidiRecords(line, ctx).map((r) => (r as { id: string }).id);
+    expect(heidiIds(ORG_LINE, ctx)).toEqual(ofRecords(ORG_LINE));
+    const dataset = generateDataset({ events: 200, seed: 5, accounts: 12, anchor: Date.UTC(2026, 10, 26) });
+    for (const e of dataset) {
+      const line = expectedRecord(e) as unknown as Record<string, unknown>;
+      expect(heidiIds(line, ctx)).toEqual(ofRecords(line));
+    }
+    // A version a millisecond newer is another version, though HEIDI's `time` keeps whole seconds.
+    const later = { ...ORG_LINE, lastUpdatedTime: "2024-03-05T10:31:12.346Z" };
+    expect(heidiIds(later, ctx)[0]).not.toBe(heidiIds(ORG_LINE, ctx)[0]);
   });
 
   it("a PUBLIC event in organization scope: one envelope in the credentials' account, no affectedAccount", () => {
