@@ -44316,8 +44316,6 @@ class S3Archive {
     /** `s3://bucket/prefix/archive/archive.ndjson.gz`. */
     url;
     #pendingKey;
-    /** Whether the pending runs of layout heidi are to be cleared once the archive is stored. */
-    #pending = false;
     #dir;
     #copy;
     constructor(options) {
@@ -44438,13 +44436,13 @@ class S3Archive {
             ContentType: "application/x-ndjson",
         });
         probe?.("s3-delta-stored");
-        const heidi = this.#o.layout === "heidi" ? await this.#heidi(delta, name) : 0;
+        const heidi = this.#o.layout === "heidi" ? await this.#heidi(delta, name) : { objects: 0, pending: false };
         const merged = await this.#replaceArchive(delta);
         probe?.("s3-archive-stored");
         // The archive holds every version the pending runs wrote for HEIDI now: nothing is left to skip.
-        if (this.#pending)
+        if (heidi.pending)
             await this.#writePending([]);
-        return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi };
+        return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi: heidi.objects };
     }
     /**
      * Layout heidi: the versions of the delta the archive does not hold yet, as HEIDI's records, at the
@@ -44453,7 +44451,8 @@ class S3Archive {
      * window) would show twice, so what the archive holds already is left out, and so is what an earlier
      * run wrote there before it was cut off ahead of its archive: before its first object, a run names
      * itself and the days it writes in the pending object, and the next run reads back what it finds
-     * under those names.
+     * under those names. `pending`: whether the pending object names any run, to empty once the archive
+     * is stored.
      */
     async #heidi(delta, name) {
         const etag = await this.#etag();
@@ -44479,11 +44478,8 @@ class S3Archive {
         const days = new Set();
         for await (const line of fresh())
             days.add(heidiDay(JSON.parse(line)));
-        this.#pending = pending.length > 0;
-        if (days.size > 0) {
+        if (days.size > 0)
             await this.#writePending([...pending, { name, days: [...days].sort() }]);
-            this.#pending = true;
-        }
         let objects = 0;
         for await (const object of heidiObjects(fresh(), context)) {
             const key = `${HEIDI_PREFIX}${object.day}/${name}-${object.part}.json.gz`;
@@ -44492,7 +44488,7 @@ class S3Archive {
             this.#o.probe?.("s3-heidi-object");
         }
         this.#o.probe?.("s3-heidi-stored");
-        return objects;
+        return { objects, pending: pending.length > 0 || days.size > 0 };
     }
     /** The runs of this backup cut off after writing for HEIDI and before their archive; [] when none. */
     async #readPending() {

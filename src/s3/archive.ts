@@ -100,8 +100,6 @@ export class S3Archive {
   /** `s3://bucket/prefix/archive/archive.ndjson.gz`. */
   readonly url: string;
   readonly #pendingKey: string;
-  /** Whether the pending runs of layout heidi are to be cleared once the archive is stored. */
-  #pending = false;
   #dir: string | undefined;
   #copy: Copy | undefined;
 
@@ -234,12 +232,13 @@ export class S3Archive {
       ContentType: "application/x-ndjson",
     });
     probe?.("s3-delta-stored");
-    const heidi = this.#o.layout === "heidi" ? await this.#heidi(delta, name) : 0;
+    const heidi =
+      this.#o.layout === "heidi" ? await this.#heidi(delta, name) : { objects: 0, pending: false };
     const merged = await this.#replaceArchive(delta);
     probe?.("s3-archive-stored");
     // The archive holds every version the pending runs wrote for HEIDI now: nothing is left to skip.
-    if (this.#pending) await this.#writePending([]);
-    return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi };
+    if (heidi.pending) await this.#writePending([]);
+    return { delta: `s3://${location.bucket}/${deltaKey}`, archive: this.url, merged, heidi: heidi.objects };
   }
 
   /**
@@ -249,9 +248,10 @@ export class S3Archive {
    * window) would show twice, so what the archive holds already is left out, and so is what an earlier
    * run wrote there before it was cut off ahead of its archive: before its first object, a run names
    * itself and the days it writes in the pending object, and the next run reads back what it finds
-   * under those names.
+   * under those names. `pending`: whether the pending object names any run, to empty once the archive
+   * is stored.
    */
-  async #heidi(delta: string, name: string): Promise<number> {
+  async #heidi(delta: string, name: string): Promise<{ objects: number; pending: boolean }> {
     const etag = await this.#etag();
     if (this.#copy === undefined || this.#copy.etag !== etag) this.#copy = await this.#download();
     const { file } = this.#copy;
@@ -271,11 +271,7 @@ export class S3Archive {
     };
     const days = new Set<string>();
     for await (const line of fresh()) days.add(heidiDay(JSON.parse(line) as Record<string, unknown>));
-    this.#pending = pending.length > 0;
-    if (days.size > 0) {
-      await this.#writePending([...pending, { name, days: [...days].sort() }]);
-      this.#pending = true;
-    }
+    if (days.size > 0) await this.#writePending([...pending, { name, days: [...days].sort() }]);
     let objects = 0;
     for await (const object of heidiObjects(fresh(), context)) {
       const key = `${HEIDI_PREFIX}${object.day}/${name}-${object.part}.json.gz`;
@@ -284,7 +280,7 @@ export class S3Archive {
       this.#o.probe?.("s3-heidi-object");
     }
     this.#o.probe?.("s3-heidi-stored");
-    return objects;
+    return { objects, pending: pending.length > 0 || days.size > 0 };
   }
 
   /** The runs of this backup cut off after writing for HEIDI and before their archive; [] when none. */
